@@ -1,0 +1,50 @@
+# Everything creates what it needs: a fresh clone runs `make demo` or `make test` directly.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
+DEMO_OUT := demo-out
+
+.PHONY: demo test lint format checkov clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "xgen needs Python >= 3.11 (set PYTHON=...)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+# checkov pins its own boto3 and HCL parser, so it lives in a virtualenv of its own.
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+
+checkov: $(CHECKOV_VENV)/bin/checkov
+
+demo: $(VENV)/.installed
+	rm -rf $(DEMO_OUT)
+	$(BIN)/xgen render examples/seed-article/spec.yaml -o $(DEMO_OUT)
+	@echo; echo "== files written to $(DEMO_OUT)/"; cd $(DEMO_OUT) && find . -type f | sort
+	@echo; echo "== the article's bucket policy, as rendered"; cat $(DEMO_OUT)/source-111111111111/policies/bucket-policy.json
+
+test: $(VENV)/.installed-test $(CHECKOV_VENV)/bin/checkov
+	XGEN_CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) $(DEMO_OUT) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,16 @@
+# Rendered by xgen 0.1.0 from spec "linear-learner" (profile seed).
+# Do not edit: change the spec and run `xgen render`; `xgen render --check` finds drift.
+
+terraform {
+  required_version = ">= 1.5.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.68"
+    }
+  }
+
+  # One state per account: configure this account's backend here (or in backend.tf,
+  # which xgen leaves alone), e.g. backend "s3" { ... }.
+}

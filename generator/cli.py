@@ -1,0 +1,135 @@
+"""The `xgen` command line: parses arguments and dispatches; the work happens elsewhere.
+
+Exit codes everywhere: 0 clean, 1 findings or drift, 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from . import __version__
+from .errors import InputError
+
+app = typer.Typer(
+    name="xgen",
+    help="Render, lint and verify cross-account SageMaker deployments from one YAML spec.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def fail(error: InputError) -> NoReturn:
+    """Report bad input as one line on stderr and exit 2."""
+    typer.echo(f"xgen: error: {error}", err=True)
+    raise typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"xgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Render, lint and verify cross-account SageMaker deployments from one YAML spec."""
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the starter spec.")] = Path(
+        "xgen.yaml"
+    ),
+) -> None:
+    """Write a commented starter spec (never overwrites a file)."""
+    from .resources import data_dir
+
+    starter = (data_dir("templates") / "starter-spec.yaml").read_bytes()
+    try:
+        with path.open("xb") as handle:
+            handle.write(starter)
+    except FileExistsError:
+        fail(
+            InputError(
+                "file exists", file=str(path), fix="choose another path; xgen init never overwrites"
+            )
+        )
+    except OSError as error:
+        fail(InputError(f"cannot write: {error.strerror}", file=str(path), fix="check the folder"))
+    typer.echo(f"wrote {path}; edit it, then run `xgen render {path}`", err=True)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec (for editors: yaml-language-server)."""
+    from .model import Spec
+
+    typer.echo(json.dumps(Spec.model_json_schema(), indent=2))
+
+
+@app.command()
+def render(
+    specs: Annotated[list[Path], typer.Argument(help="Spec files (several with --check).")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Output folder (default: 'rendered' beside the spec)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Render in memory; exit 1 if the folder differs.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write even beside files xgen did not write.")
+    ] = False,
+) -> None:
+    """Render the Terraform root modules and policy JSON of a spec."""
+    from .output import check as check_drift
+    from .output import write
+    from .render import render as render_spec
+    from .spec import load_spec
+
+    if output is not None and len(specs) > 1:
+        fail(InputError("--output takes one spec", fix="render the specs one at a time"))
+    drifted = False
+    for spec_path in specs:
+        out = output if output is not None else spec_path.parent / "rendered"
+        try:
+            rendered = render_spec(load_spec(spec_path))
+            if check:
+                drift = check_drift(rendered, out)
+                for line in drift.lines():
+                    typer.echo(f"{out / line}")
+                if not drift.clean:
+                    drifted = True
+                    typer.echo(
+                        f"xgen: {out} is out of date with {spec_path}; run "
+                        f"`xgen render {spec_path} -o {out}`",
+                        err=True,
+                    )
+                continue
+            kept = write(rendered, out, force=force)
+        except InputError as error:
+            fail(error)
+        typer.echo(f"wrote {len(rendered.files)} files to {out}", err=True)
+        for path in kept:
+            typer.echo(f"kept {out / path} (not written by xgen)", err=True)
+    if drifted:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:  # `xgen schema | head`
+        sys.stderr.close()
+        raise SystemExit(1) from None

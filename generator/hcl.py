@@ -1,0 +1,48 @@
+"""HCL literals for values that come from a spec.
+
+Every spec string that reaches a `.tf` file goes through `quote`, so that a quote, a
+backslash, a newline or a template sequence (`${`, `%{`) in a value can never end the
+string or start an interpolation. `$` and `%` are written as `\u0024` and `\u0025`:
+an escape sequence can never begin a template sequence, whereas the documented `$${`
+is ambiguous after another `$` (`$$${`) and some parsers reject it.
+https://developer.hashicorp.com/terraform/language/expressions/strings
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quote(value: str) -> str:
+    """`value` as a double-quoted HCL string literal that evaluates back to `value`."""
+    out: list[str] = []
+    for char in value:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char in "$%" or ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def literal(value: Any) -> str:
+    """A Python value (str, bool, int, None, list, dict of those) as an HCL expression."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = "".join(f"\n    {quote(k)} = {literal(v)}" for k, v in value.items())
+        return "{" + items + "\n  }"
+    raise TypeError(f"no HCL literal for {type(value).__name__}")

@@ -1,0 +1,193 @@
+"""Put a render on disk without losing anything, or compare it with what is there.
+
+A render is written to a temporary sibling folder and swapped into place, so a failure
+leaves the previous output as it was. The previous manifest says which files xgen wrote
+and with which content: any other file, or a listed file changed by hand, belongs to
+the user and is never overwritten or deleted without `--force`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+from .errors import InputError
+from .render import MANIFEST, Render
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How a folder differs from a render: files to add, to change and to remove."""
+
+    missing: list[str]
+    changed: list[str]
+    stale: list[str]
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.changed or self.stale)
+
+    def lines(self) -> list[str]:
+        return (
+            [f"{path}: missing" for path in self.missing]
+            + [f"{path}: differs from the render" for path in self.changed]
+            + [f"{path}: no longer rendered" for path in self.stale]
+        )
+
+
+def previous_files(out: Path) -> dict[str, str]:
+    """path -> sha256 of the files the manifest in `out` says xgen wrote ({} if none)."""
+    manifest = out / MANIFEST
+    if not manifest.is_file():
+        return {}
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        return {entry["path"]: entry["sha256"] for entry in data["files"]}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError(
+            f"cannot read the previous manifest ({error})",
+            file=str(manifest),
+            fix="restore it from version control, or delete the folder and render again",
+        ) from None
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _existing_files(out: Path) -> list[str]:
+    return sorted(
+        path.relative_to(out).as_posix()
+        for path in out.rglob("*")
+        if path.is_file() or path.is_symlink()
+    )
+
+
+def check(rendered: Render, out: Path) -> Drift:
+    """Compare `out` with the render, without writing anything."""
+    previous = previous_files(out) if out.is_dir() else {}
+    missing, changed = [], []
+    for path, content in rendered.files.items():
+        target = out / path
+        if not target.is_file():
+            missing.append(path)
+        elif target.read_bytes() != content:
+            changed.append(path)
+    stale = sorted(p for p in previous if p not in rendered.files and (out / p).exists())
+    return Drift(missing, changed, stale)
+
+
+# Files that Terraform and its users keep beside a root module: state, the provider cache,
+# the lock file, a backend and variable values. A render keeps them and never asks.
+TERRAFORM_COMPANIONS = (
+    "*/.terraform/*",
+    "*/.terraform.lock.hcl",
+    "*/terraform.tfstate",
+    "*/terraform.tfstate.backup",
+    "*/.terraform.tfstate.lock.info",
+    "*/backend.tf",
+    "*/override.tf",
+    "*/*_override.tf",
+    "*/*.tfvars",
+    "*/*.tfvars.json",
+)
+
+
+def is_companion(path: str) -> bool:
+    """True for Terraform's and the user's working files inside a rendered root module."""
+    return any(fnmatch(path, pattern) for pattern in TERRAFORM_COMPANIONS)
+
+
+def foreign_files(rendered: Render, out: Path) -> list[str]:
+    """Files in `out` that xgen did not write, or that were edited since it wrote them.
+
+    Terraform's working files (see TERRAFORM_COMPANIONS) are not foreign: they are kept.
+    """
+    if not out.is_dir():
+        return []
+    previous = previous_files(out)
+    foreign = []
+    for path in _existing_files(out):
+        if (path == MANIFEST and previous) or (is_companion(path) and path not in previous):
+            continue
+        recorded = previous.get(path)
+        if recorded is None or recorded != _digest(out / path):
+            # an identical file is harmless to replace, whoever wrote it
+            same = path in rendered.files and (out / path).read_bytes() == rendered.files[path]
+            if not same:
+                foreign.append(path)
+    return foreign
+
+
+def write(rendered: Render, out: Path, *, force: bool = False) -> list[str]:
+    """Write the render to `out`; returns the files left in place that xgen did not write."""
+    if out.exists() and not out.is_dir():
+        raise InputError(
+            "the output path is a file, not a folder",
+            file=str(out),
+            fix="choose another --output folder",
+        )
+    foreign = foreign_files(rendered, out)
+    if foreign and not force:
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        raise InputError(
+            f"the output folder holds files xgen did not write, or edited since: "
+            f"{', '.join(foreign[:3])}{more}",
+            file=str(out),
+            fix="choose another --output folder, move those files away, or pass --force to "
+            "write beside them (xgen's edited files are then replaced)",
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.xgen-", dir=out.parent))
+    try:
+        for path, content in rendered.files.items():
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        if foreign or _has_companions(out):
+            _move_in(staging, out, rendered)
+        else:
+            _swap(staging, out)
+            staging = None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    return [path for path in foreign if path not in rendered.files]
+
+
+def _has_companions(out: Path) -> bool:
+    return out.is_dir() and any(is_companion(path) for path in _existing_files(out))
+
+
+def _move_in(staging: Path, out: Path, rendered: Render) -> None:
+    """Replace xgen's files one by one and keep every other file (state, backend, --force)."""
+    stale = [p for p in previous_files(out) if p not in rendered.files]
+    for path in rendered.files:
+        if path != MANIFEST:
+            (out / path).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / path, out / path)
+    for path in stale:
+        (out / path).unlink(missing_ok=True)
+    os.replace(staging / MANIFEST, out / MANIFEST)  # last: it vouches for the rest
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Replace `out` by `staging` with two renames; the old folder is removed last."""
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rmdir(retired)
+    os.replace(out, retired)
+    try:
+        os.replace(staging, out)
+    except BaseException:
+        os.replace(retired, out)  # put the previous output back
+        raise
+    shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,418 @@
+"""The policy documents of a deployment, built from the spec for each profile.
+
+Profile `seed` reproduces the AWS knowledge-center article statement for statement.
+Profile `hardened` keeps its structure but grants only what the read path uses:
+SageMaker assumes the target role, S3 `GetObject` runs as that role, and S3 calls
+`kms:Decrypt` for it (`kms:ViaService = s3.REGION.amazonaws.com`). Facts and sources are
+in the comments beside each statement.
+
+Many targets share one statement per grant (principals and `aws:PrincipalArn` values as
+lists, which AWS ORs), so 100 targets stay far below the 20 KB bucket-policy and 32 KB
+key-policy limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Spec, Target
+from .kinds import Kind
+
+VERSION = "2012-10-17"
+Statement = dict[str, Any]
+PolicyDoc = dict[str, Any]
+
+# The article's (and the console's) key-user actions.
+SEED_KEY_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+]
+# Pulling an image: https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html
+ECR_PULL_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+]
+# Endpoint container logs (SageMaker "CreateModel API: Execution Role Permissions").
+LOG_ACTIONS = [
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+]
+# A model in a VPC: SageMaker creates ENIs with the execution role (same AWS page).
+VPC_ACTIONS = [
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+]
+# Using a customer managed key for the endpoint's ML storage volume.
+VOLUME_KEY_ACTIONS = [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+]
+GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+SAGEMAKER_FULL_ACCESS = "policy/AmazonSageMakerFullAccess"
+
+# Inline role policy names: the file is policies/<name>.json, the IAM policy name is <name>.
+ARTIFACT_READ = "model-artifact-read"
+KEY_USE = "model-key-use"
+EXECUTION = "sagemaker-execution"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One policy document and where it goes: `path` is relative to the render root."""
+
+    path: str
+    kind: Kind
+    account_id: str
+    body: PolicyDoc
+    target: str | None = None  # the target's name for documents of a target account
+
+
+def source_dir(spec: Spec) -> str:
+    return f"source-{spec.source.account_id}"
+
+
+def target_dir(target: Target) -> str:
+    return f"target-{target.name}-{target.account_id}"
+
+
+def one_or_many(values: list[str]) -> str | list[str]:
+    """A single value as a string (as the article writes it), several as a de-duplicated list."""
+    unique = list(dict.fromkeys(values))
+    return unique[0] if len(unique) == 1 else unique
+
+
+def _policy(statements: list[Statement], policy_id: str | None = None) -> PolicyDoc:
+    doc: PolicyDoc = {"Version": VERSION}
+    if policy_id:
+        doc["Id"] = policy_id
+    doc["Statement"] = statements
+    return doc
+
+
+def _root_admin(root_arn: str) -> Statement:
+    # The key's own account keeps full control, or the key becomes unmanageable
+    # (PutKeyPolicy's lock-out safety check). https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+    return {
+        "Sid": "Enable IAM User Permissions",
+        "Effect": "Allow",
+        "Principal": {"AWS": root_arn},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
+# --- source account ---------------------------------------------------------------------------
+
+
+def bucket_policy(spec: Spec) -> PolicyDoc:
+    """Lets each target role read exactly the artifact object (article step 3)."""
+    source = spec.source
+    roots = one_or_many([spec.root_arn(t) for t in spec.targets])
+    roles = one_or_many([spec.role_arn(t) for t in spec.targets])
+    grant: Statement = {
+        "Effect": "Allow",
+        # Root principal + aws:PrincipalArn, not the role as principal: a role ARN in a
+        # resource policy is stored as its unique id and breaks when the role is replaced.
+        "Principal": {"AWS": roots},
+        "Action": "s3:GetObject",
+        "Resource": source.object_arn,
+        "Condition": {"StringEquals": {"aws:PrincipalArn": roles}},
+    }
+    statements: list[Statement] = []
+    if spec.hardened:
+        statements.append(
+            {
+                "Sid": "XgenDenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [source.bucket_arn, f"{source.bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        )
+        grant = {"Sid": "XgenTargetRolesReadModelArtifact", **grant}
+    statements.append(grant)
+    return _policy(statements + list(source.bucket_policy_statements))
+
+
+def key_policy(spec: Spec) -> PolicyDoc:
+    """The training key's policy: the owner keeps control, targets may decrypt the artifact."""
+    source = spec.source
+    roots = one_or_many([spec.root_arn(t) for t in spec.targets])
+    admin = _root_admin(source.root_arn)
+    extra = list(source.key_policy_statements)
+    if not spec.hardened:
+        # What the console writes for "Other AWS accounts" under key usage permissions.
+        use: Statement = {
+            "Sid": "Allow use of the key",
+            "Effect": "Allow",
+            "Principal": {"AWS": roots},
+            "Action": SEED_KEY_ACTIONS,
+            "Resource": "*",
+        }
+        attach: Statement = {
+            "Sid": "Allow attachment of persistent resources",
+            "Effect": "Allow",
+            "Principal": {"AWS": roots},
+            "Action": GRANT_ACTIONS,
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        }
+        return _policy([admin, use, attach, *extra], "key-consolepolicy-3")
+    decrypt: Statement = {
+        "Sid": "XgenTargetRolesDecryptArtifactViaS3",
+        "Effect": "Allow",
+        "Principal": {"AWS": roots},
+        # Downloading an SSE-KMS object needs only kms:Decrypt, which S3 calls on the
+        # reader's behalf. https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": source.s3_service,
+                "kms:CallerAccount": one_or_many([t.account_id for t in spec.targets]),
+                "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in spec.targets]),
+            }
+        },
+    }
+    return _policy([{**admin, "Sid": "EnableIAMUserPermissions"}, decrypt, *extra], "xgen-key")
+
+
+def repository_policy(spec: Spec) -> PolicyDoc:
+    """Lets each target role pull the inference image from the source account's ECR."""
+    pull: Statement = {
+        "Sid": "XgenTargetRolesPullImage",
+        "Effect": "Allow",
+        "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in spec.targets])},
+        "Action": ECR_PULL_ACTIONS,
+        "Condition": {
+            "StringEquals": {
+                "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in spec.targets])
+            }
+        },
+    }
+    return _policy([pull, *spec.source.repository_policy_statements])
+
+
+# --- target accounts --------------------------------------------------------------------------
+
+
+def trust_policy(spec: Spec, target: Target) -> PolicyDoc:
+    """Who may assume the execution role: SageMaker, and in hardened only for this account."""
+    statement: Statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "sagemaker.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    if spec.hardened:
+        # Confused-deputy prevention for SageMaker inference: the account-wide source ARN
+        # (AWS advises against narrowing it to one model or endpoint).
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html
+        partition = spec.source.partition.id
+        statement = {
+            "Sid": "XgenSageMakerAssumeFromThisAccount",
+            **statement,
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": target.account_id},
+                "ArnLike": {
+                    "aws:SourceArn": f"arn:{partition}:sagemaker:{spec.source.region}:"
+                    f"{target.account_id}:*"
+                },
+            },
+        }
+    return _policy([statement])
+
+
+def artifact_read_policy(spec: Spec) -> PolicyDoc:
+    """Article inline policy 1: `s3:GetObject` on exactly the artifact object."""
+    statement: Statement = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": spec.source.object_arn,
+    }
+    if spec.hardened:
+        statement = {"Sid": "XgenReadModelArtifact", **statement}
+    return _policy([statement])
+
+
+def key_use_policy(spec: Spec) -> PolicyDoc:
+    """Article inline policy 2; hardened keeps only `kms:Decrypt`, and only through S3."""
+    key = spec.source.kms_key_arn
+    if not spec.hardened:
+        return _policy(
+            [
+                {
+                    "Sid": "AllowUseOfTheKey",
+                    "Effect": "Allow",
+                    "Action": SEED_KEY_ACTIONS,
+                    "Resource": [key],
+                }
+            ]
+        )
+    return _policy(
+        [
+            {
+                "Sid": "XgenDecryptModelArtifactViaS3",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": key,
+                "Condition": {"StringEquals": {"kms:ViaService": spec.source.s3_service}},
+            }
+        ]
+    )
+
+
+def execution_policy(spec: Spec, target: Target) -> PolicyDoc:
+    """What replaces AmazonSageMakerFullAccess in hardened: image pull, logs, VPC, volume key."""
+    source = spec.source
+    partition = source.partition.id
+    log_group = (
+        f"arn:{partition}:logs:{source.region}:{target.account_id}:"
+        f"log-group:/aws/sagemaker/Endpoints/{spec.endpoint_name(target)}"
+    )
+    statements: list[Statement] = [
+        {
+            "Sid": "XgenPullInferenceImage",
+            "Effect": "Allow",
+            "Action": ECR_PULL_ACTIONS,
+            "Resource": source.repository_arn,
+        },
+        {
+            # GetAuthorizationToken has no resource type: "*" is the only valid resource.
+            "Sid": "XgenGetEcrAuthorizationToken",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
+        {
+            "Sid": "XgenWriteEndpointLogs",
+            "Effect": "Allow",
+            "Action": LOG_ACTIONS,
+            "Resource": [log_group, f"{log_group}:log-stream:*"],
+        },
+    ]
+    if target.vpc is not None:
+        # EC2 network-interface actions do not support resource-level scoping for all
+        # of these calls; SageMaker documents them on "*".
+        statements.append(
+            {
+                "Sid": "XgenManageVpcNetworkInterfaces",
+                "Effect": "Allow",
+                "Action": VPC_ACTIONS,
+                "Resource": "*",
+            }
+        )
+    if target.volume_kms_key_arn is not None:
+        statements.append(
+            {
+                "Sid": "XgenUseEndpointVolumeKey",
+                "Effect": "Allow",
+                "Action": VOLUME_KEY_ACTIONS,
+                "Resource": target.volume_kms_key_arn,
+            }
+        )
+    return _policy(statements)
+
+
+def volume_key_policy(spec: Spec, target: Target) -> PolicyDoc:
+    """Policy of the key xgen creates for the endpoint's ML storage volume (hardened)."""
+    role = spec.role_arn(target)
+    return _policy(
+        [
+            {**_root_admin(spec.root_arn(target)), "Sid": "EnableIAMUserPermissions"},
+            {
+                # The role exists before the key (depends_on in the module), and the role ARN
+                # is in this file, so renaming the role rewrites the policy.
+                "Sid": "XgenExecutionRoleUseForEndpointStorage",
+                "Effect": "Allow",
+                "Principal": {"AWS": role},
+                "Action": VOLUME_KEY_ACTIONS,
+                "Resource": "*",
+            },
+            {
+                "Sid": "XgenExecutionRoleGrantsForEndpointStorage",
+                "Effect": "Allow",
+                "Principal": {"AWS": role},
+                "Action": GRANT_ACTIONS,
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ],
+        "xgen-endpoint-volume-key",
+    )
+
+
+def inline_policies(spec: Spec, target: Target) -> dict[str, PolicyDoc]:
+    """The target role's inline policies by name, in the order they are attached."""
+    policies = {ARTIFACT_READ: artifact_read_policy(spec), KEY_USE: key_use_policy(spec)}
+    if spec.hardened:
+        policies[EXECUTION] = execution_policy(spec, target)
+    return policies
+
+
+def managed_policy_arns(spec: Spec) -> list[str]:
+    """Profile seed attaches AmazonSageMakerFullAccess as the article does; hardened none."""
+    if spec.hardened:
+        return []
+    return [f"arn:{spec.source.partition.id}:iam::aws:{SAGEMAKER_FULL_ACCESS}"]
+
+
+def documents(spec: Spec, create_volume_key: dict[str, bool]) -> list[Document]:
+    """Every policy document of the deployment, in render order."""
+    source = spec.source
+    base = f"{source_dir(spec)}/policies"
+    docs = [
+        Document(f"{base}/bucket-policy.json", Kind.BUCKET, source.account_id, bucket_policy(spec)),
+        Document(f"{base}/key-policy.json", Kind.KEY, source.account_id, key_policy(spec)),
+    ]
+    if source.image_in_source_account:
+        docs.append(
+            Document(
+                f"{base}/ecr-repository-policy.json",
+                Kind.ECR_REPOSITORY,
+                source.account_id,
+                repository_policy(spec),
+            )
+        )
+    for target in spec.targets:
+        base = f"{target_dir(target)}/policies"
+        account = target.account_id
+        docs.append(
+            Document(
+                f"{base}/trust-policy.json",
+                Kind.TRUST,
+                account,
+                trust_policy(spec, target),
+                target.name,
+            )
+        )
+        for name, body in inline_policies(spec, target).items():
+            docs.append(Document(f"{base}/{name}.json", Kind.IDENTITY, account, body, target.name))
+        if create_volume_key[target.name]:
+            docs.append(
+                Document(
+                    f"{base}/volume-key-policy.json",
+                    Kind.KEY,
+                    account,
+                    volume_key_policy(spec, target),
+                    target.name,
+                )
+            )
+    return docs

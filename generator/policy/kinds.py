@@ -1,0 +1,19 @@
+"""The kinds of policy document xgen renders, lints and evaluates.
+
+The names are part of the manifest (`xgen-manifest.json`), which `lint` and `verify`
+read to know what each file is, so they are a contract: extend, never rename.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a policy document is attached to, which decides how AWS evaluates it."""
+
+    BUCKET = "bucket"  # S3 bucket policy (resource policy)
+    KEY = "key"  # KMS key policy (resource policy; the key's only root of trust)
+    ECR_REPOSITORY = "ecr-repository"  # ECR repository policy (resource policy)
+    TRUST = "trust"  # IAM role trust policy (who may assume the role)
+    IDENTITY = "identity"  # IAM policy attached to a role (inline)

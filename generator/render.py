@@ -1,0 +1,207 @@
+"""Render a spec into the files of its deployment, in memory.
+
+The result maps each relative path to its bytes, so that `render` can write it
+atomically and `render --check` can compare it without touching the disk. Policy
+documents are built as dicts (`policy.build`) and serialised here; Terraform reads them
+with `file()`, so the JSON is exactly what is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from . import __version__
+from .hcl import literal
+from .model import Spec, Target
+from .policy.build import (
+    Document,
+    documents,
+    inline_policies,
+    managed_policy_arns,
+    source_dir,
+    target_dir,
+)
+from .resources import data_dir
+
+MANIFEST = "xgen-manifest.json"
+MANIFEST_VERSION = 1
+MODULES = ("source-account", "deploy-account")
+# Endpoint configurations are named from a prefix; the provider allows 37 characters.
+CONFIG_PREFIX_MAX = 37
+
+
+@dataclass(frozen=True)
+class Render:
+    """The rendered files (path relative to the output folder -> content)."""
+
+    files: dict[str, bytes]
+
+
+def policy_json(body: dict[str, Any]) -> bytes:
+    """The one serialisation of a policy document: stable, readable, newline-terminated."""
+    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def render(spec: Spec) -> Render:
+    """Every file of the deployment, including the manifest, keyed by relative path."""
+    env = _environment()
+    create_key = {t.name: spec.creates_volume_key(t) for t in spec.targets}
+    docs = documents(spec, create_key)
+    files: dict[str, bytes] = {}
+    files.update(_module_files())
+    files.update(_source_files(env, spec))
+    for target in spec.targets:
+        files.update(_target_files(env, spec, target, create_key[target.name]))
+    files.update({doc.path: policy_json(doc.body) for doc in docs})
+    files["README.md"] = _text(
+        env.get_template("README.md.j2").render(
+            **_common(spec),
+            source_dir=source_dir(spec),
+            target_rows=[
+                {
+                    "dir": target_dir(t),
+                    "account_id": t.account_id,
+                    "role_name": t.role_name,
+                    "endpoint_name": spec.endpoint_name(t),
+                }
+                for t in spec.targets
+            ],
+        )
+    )
+    files = dict(sorted(files.items()))
+    files[MANIFEST] = _manifest(spec, docs, files)
+    return Render(files)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # HCL, not HTML: every spec value goes through the `hcl` filter
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["hcl"] = literal
+    return env
+
+
+def _text(content: str) -> bytes:
+    return content.encode("utf-8")
+
+
+def _common(spec: Spec) -> dict[str, Any]:
+    return {"spec": spec, "version": __version__}
+
+
+def _module_files() -> dict[str, bytes]:
+    root = data_dir("modules")
+    files: dict[str, bytes] = {}
+    for module in MODULES:
+        for path in sorted((root / module).iterdir()):
+            if path.is_file():
+                files[f"modules/{module}/{path.name}"] = path.read_bytes()
+    return files
+
+
+def _source_files(env: jinja2.Environment, spec: Spec) -> dict[str, bytes]:
+    base = source_dir(spec)
+    context = {
+        **_common(spec),
+        "source": spec.source,
+        "enforce_bucket_owner": spec.enforce_bucket_owner(),
+        "region": spec.source.region,
+        "account_id": spec.source.account_id,
+        "with_time": False,
+    }
+    return {
+        f"{base}/{name}": _text(env.get_template(f"{template}.j2").render(**context))
+        for name, template in (
+            ("main.tf", "source-main.tf"),
+            ("versions.tf", "versions.tf"),
+            ("providers.tf", "providers.tf"),
+        )
+    }
+
+
+def _target_files(
+    env: jinja2.Environment, spec: Spec, target: Target, create_volume_key: bool
+) -> dict[str, bytes]:
+    base = target_dir(target)
+    endpoint = spec.endpoint_name(target)
+    names = list(inline_policies(spec, target))
+    context = {
+        **_common(spec),
+        "source": spec.source,
+        "target": target,
+        "region": spec.source.region,
+        "account_id": target.account_id,
+        "with_time": True,
+        "inline_policy_names": names,
+        "inline_name_width": max(len(name) + 2 for name in names),  # `terraform fmt` alignment
+        "managed_policy_arns": managed_policy_arns(spec),
+        "model_name": spec.model_name(target),
+        "network_isolation": spec.network_isolation(target),
+        "endpoint_name": endpoint,
+        "config_prefix": endpoint[: CONFIG_PREFIX_MAX - 1] + "-",
+        "create_volume_key": create_volume_key,
+        "tags": {**spec.tags, **target.tags},
+    }
+    return {
+        f"{base}/{name}": _text(env.get_template(f"{template}.j2").render(**context))
+        for name, template in (
+            ("main.tf", "target-main.tf"),
+            ("versions.tf", "versions.tf"),
+            ("providers.tf", "providers.tf"),
+        )
+    }
+
+
+def _manifest(spec: Spec, docs: list[Document], files: dict[str, bytes]) -> bytes:
+    """What xgen wrote and what each policy document is: read by lint, verify and --check."""
+    source = spec.source
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "xgen_version": __version__,
+        "spec_sha256": spec.digest(),
+        "name": spec.name,
+        "profile": spec.profile,
+        "source": {
+            "account_id": source.account_id,
+            "region": source.region,
+            "dir": source_dir(spec),
+            "artifact": source.artifact,
+            "bucket_arn": source.bucket_arn,
+            "object_arn": source.object_arn,
+            "kms_key_arn": source.kms_key_arn,
+            "image": source.image,
+            "repository_arn": source.repository_arn,
+            "image_in_source_account": source.image_in_source_account,
+        },
+        "targets": [
+            {
+                "name": target.name,
+                "account_id": target.account_id,
+                "dir": target_dir(target),
+                "role_arn": spec.role_arn(target),
+                "model_name": spec.model_name(target),
+                "endpoint_name": spec.endpoint_name(target),
+            }
+            for target in spec.targets
+        ],
+        "documents": [
+            {"path": doc.path, "kind": str(doc.kind), "account_id": doc.account_id}
+            | ({"target": doc.target} if doc.target else {})
+            for doc in docs
+        ],
+        "files": [
+            {"path": path, "sha256": hashlib.sha256(content).hexdigest()}
+            for path, content in files.items()
+        ],
+    }
+    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
