@@ -88,7 +88,7 @@ AccountId = Annotated[str, BeforeValidator(_account_id), Field(examples=["111111
 def _check_tags(tags: dict[str, str]) -> dict[str, str]:
     for key, value in tags.items():
         if not 1 <= len(key) <= 128:
-            raise ValueError(f"tag key {key!r} must be 1-128 characters")
+            raise ValueError(f"tag key {key!r} is empty or too long; use 1-128 characters")
         if len(value) > 256:
             raise ValueError(f"tag {key!r} has a value over 256 characters; shorten it")
         if key.lower().startswith("aws:"):
@@ -169,8 +169,8 @@ class Target(_Strict):
     def _name(cls, value: str) -> str:
         if not TARGET_NAME.match(value):
             raise ValueError(
-                f"target name {value!r} must be 1-32 lowercase letters, digits or '-', "
-                "not starting or ending with '-' (it names the output folder)"
+                f"target name {value!r} is not usable in a folder name; use 1-32 lowercase "
+                "letters, digits or '-', not starting or ending with '-'"
             )
         return value
 
@@ -213,8 +213,9 @@ class Target(_Strict):
     def _volume_key_fits_instance(self) -> Target:
         if self.volume_kms_key_arn is not None and not volume_key_allowed(self.instance_type):
             raise ValueError(
-                f"{self.instance_type} has local NVMe storage, which SageMaker encrypts in "
-                "hardware and for which it refuses a KMS key; remove volume_kms_key_arn"
+                f"volume_kms_key_arn: {self.instance_type} has local NVMe storage, which "
+                "SageMaker encrypts in hardware and for which it refuses a KMS key; remove "
+                "volume_kms_key_arn"
             )
         return self
 
@@ -394,25 +395,25 @@ class Source(_Strict):
         assert key is not None  # checked by the field validator
         if key.group("account") != self.account_id:
             raise ValueError(
-                f"source.kms_key_arn is in account {key.group('account')}, not the source "
+                f"kms_key_arn: the key is in account {key.group('account')}, not the source "
                 f"account {self.account_id}; xgen manages the key policy from the source "
                 "account, so use the key the training job used there"
             )
         if key.group("region") != self.region:
             raise ValueError(
-                f"source.kms_key_arn is in {key.group('region')} but source.region is "
+                f"kms_key_arn: the key is in {key.group('region')} but source.region is "
                 f"{self.region}; S3 needs the key in the bucket's region, so use a key there"
             )
         if key.group("partition") != self.partition.id:
             raise ValueError(
-                f"source.kms_key_arn is in partition {key.group('partition')} but region "
+                f"kms_key_arn: the key is in partition {key.group('partition')} but region "
                 f"{self.region} is in {self.partition.id}; fix the ARN's partition"
             )
         image = ECR_IMAGE.match(self.image)
         assert image is not None
         if image.group("region") != self.region:
             raise ValueError(
-                f"source.image is in {image.group('region')} but source.region is "
+                f"image: the image is in {image.group('region')} but source.region is "
                 f"{self.region}; SageMaker pulls images only from its own region, so "
                 "replicate the repository there"
             )
@@ -534,19 +535,21 @@ class Spec(_Strict):
         for index, target in enumerate(self.targets):
             if target.name in seen:
                 raise ValueError(
-                    f"targets[{index}].name {target.name!r} repeats targets[{seen[target.name]}]"
+                    f"targets[{index}].name: {target.name!r} repeats targets[{seen[target.name]}]"
                     "; give every target its own name"
                 )
             seen[target.name] = index
             if target.account_id == self.source.account_id:
                 raise ValueError(
-                    f"targets[{index}] is the source account {target.account_id}; a target "
+                    f"targets[{index}].account_id: {target.account_id} is the source account; a "
+                    "target "
                     "must be another account (serve from the source account without xgen)"
                 )
             if target.region is not None and target.region != self.source.region:
                 raise ValueError(
-                    f"targets[{index}].region is {target.region} but the artifact and key are "
-                    f"in {self.source.region}; SageMaker reads model data only in its own "
+                    f"targets[{index}].region: {target.region} is not {self.source.region}, "
+                    "where the artifact and key are"
+                    "; SageMaker reads model data only in its own "
                     "region, so copy the artifact and key there and use a spec per region"
                 )
             if target.volume_kms_key_arn is not None:
@@ -557,8 +560,9 @@ class Spec(_Strict):
                     self.source.region,
                 ):
                     raise ValueError(
-                        f"targets[{index}].volume_kms_key_arn must be a key of account "
-                        f"{target.account_id} in {self.source.region}, where the endpoint runs"
+                        f"targets[{index}].volume_kms_key_arn: must be a key of account "
+                        f"{target.account_id} in {self.source.region}, where the endpoint runs; "
+                        "create one there or remove volume_kms_key_arn"
                     )
         return self
 

@@ -8,6 +8,7 @@ counting the expanded size of the node graph before anything is built from it.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -137,11 +138,30 @@ def _validation_error(error: ValidationError, root: yaml.Node, name: str) -> Inp
     """The first problem pydantic found, at its field path and its position in the file."""
     first = error.errors(include_url=False)[0]
     location = [part for part in first["loc"] if not _is_function_tag(part)]
-    node, path_found = _node_at(root, location)
-    field = _field_path(location)
     message, fix = _describe(first, location)
-    place = _mark(node) if path_found or location else _mark(root)
-    return InputError(f"{field}: {message}" if field else message, file=name, place=place, fix=fix)
+    # Checks across fields name the field they blame first: "targets[1].account_id: ...".
+    blamed = _LEADING_PATH.match(message)
+    if blamed:
+        location += _parse_path(blamed.group("path"))
+        message = message[blamed.end() :]
+    node, _ = _node_at(root, location)
+    field = _field_path(location)
+    return InputError(
+        f"{field}: {message}" if field else message, file=name, place=_mark(node), fix=fix
+    )
+
+
+_LEADING_PATH = re.compile(r"^(?P<path>[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): ")
+
+
+def _parse_path(path: str) -> list[Any]:
+    parts: list[Any] = []
+    for piece in path.split("."):
+        name, _, index = piece.partition("[")
+        parts.append(name)
+        if index:
+            parts.append(int(index.rstrip("]")))
+    return parts
 
 
 def _is_function_tag(part: Any) -> bool:
