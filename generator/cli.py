@@ -118,6 +118,8 @@ def render(
                 continue
             kept = write(rendered, out, force=force)
         except InputError as error:
+            if error.file is None:
+                error.file = str(spec_path)
             fail(error)
         typer.echo(f"wrote {len(rendered.files)} files to {out}", err=True)
         for path in kept:

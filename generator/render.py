@@ -16,10 +16,12 @@ from typing import Any
 import jinja2
 
 from . import __version__
+from .errors import InputError
 from .hcl import literal
 from .model import Spec, Target
 from .policy.build import (
     Document,
+    Kind,
     documents,
     inline_policies,
     managed_policy_arns,
@@ -35,6 +37,14 @@ MODULES = ("source-account", "deploy-account")
 CONFIG_PREFIX_MAX = 37
 
 
+# AWS's size limits of the documents a render applies. Resource policies are measured as
+# written (whitespace included, to be safe); IAM ignores whitespace and limits a role's
+# inline policies together. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+SIZE_LIMITS = {Kind.BUCKET: 20 * 1024, Kind.KEY: 32 * 1024, Kind.ECR_REPOSITORY: 10_240}
+TRUST_LIMIT = 2_048
+INLINE_TOTAL_LIMIT = 10_240
+
+
 @dataclass(frozen=True)
 class Render:
     """The rendered files (path relative to the output folder -> content)."""
@@ -42,9 +52,20 @@ class Render:
     files: dict[str, bytes]
 
 
-def policy_json(body: dict[str, Any]) -> bytes:
-    """The one serialisation of a policy document: stable, readable, newline-terminated."""
-    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+def policy_json(body: dict[str, Any], limit: int | None = None) -> bytes:
+    """The one serialisation of a policy document: stable and newline-terminated.
+
+    Indented for people to read, unless that would exceed `limit` (AWS's size limit for
+    the document): then without whitespace, which is what AWS would accept.
+    """
+    text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    if limit is not None and len(text) > limit:
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False) + "\n"
+    return text.encode("utf-8")
+
+
+def _serialise(doc: Document) -> bytes:
+    return policy_json(doc.body, SIZE_LIMITS.get(doc.kind))
 
 
 def render(spec: Spec) -> Render:
@@ -52,12 +73,13 @@ def render(spec: Spec) -> Render:
     env = _environment()
     create_key = {t.name: spec.creates_volume_key(t) for t in spec.targets}
     docs = documents(spec, create_key)
+    _check_sizes(docs)
     files: dict[str, bytes] = {}
     files.update(_module_files())
     files.update(_source_files(env, spec))
     for target in spec.targets:
         files.update(_target_files(env, spec, target, create_key[target.name]))
-    files.update({doc.path: policy_json(doc.body) for doc in docs})
+    files.update({doc.path: _serialise(doc) for doc in docs})
     files["README.md"] = _text(
         env.get_template("README.md.j2").render(
             **_common(spec),
@@ -76,6 +98,32 @@ def render(spec: Spec) -> Render:
     files = dict(sorted(files.items()))
     files[MANIFEST] = _manifest(spec, docs, files)
     return Render(files)
+
+
+def _check_sizes(docs: list[Document]) -> None:
+    """Refuse a render that AWS would reject for size, before anything is written."""
+    inline: dict[str, int] = {}
+    for doc in docs:
+        compact = len(json.dumps(doc.body, separators=(",", ":"), ensure_ascii=False))
+        if doc.kind is Kind.IDENTITY:
+            inline[doc.path.rsplit("/", 2)[0]] = inline.get(doc.path.rsplit("/", 2)[0], 0) + compact
+        limit = SIZE_LIMITS.get(doc.kind) or (TRUST_LIMIT if doc.kind is Kind.TRUST else None)
+        size = len(_serialise(doc)) if doc.kind in SIZE_LIMITS else compact
+        if limit is not None and size > limit:
+            raise InputError(
+                f"{doc.path} would be {size} characters, over AWS's limit of {limit}",
+                place="targets",
+                fix="use shorter role names or fewer targets per spec (split it by group "
+                "of accounts)",
+            )
+    for folder, size in inline.items():
+        if size > INLINE_TOTAL_LIMIT:
+            raise InputError(
+                f"the inline policies of {folder} total {size} characters, over IAM's "
+                f"limit of {INLINE_TOTAL_LIMIT} per role",
+                place="targets",
+                fix="remove extra statements from that target",
+            )
 
 
 def _environment() -> jinja2.Environment:

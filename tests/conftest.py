@@ -17,6 +17,8 @@ EXAMPLES = ROOT / "examples"
 SEED_SPEC = EXAMPLES / "seed-article" / "spec.yaml"
 MULTI_SPEC = EXAMPLES / "multi-account" / "spec.yaml"
 
+KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
 # The spec of the issue (the article's names), profile hardened.
 BASE_SPEC: dict[str, Any] = {
     "xgen": 1,
@@ -26,7 +28,7 @@ BASE_SPEC: dict[str, Any] = {
         "account_id": "111111111111",
         "region": "us-east-1",
         "artifact": "s3://awsdoc-example-bucket/sagemaker/linear-learner/output/model.tar.gz",
-        "kms_key_arn": "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "kms_key_arn": KEY_ARN,
         "image": "111111111111.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1",
     },
     "targets": [
