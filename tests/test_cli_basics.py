@@ -1,0 +1,117 @@
+"""`xgen init`, `xgen schema`, `--version` and the installed package."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+import zipfile
+
+from generator import __version__
+from generator.model import Spec
+from generator.spec import load_spec
+from tests.conftest import ROOT, invoke
+
+
+def test_init_writes_a_starter_spec_that_renders(tmp_path, runner):
+    path = tmp_path / "xgen.yaml"
+    result = invoke(runner, "init", path)
+    assert result.exit_code == 0
+    assert path.read_text().startswith("# xgen spec")
+    assert isinstance(load_spec(path), Spec)
+    assert invoke(runner, "render", path).exit_code == 0
+
+
+def test_init_never_overwrites(tmp_path, runner):
+    path = tmp_path / "xgen.yaml"
+    path.write_text("mine")
+    result = invoke(runner, "init", path)
+    assert result.exit_code == 2
+    assert "never overwrites" in result.stderr
+    assert path.read_text() == "mine"
+
+
+def test_schema_is_json_schema_of_the_spec(runner):
+    result = invoke(runner, "schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert schema["title"] == "xgen spec"
+    assert set(schema["required"]) == {"xgen", "name", "source", "targets"}
+    assert schema["additionalProperties"] is False
+    source = schema["$defs"]["Source"]["properties"]
+    assert {"account_id", "region", "artifact", "kms_key_arn", "image"} <= set(source)
+
+
+def test_version_matches_the_package_metadata(runner):
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert __version__ == project["version"]
+    assert invoke(runner, "--version").stdout.strip() == f"xgen {__version__}"
+
+
+def test_wheel_ships_templates_and_modules_and_works_from_anywhere(tmp_path):
+    """`pip install .` gives an xgen that finds its templates and modules in any folder."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = (tmp_path / "dist").glob("xgen-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "generator/_data/templates/target-main.tf.j2" in names
+    assert "generator/_data/modules/deploy-account/main.tf" in names
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    spec = ROOT / "examples" / "multi-account" / "spec.yaml"
+    # The wheel's copy first on sys.path (the venv's editable install stays behind it).
+    script = (
+        f"import sys; sys.path.insert(0, {str(site)!r}); import generator;"
+        "print(generator.__file__, file=sys.stderr);"
+        "sys.argv = ['xgen', 'render', sys.argv[1], '-o', 'out'];"
+        "from generator.cli import main; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", script, str(spec)],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(str(site / "generator" / "__init__.py"))
+    out = elsewhere / "out"
+    assert (out / "modules" / "deploy-account" / "main.tf").read_bytes() == (
+        ROOT / "modules" / "deploy-account" / "main.tf"
+    ).read_bytes()
+    assert (out / "target-staging-222222222222" / "main.tf").is_file()
