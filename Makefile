@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 DEMO_OUT := demo-out
 
-.PHONY: demo test lint format checkov clean
+.PHONY: demo test lint format checkov docs examples clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -45,6 +45,13 @@ lint: $(VENV)/.installed-test
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Regenerate what is derived from the sources: module README tables, example renders.
+docs: $(VENV)/.installed-test
+	$(BIN)/python tools/module_docs.py
+
+examples: $(VENV)/.installed
+	for spec in examples/*/spec.yaml; do $(BIN)/xgen render $$spec || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(DEMO_OUT) .pytest_cache .ruff_cache .hypothesis
