@@ -60,6 +60,7 @@ def parse_spec(data: bytes, name: str) -> Spec:
             fix="start with `xgen: 1` and the fields from `xgen init`",
         )
     _check_expansion(node, name)
+    _check_duplicate_keys(node, name)
     try:
         document = yaml.SafeLoader("").construct_document(node)
     except yaml.YAMLError as error:
@@ -116,6 +117,31 @@ def _check_expansion(root: yaml.Node, name: str) -> None:
             continue
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
+
+
+def _check_duplicate_keys(root: yaml.Node, name: str) -> None:
+    """Refuse a key given twice in one mapping: YAML loaders silently keep the last one."""
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[str, yaml.Node] = {}
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value in keys:
+                    first = keys[key.value].start_mark.line + 1
+                    raise InputError(
+                        f"key {key.value!r} appears twice in one mapping (first on line {first})",
+                        file=name,
+                        place=_mark(key),
+                        fix="keep one of them; YAML would silently use the last",
+                    )
+                if isinstance(key, yaml.ScalarNode):
+                    keys[key.value] = key
+        stack.extend(_children(node))
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

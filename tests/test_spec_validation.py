@@ -220,6 +220,7 @@ def test_invalid_spec_is_refused_with_one_clear_line(case, tmp_path: Path, runne
         ("xgen: 1\n  name: x\n", "2:7", "YAML syntax error"),
         ("xgen: 1\nname: x\nsource:\n  account_id: '12'\n", "4:15", "source.account_id"),
         ("xgen: 1\nname: x\n", "1:1", "source: required field is missing"),
+        ("xgen: 1\nname: a\nname: b\n", "3:1", "key 'name' appears twice"),
     ],
 )
 def test_yaml_problems_name_line_and_column(text, place, words, tmp_path, runner):
