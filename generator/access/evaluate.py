@@ -1,0 +1,229 @@
+"""AWS's policy evaluation logic over the documents xgen renders; pure, no I/O.
+
+The order AWS applies (IAM user guide, "Policy evaluation logic" and "Cross-account
+policy evaluation logic"; KMS developer guide, "Determining access to a KMS key"):
+
+1. An explicit Deny in any applicable policy wins.
+2. Within one account, an allow in the caller's identity policies or in the resource's
+   policy suffices. A resource policy that names only the account root delegates to the
+   account's IAM policies and grants nothing by itself.
+3. Across accounts, the caller's identity policies and the resource's policy must both
+   allow.
+4. Some resource policies are the only root of trust (a KMS key policy, a role's trust
+   policy): they must allow even within the account, either the caller itself, or the
+   account root, after which an identity policy must allow too.
+5. Services and anonymous callers have no identity policies: only the resource policy
+   can allow them.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-key-policy.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from ..policy.document import Policy, Principal, Statement
+from .conditions import failed
+from .request import Caller, CallerKind, Request
+from .result import Decision, Reason, Result
+from .wildcard import action_matches, arn_matches
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    """A parsed policy and the file it came from (what reasons cite)."""
+
+    path: str
+    policy: Policy
+
+
+class Via(Enum):
+    """How a resource-policy statement reached the caller."""
+
+    NAMED = "names the caller"  # its ARN, its service, or "*"
+    ROOT = "names the caller's account root"  # delegation to the account's IAM policies
+
+
+@dataclass(frozen=True)
+class Match:
+    file: PolicyFile
+    statement: Statement
+    via: Via
+
+    def reason(self, text: str) -> Reason:
+        return Reason(text, self.file.path, self.statement.label)
+
+
+def _principal_via(principal: Principal, caller: Caller) -> Via | None:
+    """How one Principal entry matches the caller (policyuniverse-style shapes, normalised)."""
+    if principal.type == "AWS" and principal.is_wildcard:
+        return Via.NAMED
+    if principal.type == "Service":
+        return (
+            Via.NAMED
+            if caller.kind is CallerKind.SERVICE and principal.value == caller.arn
+            else None
+        )
+    if principal.type != "AWS" or caller.kind is not CallerKind.AWS:
+        return None
+    if principal.value in (caller.arn, caller.principal_arn):
+        return Via.NAMED
+    # "arn:aws:iam::B:root" (or "B") in a resource policy means account B: any principal
+    # of B whose IAM policies allow. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
+    if principal.value == caller.root_arn:
+        return Via.ROOT
+    return None
+
+
+def _statement_via(statement: Statement, caller: Caller) -> Via | None:
+    if statement.not_principals:
+        # NotPrincipal applies to everyone it does not list; the caller is listed when its
+        # ARN, its role or "*" is. (Simplified: AWS also matches the session ARN form.)
+        excluded = any(_principal_via(p, caller) is Via.NAMED for p in statement.not_principals)
+        return None if excluded else Via.NAMED
+    vias = {_principal_via(p, caller) for p in statement.principals} - {None}
+    if Via.NAMED in vias:
+        return Via.NAMED
+    return Via.ROOT if vias else None
+
+
+def _action_matches(statement: Statement, action: str) -> bool:
+    if statement.not_actions:
+        return not any(action_matches(p, action) for p in statement.not_actions)
+    return any(action_matches(p, action) for p in statement.actions)
+
+
+def _resource_matches(statement: Statement, resource: str, *, resource_policy: bool) -> bool:
+    if statement.not_resources:
+        return not any(arn_matches(p, resource) for p in statement.not_resources)
+    if not statement.has_resource:
+        # A resource policy without Resource applies to the resource it is attached to
+        # (ECR repository and role trust policies are written that way).
+        return resource_policy
+    return any(arn_matches(p, resource) for p in statement.resources)
+
+
+@dataclass
+class _Applied:
+    """What one policy said about a request."""
+
+    allows: list[Match]
+    denies: list[Match]
+    misses: list[Reason]  # Allow statements for this action that did not apply, and why
+
+
+def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied:
+    applied = _Applied([], [], [])
+    for statement in file.policy.statements:
+        if not _action_matches(statement, req.action):
+            continue
+        via: Via | None = Via.NAMED
+        if resource_policy:
+            via = _statement_via(statement, req.caller)
+        miss: str | None = None
+        if not _resource_matches(statement, req.resource, resource_policy=resource_policy):
+            miss = "Resource does not match"
+        elif via is None:
+            miss = "Principal does not match"
+        else:
+            condition = failed(statement.conditions, req.context)
+            if condition is not None:
+                miss = f"condition {condition.operator} {condition.key} not met"
+        if miss is None and via is not None:
+            match = Match(file, statement, via)
+            (applied.allows if statement.is_allow else applied.denies).append(match)
+        elif statement.is_allow:
+            applied.misses.append(Reason(miss or "", file.path, statement.label))
+    return applied
+
+
+def authorize(
+    req: Request,
+    *,
+    resource_account: str,
+    identity: Sequence[PolicyFile] = (),
+    resource: PolicyFile | None = None,
+    resource_must_allow: bool = False,
+) -> Result:
+    """Decide `req` from the caller's identity policies and the resource's policy.
+
+    `resource_account` owns the resource; `resource_must_allow` marks a resource policy
+    that is the only root of trust (KMS key policies, role trust policies).
+    """
+    caller = req.caller
+    has_identity = caller.kind is CallerKind.AWS
+    ids = [_apply(f, req, resource_policy=False) for f in identity] if has_identity else []
+    res = _apply(resource, req, resource_policy=True) if resource else _Applied([], [], [])
+
+    denies = [m for a in ids for m in a.denies] + res.denies
+    if denies:
+        return Result(
+            Decision.DENY, tuple(m.reason("explicit Deny (a Deny always wins)") for m in denies)
+        )
+
+    id_allows = [m for a in ids for m in a.allows]
+    named = [m for m in res.allows if m.via is Via.NAMED]
+    rooted = [m for m in res.allows if m.via is Via.ROOT]
+    same_account = caller.account_id == resource_account
+
+    if not has_identity:
+        granted = bool(named)
+    elif same_account and not resource_must_allow:
+        granted = bool(id_allows or named)
+    elif same_account:
+        granted = bool(named or (rooted and id_allows))
+    else:
+        granted = bool(id_allows and (named or rooted))
+
+    if granted:
+        used = [m.reason("Allow (identity policy)") for m in id_allows]
+        used += [m.reason(f"Allow ({m.via.value})") for m in named + rooted]
+        return Result(Decision.ALLOW, tuple(used))
+    return Result(
+        Decision.IMPLICIT_DENY,
+        _missing(
+            req,
+            identity=identity if has_identity else (),
+            ids=ids,
+            resource=resource,
+            res=res,
+            same_account=same_account,
+        ),
+    )
+
+
+def _missing(
+    req: Request,
+    *,
+    identity: Sequence[PolicyFile],
+    ids: list[_Applied],
+    resource: PolicyFile | None,
+    res: _Applied,
+    same_account: bool,
+) -> tuple[Reason, ...]:
+    """Why no allow applied: the side that is missing, and the statements that nearly did."""
+    reasons: list[Reason] = []
+    id_allows = [m for a in ids for m in a.allows]
+    if req.caller.kind is CallerKind.AWS and not id_allows:
+        checked = ", ".join(f.path for f in identity) or "none"
+        reasons.append(Reason(f"no identity policy allows it (checked: {checked})"))
+        reasons += [r for a in ids for r in a.misses]
+    if resource is None:
+        reasons.append(
+            Reason(
+                "no resource policy" + ("" if same_account else ": cross-account access needs one")
+            )
+        )
+        return tuple(reasons)
+    if not res.allows:
+        reasons.append(Reason("no statement allows this caller", resource.path))
+        reasons += res.misses
+    elif all(m.via is Via.ROOT for m in res.allows):
+        reasons += [
+            m.reason("allows only the account root: an identity policy must allow too")
+            for m in res.allows
+        ]
+    return tuple(reasons)
