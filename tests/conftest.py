@@ -8,9 +8,15 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from generator.cli import app
+
+# No per-example deadline: the first parse builds python-hcl2's parser (over a second on a
+# loaded CI machine), which says nothing about xgen. Speed is measured in benchmarks/.
+settings.register_profile("xgen", deadline=None, print_blob=True)
+settings.load_profile("xgen")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
