@@ -128,6 +128,100 @@ def render(
         raise typer.Exit(1)
 
 
+@app.command()
+def reencrypt(
+    s3_uri: Annotated[str, typer.Argument(metavar="S3_URI", help="s3://BUCKET/KEY of the object.")],
+    kms_key: Annotated[
+        str, typer.Option("--kms-key", help="ARN of the customer managed key to encrypt under.")
+    ],
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="AWS profile (default: AWS_PROFILE, then the chain)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
+    ] = False,
+) -> None:
+    """Copy an S3 object onto itself under SSE-KMS with the key, keeping metadata and tags."""
+    from .aws import reencrypt as job
+    from .aws.names import parse_key_arn, parse_s3_uri
+
+    try:
+        obj, key = parse_s3_uri(s3_uri), parse_key_arn(kms_key)
+        plan = job.inspect(job.s3_client(profile, key), obj, key, profile=profile)
+        if plan.done:
+            typer.echo(f"{obj.uri} is already SSE-KMS under {key.arn}; nothing to do", err=True)
+            return
+        if dry_run:
+            for line in plan.summary():
+                typer.echo(line, err=True)
+            return
+        # A bar only on a terminal (stderr): logs and CI get the result line alone.
+        if sys.stderr.isatty():
+            with typer.progressbar(length=plan.size, label="copying", file=sys.stderr) as bar:
+                result = job.apply(plan, progress=bar.update)
+        else:
+            result = job.apply(plan)
+    except InputError as error:
+        fail(error)
+    for line in result.lines():
+        typer.echo(line, err=True)
+
+
+@app.command()
+def lint(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Policy JSON, .tf, plan JSON files or folders.")
+    ],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json or sarif.")
+    ] = "text",
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", help="Exit 1 at this severity or above (default warning)."),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="bucket, key, ecr-repository, trust or identity."),
+    ] = None,
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="Check against what this spec deploys.")
+    ] = None,
+) -> None:
+    """Lint IAM, KMS key, S3 bucket and ECR policies (exit 1 on findings)."""
+    from .lint.command import run_lint
+
+    try:
+        code = run_lint(paths, output_format, fail_on, kind, spec)
+    except InputError as error:
+        fail(error)
+    raise typer.Exit(code)
+
+
+@app.command()
+def rules(
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """List the lint rules."""
+    from .lint.command import list_rules
+
+    try:
+        typer.echo(list_rules(output_format))
+    except InputError as error:
+        fail(error)
+
+
+@app.command()
+def explain(rule: Annotated[str, typer.Argument(help="Rule id (XG020) or name.")]) -> None:
+    """Print what a lint rule checks, why, and how to fix it."""
+    from .lint.command import explain_rule
+
+    try:
+        typer.echo(explain_rule(rule))
+    except InputError as error:
+        fail(error)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -1,0 +1,96 @@
+"""Known IAM actions, from policyuniverse's data, as a compact index cached on disk.
+
+policyuniverse ships an 8 MB JSON of every service; parsing it costs more than the rest of
+a lint run. The index (one line per service prefix: `prefix Action Action ...`) is built
+once, written under the user cache folder, keyed by the data file's size and mtime, so a
+policyuniverse upgrade rebuilds it. Override the folder with `XGEN_CACHE_DIR`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+INDEX_FORMAT = 1
+
+
+def _data_file() -> Path:
+    spec = find_spec("policyuniverse")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("policyuniverse is not installed")
+    return Path(spec.origin).parent / "data.json"
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("XGEN_CACHE_DIR")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "xgen"
+
+
+def _build(data: Path) -> str:
+    services = json.loads(data.read_bytes())
+    merged: dict[str, set[str]] = {}
+    for service in services.values():
+        merged.setdefault(service["prefix"].lower(), set()).update(service.get("actions", {}))
+    return "".join(
+        f"{prefix} {' '.join(sorted(names))}\n" for prefix, names in sorted(merged.items())
+    )
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".actions-")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temp, path)
+
+
+def _index_text() -> str:
+    data = _data_file()
+    stat = data.stat()
+    path = cache_dir() / f"actions-v{INDEX_FORMAT}-{stat.st_size}-{int(stat.st_mtime)}.txt"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    text = _build(data)
+    with contextlib.suppress(OSError):  # a read-only home still lints, just slower
+        _write_atomic(path, text)
+    return text
+
+
+@lru_cache(maxsize=1)
+def action_index() -> dict[str, tuple[str, ...]]:
+    """Service prefix (lower case) -> its action names (AWS's spelling)."""
+    index: dict[str, tuple[str, ...]] = {}
+    for line in _index_text().splitlines():
+        prefix, _, names = line.partition(" ")
+        index[prefix] = tuple(names.split())
+    return index
+
+
+def _pattern(glob: str) -> re.Pattern[str]:
+    """IAM action wildcards: `*` any run, `?` one character; case-insensitive."""
+    return re.compile(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob), re.I
+    )
+
+
+def expand(action: str) -> tuple[str, ...] | None:
+    """The known actions an `Action` entry matches; None when its service is unknown."""
+    prefix, _, name = action.partition(":")
+    names = action_index().get(prefix.lower())
+    if names is None:
+        return None
+    if "*" not in name and "?" not in name:
+        return tuple(n for n in names if n.lower() == name.lower())
+    pattern = _pattern(name)
+    return tuple(n for n in names if pattern.fullmatch(n))

@@ -1,0 +1,88 @@
+"""The bodies of `xgen lint`, `xgen rules` and `xgen explain`: parse options, run, print."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from ..policy.kinds import Kind
+from .findings import Severity
+
+FORMATS = ("text", "json", "sarif")
+
+
+def run_lint(
+    paths: list[Path], output_format: str, fail_on: str | None, kind: str | None, spec: Path | None
+) -> int:
+    """Lint, print the report on stdout and unreadable files on stderr; the exit code."""
+    from . import report
+    from .config import load_config
+    from .engine import lint
+    from .registry import load_rules
+
+    if output_format not in FORMATS:
+        raise InputError(f"unknown format {output_format!r}", fix="use text, json or sarif")
+    try:
+        kind_value = Kind(kind) if kind else None
+    except ValueError:
+        raise InputError(
+            f"unknown kind {kind!r}", fix=f"use one of {', '.join(k.value for k in Kind)}"
+        ) from None
+    config = load_config(Path.cwd())
+    try:
+        threshold = Severity.parse(fail_on) if fail_on else config.fail_on or Severity.WARNING
+    except ValueError as error:
+        raise InputError(str(error), fix="--fail-on error|warning|info") from None
+    deployment = None
+    if spec is not None:
+        from ..spec import load_spec
+        from .deployment import Deployment
+
+        deployment = Deployment.from_spec(load_spec(spec))
+    result = lint(paths, config=config, kind=kind_value, deployment=deployment)
+    for error in result.errors:
+        print(f"xgen: {error}", file=sys.stderr)
+    if output_format == "json":
+        print(report.as_json(result))
+    elif output_format == "sarif":
+        print(report.sarif(result, load_rules()))
+    else:
+        print(report.text(result, colour=_colour()))
+    return result.exit_code(threshold)
+
+
+def _colour() -> bool:
+    """Colour only on a terminal that supports it (pre-commit's rule)."""
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
+
+
+def list_rules(output_format: str) -> str:
+    from .registry import load_rules
+
+    rules = load_rules().values()
+    if output_format == "json":
+        return json.dumps(
+            [
+                {"id": r.id, "name": r.name, "severity": r.severity.value, "title": r.title}
+                for r in rules
+            ],
+            indent=2,
+        )
+    if output_format != "text":
+        raise InputError(f"unknown format {output_format!r}", fix="use text or json")
+    return "\n".join(f"{r.id}  {r.severity.value:<7}  {r.name:<38} {r.title}" for r in rules)
+
+
+def explain_rule(key: str) -> str:
+    from .registry import find_rule
+
+    found = find_rule(key)
+    if found is None:
+        raise InputError(f"no rule {key!r}", fix="`xgen rules` lists them")
+    profile = " (info in profile seed)" if found.hardened else ""
+    return (
+        f"{found.id} {found.name} ({found.severity.value}{profile})\n{found.title}\n\n{found.doc}"
+    )

@@ -1,0 +1,106 @@
+"""A policy document as the rules see it: parsed statements plus where it came from and
+what it is (kind, owning account, profile, deployment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..policy.document import Policy, Principal, Statement
+from ..policy.kinds import Kind
+from .deployment import Deployment
+from .findings import Finding
+
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a document is written: its file, its own line, and a lazy statement locator.
+
+    Statement positions are computed only when a finding needs one: most documents have
+    no finding, and locating costs a scan of the text.
+    """
+
+    file: str
+    line: int = 1
+    col: int = 1
+    locate: Callable[[], list[Position]] | None = None
+
+
+@dataclass
+class LintDocument:
+    """One policy document to lint."""
+
+    policy: Policy
+    kind: Kind
+    origin: Origin
+    size: int  # characters without insignificant whitespace (how AWS counts)
+    account_id: str | None = None  # the account the document lives in, when known
+    target: str | None = None
+    profile: str = "hardened"
+    deployment: Deployment | None = None
+    kind_inferred: bool = False
+    _positions: list[Position] | None = field(default=None, repr=False)
+
+    @property
+    def file(self) -> str:
+        return self.origin.file
+
+    def position(self, statement: Statement | None) -> Position:
+        """Line and column of a statement (or of the document when None)."""
+        if statement is None or self.origin.locate is None:
+            return self.origin.line, self.origin.col
+        if self._positions is None:
+            self._positions = self.origin.locate()
+        if statement.index < len(self._positions):
+            return self._positions[statement.index]
+        return self.origin.line, self.origin.col
+
+    def finding(self, statement: Statement | None, message: str, fix: str) -> Finding:
+        line, col = self.position(statement)
+        return Finding(message=message, fix=fix, line=line, col=col, file=self.file)
+
+    @cached_property
+    def owner(self) -> str | None:
+        """The owning account: known, or for a key policy the root that holds `kms:*`."""
+        if self.account_id:
+            return self.account_id
+        if self.kind is Kind.KEY:
+            return key_admin_account(self.policy)
+        if self.kind in (Kind.BUCKET, Kind.ECR_REPOSITORY) and self.deployment:
+            return self.deployment.source_account
+        return None
+
+    def is_foreign(self, account: str | None) -> bool:
+        """Whether `account` is another account than this document's.
+
+        Unknown owner: a resource policy's account principals count as foreign (granting
+        your own root in a bucket policy is unusual; assuming cross-account errs safe);
+        for identity policies, a resource in the deployment's source account is foreign.
+        """
+        if account is None:
+            return False
+        if self.owner is not None:
+            return account != self.owner
+        if self.kind in (Kind.IDENTITY, Kind.TRUST):
+            return self.deployment is not None and account == self.deployment.source_account
+        return True
+
+    def foreign_principals(self, statement: Statement) -> list[Principal]:
+        """The statement's `AWS` principals in another account (roots, roles, users)."""
+        return [p for p in statement.principals if self.is_foreign(p.account_id)]
+
+
+def key_admin_account(policy: Policy) -> str | None:
+    """The account whose root holds `kms:*` unconditionally: AWS's default key policy."""
+    candidates = [
+        p.account_id
+        for s in policy.allows()
+        if not s.conditions and {a.lower() for a in s.actions} & {"kms:*", "*"}
+        for p in s.principals
+        if p.is_account_root
+    ]
+    return candidates[0] if candidates else None

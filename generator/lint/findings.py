@@ -1,0 +1,45 @@
+"""What a rule reports: a `Finding`, with a `Severity` that config may override."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+
+
+class Severity(Enum):
+    """Ordered like ruff's and SARIF's levels: info < warning < error."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return ("info", "warning", "error").index(self.value)
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        try:
+            return cls(value.lower())
+        except ValueError:
+            raise ValueError(f"unknown severity {value!r} (use error, warning or info)") from None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place; `rule` and `severity` are filled in by the engine."""
+
+    message: str
+    fix: str
+    line: int = 1
+    col: int = 1
+    file: str = ""
+    rule: str = ""
+    severity: Severity = Severity.WARNING
+
+    def at(self, **changes: object) -> Finding:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file, self.line, self.col, self.rule)

@@ -1,0 +1,32 @@
+"""The kind of a policy document from its content, when nothing else says.
+
+A statement with a Principal makes a resource policy; which one is read from the actions:
+`sts:AssumeRole*` is a trust policy, KMS actions on `Resource: "*"` a key policy, ECR
+actions without a Resource a repository policy, anything else a bucket policy.
+"""
+
+from __future__ import annotations
+
+from ..policy.document import Policy
+from ..policy.kinds import Kind
+
+TRUST_ACTIONS = ("sts:assumerole", "sts:tagsession", "sts:setsourceidentity")
+
+
+def infer_kind(policy: Policy) -> Kind:
+    """Best guess of what the document is attached to."""
+    with_principal = [s for s in policy.statements if s.has_principal]
+    if not with_principal:
+        return Kind.IDENTITY
+    actions = [a.lower() for s in with_principal for a in s.actions]
+    if actions and all(a.startswith(TRUST_ACTIONS) for a in actions):
+        return Kind.TRUST
+    if any(a.startswith("kms:") for a in actions) and all(
+        set(s.resources) <= {"*"} for s in with_principal
+    ):
+        return Kind.KEY
+    if any(a.startswith("ecr:") for a in actions) and not any(
+        s.has_resource for s in with_principal
+    ):
+        return Kind.ECR_REPOSITORY
+    return Kind.BUCKET

@@ -1,0 +1,80 @@
+"""The rule table: every rule is one function registered with `@rule`, its docstring the
+user documentation (`xgen explain`, `docs/rules.md`), as ruff keeps docs beside code.
+
+Two scopes: `document` rules see one policy at a time; `deployment` rules see every
+document of a run at once (cross-document consistency). Ids are never reused.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .findings import Finding, Severity
+
+RULE_ID = re.compile(r"^XG\d{3}$")
+RULE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+Check = Callable[[Any], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule; `hardened` rules drop to info in profile seed."""
+
+    id: str
+    name: str
+    severity: Severity
+    title: str
+    check: Check
+    scope: str = "document"
+    hardened: bool = False
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    id: str,
+    name: str,
+    severity: Severity,
+    title: str,
+    *,
+    scope: str = "document",
+    hardened: bool = False,
+) -> Callable[[Check], Check]:
+    """Register a rule function; refuses duplicate or malformed ids (parliament's guard)."""
+
+    def register(check: Check) -> Check:
+        if not RULE_ID.match(id) or not RULE_NAME.match(name):
+            raise ValueError(f"bad rule id or name: {id} {name}")
+        if id in RULES or any(r.name == name for r in RULES.values()):
+            raise ValueError(f"rule {id} {name} registered twice")
+        if not check.__doc__:
+            raise ValueError(f"rule {id} needs a docstring: it is the user documentation")
+        RULES[id] = Rule(id, name, severity, title, check, scope, hardened)
+        return check
+
+    return register
+
+
+def load_rules() -> dict[str, Rule]:
+    """Import the rule modules (registration happens on import) and return the table."""
+    from .rules import ALL  # noqa: F401 - importing registers
+
+    return dict(sorted(RULES.items()))
+
+
+def find_rule(key: str) -> Rule | None:
+    """A rule by id (any case) or by name."""
+    rules = load_rules()
+    if key.upper() in rules:
+        return rules[key.upper()]
+    return next((r for r in rules.values() if r.name == key.lower()), None)

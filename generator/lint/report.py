@@ -1,0 +1,120 @@
+"""Output formats: text (`path:line:col: ID severity message`), json, SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from .. import __version__
+from .engine import Result
+from .findings import Finding, Severity
+from .registry import Rule
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+
+
+def summary(result: Result) -> dict[str, Any]:
+    counts = Counter(f.severity.value for f in result.findings)
+    return {
+        "documents": result.documents,
+        "findings": len(result.findings),
+        "error": counts["error"],
+        "warning": counts["warning"],
+        "info": counts["info"],
+        "suppressed": result.suppressed,
+        "unreadable": len(result.errors),
+    }
+
+
+def text(result: Result, *, colour: bool) -> str:
+    lines = []
+    for f in result.findings:
+        severity = f.severity.value
+        if colour:
+            severity = f"{COLOURS[f.severity]}{severity}\033[0m"
+        lines.append(f"{f.file}:{f.line}:{f.col}: {f.rule} {severity} {f.message}")
+        lines.append(f"    fix: {f.fix}")
+    s = summary(result)
+    lines.append(
+        f"{s['documents']} documents, {s['findings']} findings "
+        f"({s['error']} error, {s['warning']} warning, {s['info']} info), "
+        f"{s['suppressed']} suppressed"
+    )
+    return "\n".join(lines)
+
+
+def as_json(result: Result) -> str:
+    findings = [
+        {
+            "rule": f.rule,
+            "severity": f.severity.value,
+            "file": f.file,
+            "line": f.line,
+            "column": f.col,
+            "message": f.message,
+            "fix": f.fix,
+        }
+        for f in result.findings
+    ]
+    return json.dumps({"findings": findings, "summary": summary(result)}, indent=2)
+
+
+def sarif(result: Result, rules: dict[str, Rule]) -> str:
+    used = sorted({f.rule for f in result.findings})
+    index = {rule_id: i for i, rule_id in enumerate(used)}
+    driver = {
+        "name": "xgen",
+        "version": __version__,
+        "informationUri": "https://github.com/xgen/xgen/blob/main/docs/rules.md",
+        "rules": [_sarif_rule(rules[rule_id]) for rule_id in used],
+    }
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "results": [_sarif_result(f, index[f.rule]) for f in result.findings],
+                "invocations": [
+                    {
+                        "executionSuccessful": not result.errors,
+                        "toolExecutionNotifications": [
+                            {"level": "error", "message": {"text": e}} for e in result.errors
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(log, indent=2)
+
+
+def _sarif_rule(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.title},
+        "help": {"text": rule.doc, "markdown": rule.doc},
+        "defaultConfiguration": {"level": SARIF_LEVELS[rule.severity]},
+    }
+
+
+def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    return {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": SARIF_LEVELS[finding.severity],
+        "message": {"text": f"{finding.message} (fix: {finding.fix})"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.file.replace("\\", "/")},
+                    "region": {"startLine": finding.line, "startColumn": finding.col},
+                }
+            }
+        ],
+    }

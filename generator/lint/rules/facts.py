@@ -1,0 +1,82 @@
+"""Small facts about policy elements that several rules need (ARNs, action wildcards)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from ...policy.document import Statement
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f")
+# Operators that narrow who matches (negations and ...IfExists do not: an absent key passes).
+NARROWING = re.compile(
+    r"^(ForAnyValue:|ForAllValues:)?(StringEquals|StringLike|ArnEquals|ArnLike)$", re.I
+)
+EXACT = re.compile(r"^(ForAnyValue:)?(StringEquals|ArnEquals)$", re.I)
+
+
+def is_template(value: str) -> bool:
+    """Terraform interpolation or a policy variable: known only at apply time."""
+    return "${" in value
+
+
+def arn_account(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and ACCOUNT_ID.match(parts[4]):
+        return parts[4]
+    return None
+
+
+def arn_service(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    return parts[2] if len(parts) == 6 and parts[0] == "arn" else None
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
+        re.I | re.S,
+    )
+
+
+def glob_match(pattern: str, value: str) -> bool:
+    """IAM wildcard matching (`*`, `?`), case-insensitive as action names are."""
+    return _glob(pattern).fullmatch(value) is not None
+
+
+def covers(actions: Iterable[str], action: str) -> bool:
+    """Whether any of `actions` (with wildcards) grants `action`."""
+    return any(glob_match(pattern, action) for pattern in actions)
+
+
+def has_wildcard(value: str) -> bool:
+    return "*" in value or "?" in value
+
+
+def narrowing_values(statement: Statement, key: str, *, exact: bool = False) -> tuple[str, ...]:
+    """Values of condition `key` under operators that narrow (`exact`: Equals only)."""
+    operator = EXACT if exact else NARROWING
+    return tuple(
+        value
+        for c in statement.conditions
+        if c.key_lower == key.lower() and operator.match(c.operator)
+        for value in c.values
+    )
+
+
+def s3_object(arn: str) -> tuple[str, str] | None:
+    """(bucket, key) of an S3 object ARN; None for a bucket ARN or anything else."""
+    if not arn.startswith("arn:") or arn_service(arn) != "s3":
+        return None
+    resource = arn.split(":", 5)[5]
+    bucket, slash, key = resource.partition("/")
+    return (bucket, key) if slash else None
+
+
+def s3_bucket(arn: str) -> str | None:
+    if arn_service(arn) != "s3":
+        return None
+    return arn.split(":", 5)[5].partition("/")[0]

@@ -1,0 +1,98 @@
+"""Rules on the document's shape: its version, `Not*` elements, its size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...policy.kinds import Kind
+from ..context import LintDocument
+from ..findings import Finding, Severity
+from ..registry import rule
+
+CURRENT_VERSION = "2012-10-17"
+# Size limits, in characters without whitespace (IAM, S3 and KMS quotas pages).
+SIZE_LIMITS = {
+    Kind.BUCKET: 20 * 1024,
+    Kind.KEY: 32 * 1024,
+    Kind.ECR_REPOSITORY: 10_240,
+    Kind.TRUST: 2_048,
+    Kind.IDENTITY: 10_240,
+}
+
+
+@rule("XG001", "outdated-policy-version", Severity.WARNING, "Version missing or 2008-10-17")
+def outdated_policy_version(doc: LintDocument) -> Iterator[Finding]:
+    """## What it does
+    Flags a policy without `"Version": "2012-10-17"`.
+
+    ## Why is this bad?
+    Without a Version, or with `2008-10-17`, AWS evaluates the old policy language, where
+    policy variables such as `${aws:PrincipalAccount}` are literal text and newer features
+    are missing. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
+
+    ## Example
+        {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "..."}]}
+
+    Use instead:
+        {"Version": "2012-10-17", "Statement": [...]}
+    """
+    if doc.policy.version != CURRENT_VERSION:
+        written = doc.policy.raw.get("Version")
+        what = "has no Version" if written is None else f"has Version {written!r}"
+        yield doc.finding(None, f"the policy {what}", f'add "Version": "{CURRENT_VERSION}"')
+
+
+@rule(
+    "XG006", "not-element-with-allow", Severity.ERROR, "NotAction/NotResource/NotPrincipal on Allow"
+)
+def not_element_with_allow(doc: LintDocument) -> Iterator[Finding]:
+    """## What it does
+    Flags `Allow` statements that use `NotAction`, `NotResource` or `NotPrincipal`.
+
+    ## Why is this bad?
+    An Allow with `NotAction` grants every action except those listed, including actions
+    AWS adds later; `NotResource` grants every other resource; `NotPrincipal` with Allow
+    grants everyone else (AWS rejects it in most policies). They belong in Deny statements.
+
+    ## Example
+        {"Effect": "Allow", "NotAction": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/*"}
+
+    Use instead:
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/model.tar.gz"}
+    """
+    for statement in doc.policy.allows():
+        for element in ("NotAction", "NotResource", "NotPrincipal"):
+            if element in statement.raw:
+                yield doc.finding(
+                    statement,
+                    f"{statement.label} allows with {element}: it grants everything not listed",
+                    f"list what is granted with {element.removeprefix('Not')}, "
+                    f"or use {element} only in a Deny",
+                )
+
+
+@rule("XG007", "policy-size-limit", Severity.ERROR, "Over AWS's size limit for the kind")
+def policy_size_limit(doc: LintDocument) -> Iterator[Finding]:
+    """## What it does
+    Flags a document larger than AWS accepts for its kind: bucket policy 20 KB, key policy
+    32 KB, repository policy and inline role policies 10,240 characters, trust policy
+    2,048 characters (whitespace not counted).
+
+    ## Why is this bad?
+    `terraform apply` fails half-way with `MalformedPolicy`/`LimitExceeded` after other
+    accounts were already changed.
+
+    ## Example
+    A bucket policy with one statement per target account for 300 targets.
+
+    Use instead:
+    One statement listing every target root, with the roles in one `aws:PrincipalArn`
+    condition (values OR), as xgen renders it.
+    """
+    limit = SIZE_LIMITS[doc.kind]
+    if doc.size > limit:
+        yield doc.finding(
+            None,
+            f"the {doc.kind.value} policy is {doc.size} characters, over AWS's limit of {limit}",
+            "merge statements (one statement, principals and role ARNs as lists)",
+        )

@@ -1,0 +1,24 @@
+"""Readers that turn files (policy JSON, rendered folders, `.tf`, plans) into documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ReadError(Exception):
+    """A file that cannot be linted; reported as `path: cannot read policy: why`, exit 2."""
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A policy body found in a file, before parsing: what a reader hands the loader."""
+
+    body: object
+    file: str
+    line: int = 1
+    col: int = 1
+    text: str | None = None  # the JSON text, to locate statements in it
+    kind: str | None = None  # what the container says (resource type, manifest)
+    account_id: str | None = None
+    target: str | None = None
+    statement_lines: tuple[int, ...] = ()  # .tf statement blocks

@@ -1,0 +1,133 @@
+"""Policy JSON files and `terraform show -json` plans.
+
+Files are size-capped and parsed with the standard library; nesting too deep for it
+(RecursionError) or absurd numbers (ValueError) become a `ReadError`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ...policy.document import looks_like_policy
+from . import Raw, ReadError
+
+MAX_BYTES = 64 * 1024 * 1024  # plans of large estates; a policy is at most 32 KB
+TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+
+# Policy-bearing attributes of plan resources: resource type -> (attribute, kind).
+PLAN_ATTRIBUTES: dict[str, tuple[tuple[str, str], ...]] = {
+    "aws_s3_bucket_policy": (("policy", "bucket"),),
+    "aws_kms_key": (("policy", "key"),),
+    "aws_kms_key_policy": (("policy", "key"),),
+    "aws_ecr_repository_policy": (("policy", "ecr-repository"),),
+    "aws_iam_role": (("assume_role_policy", "trust"),),
+    "aws_iam_role_policy": (("policy", "identity"),),
+    "aws_iam_policy": (("policy", "identity"),),
+    "aws_iam_user_policy": (("policy", "identity"),),
+    "aws_iam_group_policy": (("policy", "identity"),),
+}
+
+
+def load_json(data: bytes, name: str) -> tuple[Any, str]:
+    """Parsed JSON and its text; ReadError on anything the parser refuses."""
+    if len(data) > MAX_BYTES:
+        raise ReadError(f"{len(data) // (1024 * 1024)} MB is over the 64 MB limit")
+    try:
+        text = data.decode("utf-8-sig")
+        return json.loads(text), text
+    except UnicodeDecodeError as error:
+        raise ReadError(f"not UTF-8 ({error.reason} at byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise ReadError(f"invalid JSON at {error.lineno}:{error.colno}: {error.msg}") from None
+    except RecursionError:
+        raise ReadError("JSON nested too deeply") from None
+    except ValueError as error:
+        raise ReadError(f"invalid JSON: {error}") from None
+
+
+def is_plan(value: Any) -> bool:
+    return isinstance(value, dict) and "resource_changes" in value and "format_version" in value
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def statement_offsets(text: str) -> list[int]:
+    """Offsets of each statement object of a policy's top-level `Statement` element."""
+    depth = 0
+    last = key = None
+    list_depth: int | None = None  # depth inside the Statement list, while in it
+    offsets: list[int] = []
+    for match in TOKENS.finditer(text):
+        token = match.group()
+        if token[0] == '"':
+            last = token
+        elif token == ":":
+            key = last if depth == 1 else key
+        elif token in "{[":
+            if depth == 1 and key == '"Statement"':
+                if token == "{":
+                    offsets.append(match.start())
+                else:
+                    list_depth = depth + 1
+            elif token == "{" and depth == list_depth:
+                offsets.append(match.start())
+            depth += 1
+        else:
+            depth -= 1
+            if list_depth is not None and depth < list_depth:
+                list_depth = None
+    return offsets
+
+
+def locator(text: str, base_line: int = 1) -> list[tuple[int, int]]:
+    """Line and column of each statement, for `Origin.locate`."""
+    positions = [line_col(text, offset) for offset in statement_offsets(text)]
+    return [(line + base_line - 1, col) for line, col in positions]
+
+
+def policy_raws(value: Any, text: str, file: str) -> list[Raw]:
+    """The policies in one JSON file: itself, or a plan's; [] for other JSON."""
+    if looks_like_policy(value):
+        return [Raw(value, file, text=text)]
+    if is_plan(value):
+        return plan_raws(value, text, file)
+    return []
+
+
+def plan_raws(plan: dict[str, Any], text: str, file: str) -> list[Raw]:
+    """Policies in a plan's `resource_changes` (the values after apply)."""
+    found: list[Raw] = []
+    changes = plan.get("resource_changes")
+    for change in changes if isinstance(changes, list) else []:
+        if not isinstance(change, dict) or not isinstance(change.get("change"), dict):
+            continue
+        after = change["change"].get("after")
+        attributes = PLAN_ATTRIBUTES.get(str(change.get("type")), ())
+        if not isinstance(after, dict) or not attributes:
+            continue
+        line = _address_line(text, str(change.get("address", "")))
+        for attribute, kind in attributes:
+            found.extend(_plan_policy(after.get(attribute), file, line, kind))
+        if change.get("type") == "aws_iam_role":
+            inline = after.get("inline_policy")
+            for item in inline if isinstance(inline, list) else []:
+                if isinstance(item, dict):
+                    found.extend(_plan_policy(item.get("policy"), file, line, "identity"))
+    return found
+
+
+def _plan_policy(value: Any, file: str, line: int, kind: str) -> list[Raw]:
+    if not isinstance(value, str) or not value.strip():
+        return []  # unknown until apply, or not set
+    body, _ = load_json(value.encode("utf-8"), file)
+    return [Raw(body, file, line=line, kind=kind)]
+
+
+def _address_line(text: str, address: str) -> int:
+    match = re.search(r'"address"\s*:\s*' + re.escape(json.dumps(address)), text)
+    return line_col(text, match.start())[0] if match else 1
