@@ -222,6 +222,93 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule id (XG020) or name.")
         fail(error)
 
 
+@app.command()
+def verify(
+    folder: Annotated[Path, typer.Argument(help="A folder written by `xgen render`.")],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json or mermaid.")
+    ] = "text",
+) -> None:
+    """Prove offline that the rendered policies grant the intended access and nothing else.
+
+    Exit 0 when every check is ok, 1 when any is not, 2 for unreadable input.
+    """
+    from .access import report
+    from .access.verify import verify as run_verify
+
+    formats = {"text": report.text, "json": report.as_json, "mermaid": report.mermaid}
+    if output_format not in formats:
+        fail(
+            InputError(
+                f"unknown format {output_format!r}",
+                place="--format",
+                fix="use " + ", ".join(formats),
+            )
+        )
+    try:
+        result = run_verify(folder)
+    except InputError as error:
+        fail(error)
+    typer.echo(formats[output_format](result), nl=False)
+    if output_format == "mermaid":
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def simulate(
+    folder: Annotated[Path, typer.Argument(help="A folder written by `xgen render`.")],
+    *,
+    principal: Annotated[
+        str,
+        typer.Option(
+            "--principal", help="Role, user, root or assumed-role ARN, account id, service, or *."
+        ),
+    ],
+    action: Annotated[str, typer.Option("--action", help="e.g. s3:GetObject")],
+    resource: Annotated[
+        str, typer.Option("--resource", help="ARN of the object, key, repository or role.")
+    ],
+    context: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--context", help="KEY=VALUE request context (repeat a key for several values)."
+        ),
+    ] = None,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="Give the caller an identity policy allowing * on *.")
+    ] = False,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Answer one access question offline, with the statements that decide it.
+
+    Exit 0 when the request is allowed, 1 when it is denied, 2 for bad input.
+    """
+    from .access import report
+    from .access.deployment import load
+    from .access.simulate import simulate as run_simulate
+
+    formats = {"text": report.answer_text, "json": report.answer_json}
+    if output_format not in formats:
+        fail(
+            InputError(
+                f"unknown format {output_format!r}",
+                place="--format",
+                fix="use " + ", ".join(formats),
+            )
+        )
+    try:
+        deployment = load(folder)
+        answer = run_simulate(deployment, principal, action, resource, context or (), admin=admin)
+    except InputError as error:
+        fail(error)
+    for note in deployment.notes:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(formats[output_format](answer), nl=False)
+    raise typer.Exit(0 if answer.result.allowed else 1)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

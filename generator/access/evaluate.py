@@ -129,7 +129,7 @@ def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied
         elif via is None:
             miss = "Principal does not match"
         else:
-            condition = failed(statement.conditions, req.context)
+            condition = failed(statement.conditions, req.lookup)
             if condition is not None:
                 miss = f"condition {condition.operator} {condition.key} not met"
         if miss is None and via is not None:

@@ -2,7 +2,7 @@
 
 A request names its caller (a role or user, an account's root user, a service, or an
 anonymous caller), the action, the resource ARN and the request context: the condition
-keys AWS sets, with lower-cased names because condition keys compare case-insensitively.
+keys AWS sets, looked up case-insensitively as AWS compares condition keys.
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html#AccessPolicyLanguage_RequestContext
 """
 
@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from ..policy.document import ACCOUNT_ID
 
@@ -78,10 +79,9 @@ def parse_caller(text: str) -> Caller:
 
 
 def context_of(pairs: Mapping[str, str | Iterable[str]]) -> dict[str, tuple[str, ...]]:
-    """Condition keys lower-cased, each with a tuple of values."""
+    """Condition keys as written, each with a tuple of values."""
     return {
-        key.lower(): (value,) if isinstance(value, str) else tuple(value)
-        for key, value in pairs.items()
+        key: (value,) if isinstance(value, str) else tuple(value) for key, value in pairs.items()
     }
 
 
@@ -92,11 +92,12 @@ class Request:
     caller: Caller
     action: str
     resource: str
-    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # keys as written
 
-    def values(self, key: str) -> tuple[str, ...]:
-        """The context values of `key` (any case); empty when the key is absent."""
-        return self.context.get(key.lower(), ())
+    @cached_property
+    def lookup(self) -> dict[str, tuple[str, ...]]:
+        """The context by lower-cased key: condition keys compare case-insensitively."""
+        return {key.lower(): values for key, values in self.context.items()}
 
 
 def request(

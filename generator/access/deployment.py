@@ -1,0 +1,215 @@
+"""Read a rendered folder as verify sees it: the manifest, and the policies as they are on disk.
+
+The manifest (`xgen-manifest.json`, see docs/architecture.md) says what each policy file
+is; the files themselves may have been edited by hand since `xgen render`, and verify
+judges what would be applied, so it parses the files on disk and reports the edit as a
+note. Anything unreadable is an `InputError` (exit 2) naming the file, place and fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..partitions import partition_of
+from ..policy.document import Policy, PolicyError, parse_policy
+from ..policy.kinds import Kind
+from .conditions import UnsupportedOperator, split_operator
+from .evaluate import PolicyFile
+
+MANIFEST = "xgen-manifest.json"
+RENDER_FIX = "render it again with `xgen render SPEC -o DIR`"
+
+
+@dataclass(frozen=True)
+class TargetAccount:
+    name: str
+    account_id: str
+    role_arn: str
+    model_name: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """One policy document of the manifest, parsed from disk."""
+
+    kind: Kind
+    account_id: str
+    target: str | None
+    file: PolicyFile
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What verify needs from a rendered folder."""
+
+    root: Path
+    name: str
+    profile: str
+    source_account: str
+    region: str
+    object_arn: str
+    bucket_arn: str
+    kms_key_arn: str
+    repository_arn: str
+    image: str
+    image_in_source_account: bool
+    targets: tuple[TargetAccount, ...]
+    documents: tuple[Document, ...]
+    notes: tuple[str, ...]  # hand edits since the render
+
+    @property
+    def partition(self) -> str:
+        return self.object_arn.split(":")[1]
+
+    @property
+    def s3_service(self) -> str:
+        """The `kms:ViaService` value S3 sends when it decrypts for a caller."""
+        partition = partition_of(self.region)
+        suffix = partition.dns_suffix if partition else "amazonaws.com"
+        return f"s3.{self.region}.{suffix}"
+
+    def document(self, kind: Kind, account_id: str, target: str | None = None) -> PolicyFile | None:
+        """The one document of `kind` in `account_id` (of `target`, for target documents)."""
+        for doc in self.documents:
+            if doc.kind is kind and doc.account_id == account_id and doc.target == target:
+                return doc.file
+        return None
+
+    def identity(self, target: str) -> tuple[PolicyFile, ...]:
+        """The inline policies of a target's role."""
+        return tuple(
+            d.file for d in self.documents if d.kind is Kind.IDENTITY and d.target == target
+        )
+
+
+def _field(data: Any, path: str, manifest: str, kind: type = str, where: str = "") -> Any:
+    """`data[a][b]` for path "a.b", of type `kind`; `where` prefixes the place in errors."""
+    value = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if not isinstance(value, kind):
+        raise InputError(
+            f"missing or not a {kind.__name__}",
+            file=manifest,
+            place=f"{where}.{path}" if where else path,
+            fix=RENDER_FIX,
+        )
+    return value
+
+
+def _read_json(path: Path, shown: str, fix: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=shown, fix=fix) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read: {error}", file=shown, fix=fix) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"invalid JSON: {error.msg}",
+            file=shown,
+            place=f"{error.lineno}:{error.colno}",
+            fix="fix the JSON syntax",
+        ) from None
+
+
+def _check_operators(policy: Policy, shown: str) -> None:
+    """Refuse operators the evaluator cannot judge, rather than guess their outcome."""
+    for statement in policy.statements:
+        for condition in statement.conditions:
+            try:
+                split_operator(condition.operator)
+            except UnsupportedOperator as error:
+                raise InputError(
+                    str(error),
+                    file=shown,
+                    place=f"{statement.label}.Condition",
+                    fix="verify understands String*, Arn*, Bool, Null and Numeric* operators "
+                    "(with ...IfExists, ForAnyValue:, ForAllValues:)",
+                ) from None
+
+
+def load_policy(root: Path, relative: str) -> PolicyFile:
+    """A policy file of the render, parsed and checked; `relative` names it in reasons."""
+    shown = str(root / relative)
+    raw = _read_json(root / relative, shown, RENDER_FIX)
+    try:
+        policy = parse_policy(raw)
+    except PolicyError as error:
+        raise InputError(
+            str(error), file=shown, fix="make it a valid IAM policy document"
+        ) from None
+    _check_operators(policy, shown)
+    return PolicyFile(relative, policy)
+
+
+def _drift(root: Path, relative: str, hashes: dict[str, str]) -> str | None:
+    digest = hashlib.sha256((root / relative).read_bytes()).hexdigest()
+    if hashes.get(relative) == digest:
+        return None
+    return (
+        f"{relative}: edited since `xgen render` (differs from the manifest); verified as on disk"
+    )
+
+
+def load(root: Path) -> Deployment:
+    """The deployment rendered into `root`; raises InputError for anything unreadable."""
+    manifest = str(root / MANIFEST)
+    if not root.is_dir():
+        raise InputError("not a folder", file=str(root), fix="pass the folder `xgen render` wrote")
+    data = _read_json(root / MANIFEST, manifest, "pass the folder `xgen render` wrote")
+    entries = _field(data, "documents", manifest, list)
+    files = data.get("files") if isinstance(data.get("files"), list) else []
+    hashes = {f.get("path"): f.get("sha256") for f in files if isinstance(f, dict)}
+    documents: list[Document] = []
+    notes: list[str] = []
+    for index, entry in enumerate(entries):
+        place = f"documents[{index}]"
+        relative = _field(entry, "path", manifest, where=place)
+        try:
+            kind = Kind(_field(entry, "kind", manifest, where=place))
+        except ValueError:
+            raise InputError(
+                f"unknown kind {entry['kind']!r}", file=manifest, place=place, fix=RENDER_FIX
+            ) from None
+        target = entry.get("target")
+        documents.append(
+            Document(
+                kind, _field(entry, "account_id", manifest), target, load_policy(root, relative)
+            )
+        )
+        note = _drift(root, relative, hashes)
+        if note:
+            notes.append(note)
+    targets = tuple(
+        TargetAccount(
+            name=_field(t, "name", manifest, where=f"targets[{i}]"),
+            account_id=_field(t, "account_id", manifest, where=f"targets[{i}]"),
+            role_arn=_field(t, "role_arn", manifest, where=f"targets[{i}]"),
+            model_name=_field(t, "model_name", manifest, where=f"targets[{i}]"),
+        )
+        for i, t in enumerate(_field(data, "targets", manifest, list))
+    )
+    return Deployment(
+        root=root,
+        name=_field(data, "name", manifest),
+        profile=_field(data, "profile", manifest),
+        source_account=_field(data, "source.account_id", manifest),
+        region=_field(data, "source.region", manifest),
+        object_arn=_field(data, "source.object_arn", manifest),
+        bucket_arn=_field(data, "source.bucket_arn", manifest),
+        kms_key_arn=_field(data, "source.kms_key_arn", manifest),
+        repository_arn=_field(data, "source.repository_arn", manifest),
+        image=_field(data, "source.image", manifest),
+        image_in_source_account=_field(data, "source.image_in_source_account", manifest, bool),
+        targets=targets,
+        documents=tuple(documents),
+        notes=tuple(notes),
+    )
