@@ -1,0 +1,77 @@
+"""Parse the S3 URI and KMS key ARN a command is given, before any AWS call.
+
+Pure and offline: a typo is reported without credentials or network. The shapes come from
+`generator.model`, so the CLI accepts exactly what a spec accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..model import KEY_ID, KMS_ALIAS, KMS_KEY_ARN, _check_bucket
+
+# S3 object keys are at most 1024 bytes of UTF-8.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+MAX_KEY_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class S3Object:
+    """One object: the bucket and the key of an `s3://BUCKET/KEY` URI."""
+
+    bucket: str
+    key: str
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
+class KmsKey:
+    """A KMS key named by its full ARN (what S3 reports back in `SSEKMSKeyId`)."""
+
+    arn: str
+    region: str
+    account_id: str
+
+
+def parse_s3_uri(uri: str) -> S3Object:
+    """`s3://BUCKET/KEY` -> S3Object, or an InputError saying how to write it."""
+    if not uri.startswith("s3://"):
+        raise InputError(
+            f"{uri!r} is not an S3 URI", place="S3_URI", fix="write it as s3://BUCKET/KEY"
+        )
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    try:
+        _check_bucket(bucket)
+    except ValueError as error:
+        raise InputError(str(error), place="S3_URI") from None
+    if not key or key.endswith("/"):
+        raise InputError(
+            f"{uri!r} names a bucket or a prefix, not an object",
+            place="S3_URI",
+            fix="name the object itself, e.g. s3://BUCKET/.../output/model.tar.gz",
+        )
+    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        raise InputError(f"the key of {uri!r} is over S3's 1024-byte limit", place="S3_URI")
+    return S3Object(bucket, key)
+
+
+def parse_key_arn(arn: str) -> KmsKey:
+    """A full KMS key ARN -> KmsKey; aliases and bare ids are refused with the fix.
+
+    S3 reports an object's key as the key ARN, so only an ARN can be compared afterwards.
+    """
+    match = KMS_KEY_ARN.match(arn)
+    if match:
+        return KmsKey(arn, match.group("region"), match.group("account"))
+    if KMS_ALIAS.match(arn) or KEY_ID.match(arn):
+        fix = f"give the key ARN: aws kms describe-key --key-id {arn} --query KeyMetadata.Arn"
+        raise InputError(f"{arn!r} is not a key ARN", place="--kms-key", fix=fix)
+    raise InputError(
+        f"{arn!r} is not a KMS key ARN",
+        place="--kms-key",
+        fix="use arn:aws:kms:REGION:ACCOUNT:key/KEY_ID",
+    )
