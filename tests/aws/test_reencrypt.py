@@ -261,3 +261,26 @@ def test_expired_credentials_are_one_line():
         inspect(s3, OBJ, KEY, profile="sso-dev")
     assert "credentials have expired" in str(raised.value)
     assert "aws sso login --profile sso-dev" in str(raised.value)
+
+
+def test_storage_class_is_kept(source, bucket, key_arn):
+    # A copy without StorageClass would be written as STANDARD.
+    s3 = source.client("s3", region_name=REGION)
+    s3.put_object(Bucket=bucket, Key=ARTIFACT, Body=BODY, StorageClass="STANDARD_IA")
+
+    result = run(f"s3://{bucket}/{ARTIFACT}", "--kms-key", key_arn, "--profile", "source")
+
+    assert result.exit_code == 0, result.stderr
+    head = s3.head_object(Bucket=bucket, Key=ARTIFACT)
+    assert (head["StorageClass"], head["SSEKMSKeyId"]) == ("STANDARD_IA", key_arn)
+
+
+def test_access_key_ids_in_aws_messages_are_masked():
+    s3, stubber = stubbed_s3()
+    stubber.add_client_error(
+        "head_object", "InvalidArgument", "bad request from AKIAIOSFODNN7EXAMPLE", 400
+    )
+    with stubber, pytest.raises(InputError) as raised:
+        inspect(s3, OBJ, KEY, profile="source")
+    assert "AKIA" not in str(raised.value)
+    assert "<access key id>" in str(raised.value)
