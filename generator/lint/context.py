@@ -77,8 +77,8 @@ class LintDocument:
     def is_foreign(self, account: str | None) -> bool:
         """Whether `account` is another account than this document's.
 
-        Unknown owner: a resource policy's account principals count as foreign (granting
-        your own root in a bucket policy is unusual; assuming cross-account errs safe);
+        Unknown owner: a resource policy's account roots count as foreign (granting your
+        own root in a bucket policy is unusual; assuming cross-account errs safe);
         for identity policies, a resource in the deployment's source account is foreign.
         """
         if account is None:
@@ -90,8 +90,17 @@ class LintDocument:
         return True
 
     def foreign_principals(self, statement: Statement) -> list[Principal]:
-        """The statement's `AWS` principals in another account (roots, roles, users)."""
-        return [p for p in statement.principals if self.is_foreign(p.account_id)]
+        """The statement's `AWS` principals in another account (roots, roles, users).
+
+        With the owner unknown only account roots count: a resource policy naming a role
+        or user is, without more context, taken to name its own account's.
+        """
+        unknown = self.owner is None and self.kind not in (Kind.IDENTITY, Kind.TRUST)
+        return [
+            p
+            for p in statement.principals
+            if self.is_foreign(p.account_id) and (p.is_account_root or not unknown)
+        ]
 
 
 def key_admin_account(policy: Policy) -> str | None:

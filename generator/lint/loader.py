@@ -87,7 +87,7 @@ class Loader:
         except OSError as error:
             self.error(display, error.strerror or str(error))
             return
-        placement = self._placement(resolved)
+        placement = self._placement(resolved) if raws else None
         for raw in raws:
             self._add(raw, placement)
 
