@@ -48,7 +48,10 @@ def key_grant(action: Any = "kms:Decrypt", **extra: Any) -> dict[str, Any]:
         "Action": action,
         "Resource": "*",
         "Condition": {
-            "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com", "aws:PrincipalArn": ROLE}
+            "StringEquals": {
+                "kms:ViaService": "s3.us-east-1.amazonaws.com",
+                "aws:PrincipalArn": ROLE,
+            }
         },
     }
     statement.update(extra)
@@ -79,7 +82,9 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
     "XG005": (
         doc(read(Principal="*", Condition={})),
         doc(
-            read(Principal="*", Effect="Deny", Condition={"Bool": {"aws:SecureTransport": "false"}}),
+            read(
+                Principal="*", Effect="Deny", Condition={"Bool": {"aws:SecureTransport": "false"}}
+            ),
             read(Principal="*", Condition={"StringEquals": {"aws:PrincipalArn": ROLE}}),
         ),
         "bucket",
@@ -96,18 +101,49 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
     ),
     "XG010": (doc(read(resource="arn:aws:s3:::bucket/sagemaker/*")), doc(read()), None),
     "XG011": (
-        doc(read(resource=["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/*"], action=["s3:GetObject", "s3:ListBucket"])),
-        doc(read(), read(Principal={"AWS": "arn:aws:iam::111111111111:role/T"}, resource="arn:aws:s3:::bucket/*")),
+        doc(
+            read(
+                resource=["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/*"],
+                action=["s3:GetObject", "s3:ListBucket"],
+            )
+        ),
+        doc(
+            read(),
+            read(
+                Principal={"AWS": "arn:aws:iam::111111111111:role/T"},
+                resource="arn:aws:s3:::bucket/*",
+            ),
+        ),
         None,
     ),
-    "XG012": (doc(read(action="s3:*")), doc(read(Principal={"AWS": "arn:aws:iam::111111111111:role/T"}, action="s3:*")), None),
+    "XG012": (
+        doc(read(action="s3:*")),
+        doc(read(Principal={"AWS": "arn:aws:iam::111111111111:role/T"}, action="s3:*")),
+        None,
+    ),
     "XG020": (
-        doc(read(Principal={"AWS": "222222222222"}, Condition={}), read(Condition={"StringLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/*"}})),
-        doc(read(Condition={"StringEquals": {"AWS:PRINCIPALARN": ROLE}}), read(Principal={"AWS": "222222222222"})),
+        doc(
+            read(Principal={"AWS": "222222222222"}, Condition={}),
+            read(
+                Condition={"StringLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/*"}}
+            ),
+        ),
+        doc(
+            read(Condition={"StringEquals": {"AWS:PRINCIPALARN": ROLE}}),
+            read(Principal={"AWS": "222222222222"}),
+        ),
         None,
     ),
     "XG021": (
-        doc(read(Condition={"StringEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:user/AmazonSageMaker"}})),
+        doc(
+            read(
+                Condition={
+                    "StringEquals": {
+                        "aws:PrincipalArn": "arn:aws:iam::222222222222:user/AmazonSageMaker"
+                    }
+                }
+            )
+        ),
         doc(read()),
         None,
     ),
@@ -124,13 +160,25 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
         None,
     ),
     "XG026": (
-        doc({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:us-east-1:111111111111:alias/aws/s3"}),
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": "arn:aws:kms:us-east-1:111111111111:alias/aws/s3",
+            }
+        ),
         doc({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}),
         None,
     ),
     "XG030": (doc(key_grant()), doc(key_grant(), ADMIN), "key"),
     "XG031": (
-        doc(read(Principal={"Service": "sagemaker.amazonaws.com", "AWS": FOREIGN}, action="sts:AssumeRole", resource="*")),
+        doc(
+            read(
+                Principal={"Service": "sagemaker.amazonaws.com", "AWS": FOREIGN},
+                action="sts:AssumeRole",
+                resource="*",
+            )
+        ),
         trust(StringEquals={"aws:SourceAccount": "222222222222"}),
         None,
     ),

@@ -176,6 +176,8 @@ def kms_decrypt_without_via_service(doc: LintDocument) -> Iterator[Finding]:
          "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}
     """
     for statement, accounts in _kms_grants(doc):
+        if _is_wildcard_all(statement):
+            continue  # XG022
         if covers(statement.actions, "kms:Decrypt") and not _via_service(statement):
             yield doc.finding(
                 statement,
