@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import invoke
 from typer.testing import CliRunner
 
 from generator.aws.multipart import MIB
 from generator.aws.names import KmsKey, S3Object, parse_key_arn
 from generator.aws.reencrypt import apply, inspect, s3_client
+from generator.cli import app
 from generator.errors import InputError
 
 from .conftest import REGION
@@ -37,7 +38,11 @@ def put_artifact(session: boto3.session.Session, bucket: str, body: bytes = BODY
 
 
 def run(*args: str) -> Any:
-    return invoke(CliRunner(), "reencrypt", *args)
+    """`xgen reencrypt ARGS` in-process; exceptions other than exits are test failures."""
+    result = CliRunner().invoke(app, ["reencrypt", *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
 
 
 def assert_one_line_error(result: Any, *needles: str) -> None:
@@ -108,7 +113,7 @@ def test_versioned_bucket_says_the_old_version_keeps_its_encryption(key_arn):
     account = target.client("sts").get_caller_identity()["Account"]
     target_key = target.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
     assert f":{account}:" in target_key
-    bucket = f"xgen-versioned-{account}"
+    bucket = f"xgen-versioned-{uuid.uuid4().hex[:12]}"
     s3 = target.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
