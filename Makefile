@@ -34,6 +34,8 @@ demo: $(VENV)/.installed
 	$(BIN)/xgen render examples/seed-article/spec.yaml -o $(DEMO_OUT)
 	@echo; echo "== files written to $(DEMO_OUT)/"; cd $(DEMO_OUT) && find . -type f | sort
 	@echo; echo "== the article's bucket policy, as rendered"; cat $(DEMO_OUT)/source-111111111111/policies/bucket-policy.json
+	@echo; echo "== xgen verify: who can reach the model, offline (exit 0: every check ok)"
+	$(BIN)/xgen verify $(DEMO_OUT)
 
 test: $(VENV)/.installed-test $(CHECKOV_VENV)/bin/checkov
 	XGEN_CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
