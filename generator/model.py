@@ -247,7 +247,8 @@ def _check_sagemaker_name(value: str, what: str) -> None:
         )
 
 
-def _check_bucket(bucket: str) -> None:
+def check_bucket(bucket: str) -> None:
+    """Raise ValueError (with the fix) unless `bucket` follows the S3 naming rules."""
     fix = "see the S3 bucket naming rules: 3-63 lowercase letters, digits, '.' and '-'"
     if not BUCKET_NAME.match(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket:
         raise ValueError(f"{bucket!r} is not a valid S3 bucket name; {fix}")
@@ -316,7 +317,7 @@ class Source(_Strict):
                 "(the training job's output path ending in model.tar.gz)"
             )
         bucket, _, key = value[len("s3://") :].partition("/")
-        _check_bucket(bucket)
+        check_bucket(bucket)
         if not key:
             raise ValueError(f"{value!r} names a bucket, not an object; add the object key")
         if key.endswith("/"):

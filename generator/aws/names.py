@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..model import KEY_ID, KMS_ALIAS, KMS_KEY_ARN, _check_bucket
+from ..model import KEY_ID, KMS_ALIAS, KMS_KEY_ARN, check_bucket
 
 # S3 object keys are at most 1024 bytes of UTF-8.
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
@@ -45,7 +45,7 @@ def parse_s3_uri(uri: str) -> S3Object:
         )
     bucket, _, key = uri[len("s3://") :].partition("/")
     try:
-        _check_bucket(bucket)
+        check_bucket(bucket)
     except ValueError as error:
         raise InputError(str(error), place="S3_URI") from None
     if not key or key.endswith("/"):
