@@ -120,23 +120,21 @@ def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied
     for statement in file.policy.statements:
         if not _action_matches(statement, req.action):
             continue
-        via: Via | None = Via.NAMED
-        if resource_policy:
-            via = _statement_via(statement, req.caller)
-        miss: str | None = None
+        # Identity policies have no Principal: they apply to whoever holds them.
+        via = _statement_via(statement, req.caller) if resource_policy else Via.NAMED
         if not _resource_matches(statement, req.resource, resource_policy=resource_policy):
             miss = "Resource does not match"
         elif via is None:
             miss = "Principal does not match"
         else:
             condition = failed(statement.conditions, req.lookup)
-            if condition is not None:
-                miss = f"condition {condition.operator} {condition.key} not met"
-        if miss is None and via is not None:
-            match = Match(file, statement, via)
-            (applied.allows if statement.is_allow else applied.denies).append(match)
-        elif statement.is_allow:
-            applied.misses.append(Reason(miss or "", file.path, statement.label))
+            if condition is None:
+                match = Match(file, statement, via)
+                (applied.allows if statement.is_allow else applied.denies).append(match)
+                continue
+            miss = f"condition {condition.operator} {condition.key} not met"
+        if statement.is_allow:
+            applied.misses.append(Reason(miss, file.path, statement.label))
     return applied
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import count
 
 from ..errors import InputError
 from ..policy.document import parse_policy
@@ -55,7 +56,7 @@ ECR_PULL = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDown
 SAGEMAKER = Caller(CallerKind.SERVICE, "sagemaker.amazonaws.com")
 OTHER_SERVICE = Caller(CallerKind.SERVICE, "ec2.amazonaws.com")
 ANONYMOUS = Caller(CallerKind.ANONYMOUS, "*")
-OUTSIDER_ACCOUNTS = ("999999999999", "999999999998", "999999999997")
+FIRST_OUTSIDER = 999999999999  # counting down until an account the deployment does not use
 
 SEED = "seed"
 FIX_KEY_ROLES = "key policy: aws:PrincipalArn = the target roles on the target statement"
@@ -106,7 +107,7 @@ class _Cast:
 
 def _cast(dep: Deployment, target: TargetAccount) -> _Cast:
     used = {dep.source_account, *(t.account_id for t in dep.targets)}
-    outsider = next(a for a in OUTSIDER_ACCOUNTS if a not in used)
+    outsider = next(a for n in count(FIRST_OUTSIDER, -1) if (a := f"{n:012d}") not in used)
     iam = f"arn:{dep.partition}:iam::"
     role_name = target.role_arn.rsplit("/", 1)[-1]
     other = "xgen-verify-other-role" if role_name != "xgen-verify-other-role" else "xgen-other"
