@@ -200,7 +200,9 @@ def lint(
 
 @app.command()
 def rules(
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json or markdown (docs/rules.md).")
+    ] = "text",
 ) -> None:
     """List the lint rules."""
     from .lint.command import list_rules

@@ -71,8 +71,12 @@ def list_rules(output_format: str) -> str:
             ],
             indent=2,
         )
+    if output_format == "markdown":
+        from .docs import rules_markdown
+
+        return rules_markdown()
     if output_format != "text":
-        raise InputError(f"unknown format {output_format!r}", fix="use text or json")
+        raise InputError(f"unknown format {output_format!r}", fix="use text, json or markdown")
     return "\n".join(f"{r.id}  {r.severity.value:<7}  {r.name:<38} {r.title}" for r in rules)
 
 
