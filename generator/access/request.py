@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from ..policy.document import ACCOUNT_ID
-
-SERVICE = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$")
-SESSION = re.compile(r"^arn:([\w-]+):sts::(\d{12}):assumed-role/([^/]+)/.+$")
-IAM_PRINCIPAL = re.compile(r"^arn:[\w-]+:iam::\d{12}:(root|role/.+|user/.+)$")
+# Matched with fullmatch and ASCII classes: "$" and "\d" would accept a trailing newline
+# and non-ASCII digits.
+ACCOUNT = re.compile(r"[0-9]{12}")
+SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?")
+NAME = r"[A-Za-z0-9+=,.@_-]+"  # IAM names and session names
+SESSION = re.compile(rf"arn:([a-z-]+):sts::([0-9]{{12}}):assumed-role/({NAME})/{NAME}")
+IAM_PRINCIPAL = re.compile(rf"arn:[a-z-]+:iam::[0-9]{{12}}:(root|(role|user)(/{NAME})+)")
 
 
 class CallerKind(StrEnum):
@@ -43,7 +45,7 @@ class Caller:
     @property
     def principal_arn(self) -> str:
         """`aws:PrincipalArn`: a role session is reported as its role (IAM condition-keys ref)."""
-        session = SESSION.match(self.arn)
+        session = SESSION.fullmatch(self.arn)
         if session:
             partition, account, role = session.groups()
             return f"arn:{partition}:iam::{account}:role/{role}"
@@ -66,11 +68,11 @@ def parse_caller(text: str) -> Caller:
     """A role/user/root/session ARN, a bare account id (its root), a service, or `*`."""
     if text in ("*", "anonymous"):
         return Caller(CallerKind.ANONYMOUS, "*")
-    if ACCOUNT_ID.match(text):
+    if ACCOUNT.fullmatch(text):
         return Caller(CallerKind.AWS, f"arn:aws:iam::{text}:root")
-    if SERVICE.match(text):
+    if SERVICE.fullmatch(text):
         return Caller(CallerKind.SERVICE, text)
-    if IAM_PRINCIPAL.match(text) or SESSION.match(text):
+    if IAM_PRINCIPAL.fullmatch(text) or SESSION.fullmatch(text):
         return Caller(CallerKind.AWS, text)
     raise ValueError(
         "expected a role, user, root or assumed-role ARN, an account id, "

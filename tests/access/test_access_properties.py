@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from generator.access.conditions import SUPPORTED
 from generator.access.evaluate import PolicyFile, authorize
-from generator.access.request import Caller, CallerKind, request
+from generator.access.request import Caller, CallerKind, parse_caller, request
 from generator.access.result import Decision
 from generator.access.wildcard import arn_matches, like
 from generator.policy.document import PolicyError, parse_policy
@@ -133,3 +133,16 @@ def test_adding_a_deny_everything_statement_always_denies(raw: dict[str, Any], w
         resource=file,
     )
     assert result.decision is Decision.DENY
+
+
+@given(text)
+def test_any_principal_text_parses_or_is_refused(value: str) -> None:
+    try:
+        caller = parse_caller(value)
+    except ValueError:
+        return
+    assert (
+        caller.kind is CallerKind.ANONYMOUS
+        or caller.arn == value
+        or caller.arn.endswith(f"::{value}:root")
+    )

@@ -210,3 +210,9 @@ def test_drift_is_a_note_not_a_failure(copy_of: Callable[[str], Path]) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("  ", "    "), encoding="utf-8")
     report = verify_json(folder, 0)
     assert report["notes"][0].startswith(f"{SOURCE}/bucket-policy.json: edited since `xgen render`")
+
+
+@pytest.mark.parametrize("example", ["seed-article", "multi-account"])
+def test_committed_example_renders_verify_without_notes(example: str) -> None:
+    report = verify_json(EXAMPLES / example / "rendered", 0)
+    assert not [note for note in report["notes"] if "edited since" in note]
