@@ -312,7 +312,12 @@ def simulate(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point; `xgen lint` skips Typer's parsing (see lint/argv.py)."""
+    args = sys.argv[1:]
+    if args[:1] == ["lint"] and not {"--help", "-h"} & set(args):
+        from .lint.argv import main as lint_main
+
+        raise SystemExit(lint_main(args[1:]))
     try:
         app()
     except BrokenPipeError:  # `xgen schema | head`

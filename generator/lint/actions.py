@@ -84,6 +84,7 @@ def _pattern(glob: str) -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=8192)
 def expand(action: str) -> tuple[str, ...] | None:
     """The known actions an `Action` entry matches; None when its service is unknown."""
     prefix, _, name = action.partition(":")

@@ -152,3 +152,31 @@ def test_rules_and_explain(tmp_path: Path) -> None:
     assert run("explain", "kms-wildcard-cross-account")[1].startswith("XG022")
     code, _, err = run("explain", "XG999")
     assert code == 2 and "xgen rules" in err
+
+
+def test_fast_path_takes_the_same_options_as_typer() -> None:
+    """`xgen lint` runs through lint/argv.py (no Typer); its options must not drift."""
+    import typer
+
+    from generator.lint.argv import OPTIONS, parser
+
+    command = typer.main.get_command(app).commands["lint"]  # type: ignore[attr-defined]
+    typer_options = {o for p in command.params for o in p.opts if o.startswith("-")}
+    argparse_options = {o for a in parser()._actions for o in a.option_strings}
+    assert typer_options == argparse_options == set(OPTIONS)
+
+
+def test_fast_path_exit_codes_and_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generator.lint.argv import main
+
+    path = write(tmp_path, "b.json", BAD)
+    assert main(["--format", "json", str(path)]) == 1
+    assert {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]} == {
+        "XG011",
+        "XG012",
+        "XG020",
+    }
+    assert main(["--bogus", str(path)]) == 2
+    assert capsys.readouterr().err.startswith("xgen: error: unrecognized arguments: --bogus")
