@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 DEMO_OUT := demo-out
 
-.PHONY: demo test lint format checkov docs examples clean
+.PHONY: demo test lint format checkov docs examples clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -29,6 +29,16 @@ $(CHECKOV_VENV)/bin/checkov:
 
 checkov: $(CHECKOV_VENV)/bin/checkov
 
+# The peers xgen lint is timed against, each in a virtualenv of its own.
+PARLIAMENT_VENV := .venv-parliament
+$(PARLIAMENT_VENV)/bin/parliament:
+	$(PYTHON) -m venv $(PARLIAMENT_VENV)
+	$(PARLIAMENT_VENV)/bin/python -m pip install --quiet 'parliament>=1.6,<2'
+
+bench: $(VENV)/.installed $(CHECKOV_VENV)/bin/checkov $(PARLIAMENT_VENV)/bin/parliament
+	$(BIN)/python benchmarks/bench.py --xgen $(BIN)/xgen \
+		--parliament $(PARLIAMENT_VENV)/bin/parliament --checkov $(CHECKOV_VENV)/bin/checkov
+
 demo: $(VENV)/.installed
 	rm -rf $(DEMO_OUT)
 	$(BIN)/xgen render examples/seed-article/spec.yaml -o $(DEMO_OUT)
@@ -36,6 +46,8 @@ demo: $(VENV)/.installed
 	@echo; echo "== the article's bucket policy, as rendered"; cat $(DEMO_OUT)/source-111111111111/policies/bucket-policy.json
 	@echo; echo "== xgen verify: who can reach the model, offline (exit 0: every check ok)"
 	$(BIN)/xgen verify $(DEMO_OUT)
+	@echo; echo "== xgen lint: the render's policies (profile seed: info only, what hardened tightens)"
+	$(BIN)/xgen lint $(DEMO_OUT)
 
 test: $(VENV)/.installed-test $(CHECKOV_VENV)/bin/checkov
 	XGEN_CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
@@ -56,4 +68,4 @@ examples: $(VENV)/.installed
 	for spec in examples/*/spec.yaml; do $(BIN)/xgen render $$spec || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(DEMO_OUT) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) $(PARLIAMENT_VENV) $(DEMO_OUT) .pytest_cache .ruff_cache .hypothesis
