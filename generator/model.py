@@ -34,38 +34,38 @@ PROFILES = ("hardened", "seed")
 
 # IAM: role names are 1-64 of [\w+=,.@-] (ASCII word characters).
 # https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
-ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}\Z", re.ASCII)
 # SageMaker model, endpoint and endpoint-configuration names.
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html
-SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*\Z")
 SAGEMAKER_NAME_MAX = 63
-INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
-TARGET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+\Z")
+TARGET_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?\Z")
 KMS_KEY_ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"key/(?P<key_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+    r"^arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):"
+    r"key/(?P<key_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})\Z"
 )
-KMS_ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/(?P<name>.+)$")
+KMS_ALIAS = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:)?alias/(?P<name>.+)\Z")
 KEY_ID = re.compile(
-    r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+    r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})\Z"
 )
 # ECR image URI: ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/REPOSITORY[:TAG|@sha256:DIGEST]
 # https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
 ECR_IMAGE = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"^(?P<account>[0-9]{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
     r"(?P<repository>(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)"
-    r"(?P<reference>:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?$"
+    r"(?P<reference>:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?\Z"
 )
 # S3 bucket naming rules (general purpose buckets).
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
 BUCKET_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 BUCKET_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 # Tags: https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
 TAG_EXTRA_CHARS = set(" _.:/=+-@")
-SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-ACCOUNT_ID = re.compile(r"^\d{12}$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}\Z")
+SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}\Z")
+ACCOUNT_ID = re.compile(r"^[0-9]{12}\Z")
 
 
 def _account_id(value: Any) -> Any:
@@ -230,7 +230,7 @@ class Target(_Strict):
 # local storage ... do not specify a value for the KmsKeyId parameter").
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html
 LOCAL_STORAGE_FAMILIES = re.compile(
-    r"^([a-z]+\d+[a-z]*d[a-z]*|g5|g6|g6e|p5|p5e|p5en|trn1|trn1n|trn2)$"
+    r"^([a-z]+[0-9]+[a-z]*d[a-z]*|g5|g6|g6e|p5|p5e|p5en|trn1|trn1n|trn2)\Z"
 )
 
 

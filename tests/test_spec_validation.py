@@ -36,6 +36,21 @@ CASES = {
     # id: (spec, place in the message, words the message must contain)
     "account id too short": (_source(account_id="11111111111"), "source.account_id", "12 digits"),
     "account id unquoted": (_source(account_id=111111111111), "source.account_id", "quote"),
+    "account id trailing newline": (
+        _source(account_id="111111111111\n"),
+        "source.account_id",
+        "12 digits",
+    ),
+    "account id arabic digits": (
+        _source(account_id="\u0661" * 12),
+        "source.account_id",
+        "12 digits",
+    ),
+    "role name trailing newline": (
+        _target(role_name="AmazonSageMaker\n"),
+        "targets[0].role_name",
+        "IAM role name",
+    ),
     "target account letters": (
         _target(account_id="22222222222a"),
         "targets[0].account_id",

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
+ACCOUNT_ID = re.compile(r"^[0-9]{12}\Z")
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 
 
