@@ -30,6 +30,16 @@ def fail(error: InputError) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _check_format(name: str, formats: dict) -> None:
+    """Refuse an unknown --format value with the list of known ones."""
+    if name not in formats:
+        fail(
+            InputError(
+                f"unknown format {name!r}", place="--format", fix="use " + ", ".join(formats)
+            )
+        )
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"xgen {__version__}")
@@ -239,14 +249,7 @@ def verify(
     from .access.verify import verify as run_verify
 
     formats = {"text": report.text, "json": report.as_json, "mermaid": report.mermaid}
-    if output_format not in formats:
-        fail(
-            InputError(
-                f"unknown format {output_format!r}",
-                place="--format",
-                fix="use " + ", ".join(formats),
-            )
-        )
+    _check_format(output_format, formats)
     try:
         result = run_verify(folder)
     except InputError as error:
@@ -292,14 +295,7 @@ def simulate(
     from .access.simulate import simulate as run_simulate
 
     formats = {"text": report.answer_text, "json": report.answer_json}
-    if output_format not in formats:
-        fail(
-            InputError(
-                f"unknown format {output_format!r}",
-                place="--format",
-                fix="use " + ", ".join(formats),
-            )
-        )
+    _check_format(output_format, formats)
     try:
         deployment = load(folder)
         answer = run_simulate(deployment, principal, action, resource, context or (), admin=admin)

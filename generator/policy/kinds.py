@@ -17,3 +17,18 @@ class Kind(StrEnum):
     ECR_REPOSITORY = "ecr-repository"  # ECR repository policy (resource policy)
     TRUST = "trust"  # IAM role trust policy (who may assume the role)
     IDENTITY = "identity"  # IAM policy attached to a role (inline)
+
+
+# Where each Terraform resource type keeps its policy documents, and what they are
+# (read by lint from `.tf` files and from `terraform show -json` plans alike).
+TERRAFORM_POLICY_ATTRIBUTES: dict[str, tuple[tuple[str, str], ...]] = {
+    "aws_s3_bucket_policy": (("policy", "bucket"),),
+    "aws_kms_key": (("policy", "key"),),
+    "aws_kms_key_policy": (("policy", "key"),),
+    "aws_ecr_repository_policy": (("policy", "ecr-repository"),),
+    "aws_iam_role": (("assume_role_policy", "trust"),),
+    "aws_iam_role_policy": (("policy", "identity"),),
+    "aws_iam_policy": (("policy", "identity"),),
+    "aws_iam_user_policy": (("policy", "identity"),),
+    "aws_iam_group_policy": (("policy", "identity"),),
+}

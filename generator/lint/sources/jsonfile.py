@@ -11,23 +11,11 @@ import re
 from typing import Any
 
 from ...policy.document import looks_like_policy
+from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
 from . import Raw, ReadError
 
 MAX_BYTES = 64 * 1024 * 1024  # plans of large estates; a policy is at most 32 KB
 TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
-
-# Policy-bearing attributes of plan resources: resource type -> (attribute, kind).
-PLAN_ATTRIBUTES: dict[str, tuple[tuple[str, str], ...]] = {
-    "aws_s3_bucket_policy": (("policy", "bucket"),),
-    "aws_kms_key": (("policy", "key"),),
-    "aws_kms_key_policy": (("policy", "key"),),
-    "aws_ecr_repository_policy": (("policy", "ecr-repository"),),
-    "aws_iam_role": (("assume_role_policy", "trust"),),
-    "aws_iam_role_policy": (("policy", "identity"),),
-    "aws_iam_policy": (("policy", "identity"),),
-    "aws_iam_user_policy": (("policy", "identity"),),
-    "aws_iam_group_policy": (("policy", "identity"),),
-}
 
 
 def load_json(data: bytes, name: str) -> tuple[Any, str]:
@@ -107,7 +95,7 @@ def plan_raws(plan: dict[str, Any], text: str, file: str) -> list[Raw]:
         if not isinstance(change, dict) or not isinstance(change.get("change"), dict):
             continue
         after = change["change"].get("after")
-        attributes = PLAN_ATTRIBUTES.get(str(change.get("type")), ())
+        attributes = TERRAFORM_POLICY_ATTRIBUTES.get(str(change.get("type")), ())
         if not isinstance(after, dict) or not attributes:
             continue
         line = _address_line(text, str(change.get("address", "")))

@@ -13,24 +13,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
 from . import Raw, ReadError
 from .jsonfile import load_json
 
 MAX_BYTES = 4 * 1024 * 1024
 DOCUMENT_VERSION = "2012-10-17"
 
-# resource type -> ((attribute, kind), ...): where each resource keeps its policy.
-RESOURCE_ATTRIBUTES: dict[str, tuple[tuple[str, str], ...]] = {
-    "aws_s3_bucket_policy": (("policy", "bucket"),),
-    "aws_kms_key": (("policy", "key"),),
-    "aws_kms_key_policy": (("policy", "key"),),
-    "aws_ecr_repository_policy": (("policy", "ecr-repository"),),
-    "aws_iam_role": (("assume_role_policy", "trust"),),
-    "aws_iam_role_policy": (("policy", "identity"),),
-    "aws_iam_policy": (("policy", "identity"),),
-    "aws_iam_user_policy": (("policy", "identity"),),
-    "aws_iam_group_policy": (("policy", "identity"),),
-}
 # A module argument's name says what the policy is (xgen's own modules use these names).
 MODULE_KINDS = (
     ("trust", "trust"),
@@ -70,7 +59,7 @@ class TerraformFile:
         self.documents = self._data_documents()
         for block in _blocks(self.tree, "resource"):
             rtype, name, body = block
-            for attribute, kind in RESOURCE_ATTRIBUTES.get(rtype, ()):
+            for attribute, kind in TERRAFORM_POLICY_ATTRIBUTES.get(rtype, ()):
                 start = self.block_line("resource", rtype, name)
                 line = self.attribute_line(start, attribute)
                 found.extend(self._value(body.get(attribute), line, kind))
