@@ -9,7 +9,6 @@ the user and is never overwritten or deleted without `--force`.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -18,7 +17,8 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from .errors import InputError
-from .render import MANIFEST, Render
+from .manifest import MANIFEST, read_manifest
+from .render import Render
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,15 @@ class Drift:
 
 def previous_files(out: Path) -> dict[str, str]:
     """path -> sha256 of the files the manifest in `out` says xgen wrote ({} if none)."""
-    manifest = out / MANIFEST
-    if not manifest.is_file():
+    if not (out / MANIFEST).is_file():
         return {}
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        return {entry["path"]: entry["sha256"] for entry in data["files"]}
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        return read_manifest(out).files
+    except InputError as error:
         raise InputError(
-            f"cannot read the previous manifest ({error})",
-            file=str(manifest),
+            f"cannot read the previous manifest: {error.message}",
+            file=error.file,
+            place=error.place,
             fix="restore it from version control, or delete the folder and render again",
         ) from None
 
@@ -104,16 +103,15 @@ def is_companion(path: str) -> bool:
     return any(fnmatch(path, pattern) for pattern in TERRAFORM_COMPANIONS)
 
 
-def foreign_files(rendered: Render, out: Path) -> list[str]:
+def foreign_files(
+    rendered: Render, out: Path, previous: dict[str, str], existing: list[str]
+) -> list[str]:
     """Files in `out` that xgen did not write, or that were edited since it wrote them.
 
     Terraform's working files (see TERRAFORM_COMPANIONS) are not foreign: they are kept.
     """
-    if not out.is_dir():
-        return []
-    previous = previous_files(out)
     foreign = []
-    for path in _existing_files(out):
+    for path in existing:
         if (path == MANIFEST and previous) or (is_companion(path) and path not in previous):
             continue
         recorded = previous.get(path)
@@ -133,7 +131,9 @@ def write(rendered: Render, out: Path, *, force: bool = False) -> list[str]:
             file=str(out),
             fix="choose another --output folder",
         )
-    foreign = foreign_files(rendered, out)
+    existing = _existing_files(out) if out.is_dir() else []
+    previous = previous_files(out) if existing else {}
+    foreign = foreign_files(rendered, out, previous, existing)
     if foreign and not force:
         more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
         raise InputError(
@@ -150,8 +150,8 @@ def write(rendered: Render, out: Path, *, force: bool = False) -> list[str]:
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        if foreign or _has_companions(out):
-            _move_in(staging, out, rendered)
+        if foreign or any(is_companion(path) for path in existing):
+            _move_in(staging, out, [p for p in previous if p not in rendered.files])
         else:
             _swap(staging, out)
             staging = None
@@ -161,14 +161,9 @@ def write(rendered: Render, out: Path, *, force: bool = False) -> list[str]:
     return [path for path in foreign if path not in rendered.files]
 
 
-def _has_companions(out: Path) -> bool:
-    return out.is_dir() and any(is_companion(path) for path in _existing_files(out))
-
-
-def _move_in(staging: Path, out: Path, rendered: Render) -> None:
+def _move_in(staging: Path, out: Path, stale: list[str]) -> None:
     """Replace xgen's files one by one and keep every other file (state, backend, --force)."""
-    stale = [p for p in previous_files(out) if p not in rendered.files]
-    for path in rendered.files:
+    for path in _existing_files(staging):
         if path != MANIFEST:
             (out / path).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / path, out / path)

@@ -18,6 +18,7 @@ import jinja2
 from . import __version__
 from .errors import InputError
 from .hcl import literal
+from .manifest import MANIFEST, DocumentEntry, Manifest, SourceEntry, TargetEntry
 from .model import Spec, Target
 from .policy.build import (
     Document,
@@ -30,8 +31,6 @@ from .policy.build import (
 )
 from .resources import data_dir
 
-MANIFEST = "xgen-manifest.json"
-MANIFEST_VERSION = 1
 MODULES = ("source-account", "deploy-account")
 # Endpoint configurations are named from a prefix; the provider allows 37 characters.
 CONFIG_PREFIX_MAX = 37
@@ -213,43 +212,37 @@ def _target_files(
 def _manifest(spec: Spec, docs: list[Document], files: dict[str, bytes]) -> bytes:
     """What xgen wrote and what each policy document is: read by lint, verify and --check."""
     source = spec.source
-    manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "xgen_version": __version__,
-        "spec_sha256": spec.digest(),
-        "name": spec.name,
-        "profile": spec.profile,
-        "source": {
-            "account_id": source.account_id,
-            "region": source.region,
-            "dir": source_dir(spec),
-            "artifact": source.artifact,
-            "bucket_arn": source.bucket_arn,
-            "object_arn": source.object_arn,
-            "kms_key_arn": source.kms_key_arn,
-            "image": source.image,
-            "repository_arn": source.repository_arn,
-            "image_in_source_account": source.image_in_source_account,
-        },
-        "targets": [
-            {
-                "name": target.name,
-                "account_id": target.account_id,
-                "dir": target_dir(target),
-                "role_arn": spec.role_arn(target),
-                "model_name": spec.model_name(target),
-                "endpoint_name": spec.endpoint_name(target),
-            }
+    return Manifest(
+        xgen_version=__version__,
+        spec_sha256=spec.digest(),
+        name=spec.name,
+        profile=spec.profile,
+        source=SourceEntry(
+            account_id=source.account_id,
+            region=source.region,
+            dir=source_dir(spec),
+            artifact=source.artifact,
+            bucket_arn=source.bucket_arn,
+            object_arn=source.object_arn,
+            kms_key_arn=source.kms_key_arn,
+            image=source.image,
+            repository_arn=source.repository_arn,
+            image_in_source_account=source.image_in_source_account,
+        ),
+        targets=tuple(
+            TargetEntry(
+                name=target.name,
+                account_id=target.account_id,
+                dir=target_dir(target),
+                role_arn=spec.role_arn(target),
+                model_name=spec.model_name(target),
+                endpoint_name=spec.endpoint_name(target),
+                managed_policy_arns=tuple(managed_policy_arns(spec)),
+            )
             for target in spec.targets
-        ],
-        "documents": [
-            {"path": doc.path, "kind": str(doc.kind), "account_id": doc.account_id}
-            | ({"target": doc.target} if doc.target else {})
-            for doc in docs
-        ],
-        "files": [
-            {"path": path, "sha256": hashlib.sha256(content).hexdigest()}
-            for path, content in files.items()
-        ],
-    }
-    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+        ),
+        documents=tuple(
+            DocumentEntry(doc.path, doc.kind, doc.account_id, doc.target) for doc in docs
+        ),
+        files={path: hashlib.sha256(content).hexdigest() for path, content in files.items()},
+    ).to_json()

@@ -15,22 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..manifest import RENDER_FIX, TargetEntry, read_manifest
 from ..partitions import partition_of
 from ..policy.document import Policy, PolicyError, parse_policy
 from ..policy.kinds import Kind
 from .conditions import UnsupportedOperator, split_operator
 from .evaluate import PolicyFile
-
-MANIFEST = "xgen-manifest.json"
-RENDER_FIX = "render it again with `xgen render SPEC -o DIR`"
-
-
-@dataclass(frozen=True)
-class TargetAccount:
-    name: str
-    account_id: str
-    role_arn: str
-    model_name: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +48,7 @@ class Deployment:
     repository_arn: str
     image: str
     image_in_source_account: bool
-    targets: tuple[TargetAccount, ...]
+    targets: tuple[TargetEntry, ...]
     documents: tuple[Document, ...]
     notes: tuple[str, ...]  # hand edits since the render
 
@@ -85,21 +75,6 @@ class Deployment:
         return tuple(
             d.file for d in self.documents if d.kind is Kind.IDENTITY and d.target == target
         )
-
-
-def _field(data: Any, path: str, manifest: str, kind: type = str, where: str = "") -> Any:
-    """`data[a][b]` for path "a.b", of type `kind`; `where` prefixes the place in errors."""
-    value = data
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    if not isinstance(value, kind):
-        raise InputError(
-            f"missing or not a {kind.__name__}",
-            file=manifest,
-            place=f"{where}.{path}" if where else path,
-            fix=RENDER_FIX,
-        )
-    return value
 
 
 def _read_json(path: Path, shown: str, fix: str) -> Any:
@@ -161,55 +136,30 @@ def _drift(root: Path, relative: str, hashes: dict[str, str]) -> str | None:
 
 def load(root: Path) -> Deployment:
     """The deployment rendered into `root`; raises InputError for anything unreadable."""
-    manifest = str(root / MANIFEST)
     if not root.is_dir():
         raise InputError("not a folder", file=str(root), fix="pass the folder `xgen render` wrote")
-    data = _read_json(root / MANIFEST, manifest, "pass the folder `xgen render` wrote")
-    entries = _field(data, "documents", manifest, list)
-    files = data.get("files") if isinstance(data.get("files"), list) else []
-    hashes = {f.get("path"): f.get("sha256") for f in files if isinstance(f, dict)}
-    documents: list[Document] = []
-    notes: list[str] = []
-    for index, entry in enumerate(entries):
-        place = f"documents[{index}]"
-        relative = _field(entry, "path", manifest, where=place)
-        try:
-            kind = Kind(_field(entry, "kind", manifest, where=place))
-        except ValueError:
-            raise InputError(
-                f"unknown kind {entry['kind']!r}", file=manifest, place=place, fix=RENDER_FIX
-            ) from None
-        target = entry.get("target")
-        documents.append(
-            Document(
-                kind, _field(entry, "account_id", manifest), target, load_policy(root, relative)
-            )
-        )
-        note = _drift(root, relative, hashes)
-        if note:
-            notes.append(note)
-    targets = tuple(
-        TargetAccount(
-            name=_field(t, "name", manifest, where=f"targets[{i}]"),
-            account_id=_field(t, "account_id", manifest, where=f"targets[{i}]"),
-            role_arn=_field(t, "role_arn", manifest, where=f"targets[{i}]"),
-            model_name=_field(t, "model_name", manifest, where=f"targets[{i}]"),
-        )
-        for i, t in enumerate(_field(data, "targets", manifest, list))
+    manifest = read_manifest(root)
+    source = manifest.source
+    documents = tuple(
+        Document(entry.kind, entry.account_id, entry.target, load_policy(root, entry.path))
+        for entry in manifest.documents
+    )
+    notes = tuple(
+        note for entry in manifest.documents if (note := _drift(root, entry.path, manifest.files))
     )
     return Deployment(
         root=root,
-        name=_field(data, "name", manifest),
-        profile=_field(data, "profile", manifest),
-        source_account=_field(data, "source.account_id", manifest),
-        region=_field(data, "source.region", manifest),
-        object_arn=_field(data, "source.object_arn", manifest),
-        bucket_arn=_field(data, "source.bucket_arn", manifest),
-        kms_key_arn=_field(data, "source.kms_key_arn", manifest),
-        repository_arn=_field(data, "source.repository_arn", manifest),
-        image=_field(data, "source.image", manifest),
-        image_in_source_account=_field(data, "source.image_in_source_account", manifest, bool),
-        targets=targets,
-        documents=tuple(documents),
-        notes=tuple(notes),
+        name=manifest.name,
+        profile=manifest.profile,
+        source_account=source.account_id,
+        region=source.region,
+        object_arn=source.object_arn,
+        bucket_arn=source.bucket_arn,
+        kms_key_arn=source.kms_key_arn,
+        repository_arn=source.repository_arn,
+        image=source.image,
+        image_in_source_account=source.image_in_source_account,
+        targets=manifest.targets,
+        documents=documents,
+        notes=notes,
     )

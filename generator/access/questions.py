@@ -19,9 +19,10 @@ from enum import StrEnum
 from itertools import count
 
 from ..errors import InputError
+from ..manifest import MANIFEST, TargetEntry
 from ..policy.document import parse_policy
 from ..policy.kinds import Kind
-from .deployment import MANIFEST, Deployment, TargetAccount
+from .deployment import Deployment
 from .evaluate import PolicyFile
 from .request import Caller, CallerKind, Request, request
 
@@ -31,9 +32,11 @@ ADMIN = PolicyFile(
         {"Statement": {"Sid": "AllowEverything", "Effect": "Allow", "Action": "*", "Resource": "*"}}
     ),
 )
-# Profile seed attaches AWS's AmazonSageMakerFullAccess, which xgen does not render; it
-# grants the ECR pull actions on "*", which is all the ECR questions need of it.
+# Profile seed attaches AWS's AmazonSageMakerFullAccess (the manifest lists each role's
+# managed policies), which xgen does not render; it grants the ECR pull actions on "*",
+# which is all the ECR questions need of it.
 # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonSageMakerFullAccess.html
+FULL_ACCESS = ":policy/AmazonSageMakerFullAccess"
 FULL_ACCESS_ECR = PolicyFile(
     "(AmazonSageMakerFullAccess, attached in profile seed)",
     parse_policy(
@@ -105,7 +108,7 @@ class _Cast:
         return f"role {self.role.arn.rsplit('/', 1)[-1]}"
 
 
-def _cast(dep: Deployment, target: TargetAccount) -> _Cast:
+def _cast(dep: Deployment, target: TargetEntry) -> _Cast:
     used = {dep.source_account, *(t.account_id for t in dep.targets)}
     outsider = next(a for n in count(FIRST_OUTSIDER, -1) if (a := f"{n:012d}") not in used)
     iam = f"arn:{dep.partition}:iam::"
@@ -180,7 +183,7 @@ def _adversaries(cast: _Cast, account: str) -> list[tuple[str, Caller, tuple[Pol
     ]
 
 
-def _s3(dep: Deployment, target: TargetAccount, cast: _Cast) -> list[Question]:
+def _s3(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     layer = _Layer(
         Layer.S3,
         target.name,
@@ -230,7 +233,7 @@ def _s3(dep: Deployment, target: TargetAccount, cast: _Cast) -> list[Question]:
     ]
 
 
-def _kms(dep: Deployment, target: TargetAccount, cast: _Cast) -> list[Question]:
+def _kms(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     # The key policy is the key's only root of trust (KMS "Determining access").
     layer = _Layer(
         Layer.KMS,
@@ -305,11 +308,11 @@ def _kms(dep: Deployment, target: TargetAccount, cast: _Cast) -> list[Question]:
     ]
 
 
-def _ecr(dep: Deployment, target: TargetAccount, cast: _Cast) -> list[Question]:
+def _ecr(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     repository = _required(dep, Kind.ECR_REPOSITORY, dep.source_account)
     layer = _Layer(Layer.ECR, target.name, repository, dep.source_account, False)
     own = dep.identity(target.name)
-    if dep.profile == SEED:
+    if any(arn.endswith(FULL_ACCESS) for arn in target.managed_policy_arns):
         own = (*own, FULL_ACCESS_ECR)
     repo = dep.repository_arn
     role = cast.role_words
@@ -326,7 +329,7 @@ def _ecr(dep: Deployment, target: TargetAccount, cast: _Cast) -> list[Question]:
     ]
 
 
-def _trust(dep: Deployment, target: TargetAccount, cast: _Cast) -> list[Question]:
+def _trust(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     # Assuming a role always needs its trust policy to allow (it is the role's resource policy).
     trust = _required(dep, Kind.TRUST, target.account_id, target.name)
     layer = _Layer(Layer.TRUST, target.name, trust, target.account_id, True)

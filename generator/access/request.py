@@ -52,10 +52,6 @@ class Caller:
         return self.arn
 
     @property
-    def is_root(self) -> bool:
-        return self.kind is CallerKind.AWS and self.arn.endswith(":root")
-
-    @property
     def root_arn(self) -> str | None:
         """The ARN of the caller's account root (what a resource policy names to delegate)."""
         if self.account_id is None:

@@ -42,7 +42,6 @@ class LintDocument:
     target: str | None = None
     profile: str = "hardened"
     deployment: Deployment | None = None
-    kind_inferred: bool = False
     _positions: list[Position] | None = field(default=None, repr=False)
 
     @property

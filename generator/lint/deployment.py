@@ -7,26 +7,14 @@ artifact object. Plain policy files linted without `--spec` have no deployment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..manifest import Manifest, TargetEntry
 
 if TYPE_CHECKING:
     from ..model import Spec
 
 PROFILES = ("hardened", "seed")
-
-
-@dataclass(frozen=True)
-class TargetAccount:
-    """A target account and the execution role it creates."""
-
-    name: str
-    account_id: str
-    role_arn: str
-
-    @property
-    def root_arn(self) -> str:
-        partition = self.role_arn.split(":")[1]
-        return f"arn:{partition}:iam::{self.account_id}:root"
 
 
 @dataclass(frozen=True)
@@ -39,38 +27,31 @@ class Deployment:
     object_arn: str
     kms_key_arn: str
     repository_arn: str | None
-    targets: tuple[TargetAccount, ...]
+    targets: tuple[TargetEntry, ...]
 
     @property
     def role_arns(self) -> frozenset[str]:
         return frozenset(t.role_arn for t in self.targets)
 
-    @property
-    def target_accounts(self) -> frozenset[str]:
-        return frozenset(t.account_id for t in self.targets)
-
     @classmethod
-    def from_manifest(cls, manifest: dict[str, Any]) -> Deployment:
-        """From `xgen-manifest.json` (KeyError/TypeError when it is not one)."""
-        source = manifest["source"]
+    def from_manifest(cls, manifest: Manifest) -> Deployment:
+        """From a render's `xgen-manifest.json`."""
+        source = manifest.source
         return cls(
-            profile=str(manifest.get("profile", "hardened")),
-            source_account=str(source["account_id"]),
-            bucket_arn=str(source["bucket_arn"]),
-            object_arn=str(source["object_arn"]),
-            kms_key_arn=str(source["kms_key_arn"]),
-            repository_arn=source["repository_arn"]
-            if source.get("image_in_source_account")
-            else None,
-            targets=tuple(
-                TargetAccount(str(t["name"]), str(t["account_id"]), str(t["role_arn"]))
-                for t in manifest["targets"]
-            ),
+            profile=manifest.profile,
+            source_account=source.account_id,
+            bucket_arn=source.bucket_arn,
+            object_arn=source.object_arn,
+            kms_key_arn=source.kms_key_arn,
+            repository_arn=source.repository_arn if source.image_in_source_account else None,
+            targets=manifest.targets,
         )
 
     @classmethod
     def from_spec(cls, spec: Spec) -> Deployment:
         """From a loaded spec, with the model's derived ARNs."""
+        from ..policy.build import managed_policy_arns, target_dir
+
         source = spec.source
         return cls(
             profile=spec.profile,
@@ -80,6 +61,15 @@ class Deployment:
             kms_key_arn=source.kms_key_arn,
             repository_arn=source.repository_arn if source.image_in_source_account else None,
             targets=tuple(
-                TargetAccount(t.name, t.account_id, spec.role_arn(t)) for t in spec.targets
+                TargetEntry(
+                    name=t.name,
+                    account_id=t.account_id,
+                    dir=target_dir(t),
+                    role_arn=spec.role_arn(t),
+                    model_name=spec.model_name(t),
+                    endpoint_name=spec.endpoint_name(t),
+                    managed_policy_arns=tuple(managed_policy_arns(spec)),
+                )
+                for t in spec.targets
             ),
         )

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
+from ..manifest import MANIFEST, read_manifest
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from .context import LintDocument, Origin
@@ -23,7 +25,6 @@ from .sources import Raw, ReadError
 from .sources.jsonfile import load_json, locator, policy_raws
 from .suppress import Suppression, inline
 
-MANIFEST = "xgen-manifest.json"
 MANIFEST_SEARCH_DEPTH = 4
 SKIP_DIRS = ("node_modules", "__pycache__")
 
@@ -40,7 +41,7 @@ class Placement:
     """What a manifest says about one document."""
 
     deployment: Deployment
-    kind: str
+    kind: Kind
     account_id: str | None
     target: str | None
 
@@ -124,24 +125,21 @@ class Loader:
     def _manifest(self, folder: Path) -> dict[Path, Placement] | None:
         if folder not in self.manifests:
             self.manifests[folder] = None
-            manifest = folder / MANIFEST
-            if manifest.is_file():
-                self.manifests[folder] = self._read_manifest(manifest)
+            if (folder / MANIFEST).is_file():
+                self.manifests[folder] = self._read_manifest(folder)
         return self.manifests[folder]
 
-    def _read_manifest(self, manifest: Path) -> dict[Path, Placement]:
+    def _read_manifest(self, folder: Path) -> dict[Path, Placement]:
         try:
-            value, _ = load_json(manifest.read_bytes(), str(manifest))
-            deployment = Deployment.from_manifest(value)
-            return {
-                (manifest.parent / d["path"]).resolve(): Placement(
-                    deployment, str(d["kind"]), d.get("account_id"), d.get("target")
-                )
-                for d in value["documents"]
-            }
-        except (ReadError, OSError, KeyError, TypeError, AttributeError) as error:
-            self.error(str(manifest), f"not an xgen manifest ({error})")
+            manifest = read_manifest(folder)
+        except InputError as error:
+            self.error(str(folder / MANIFEST), f"not an xgen manifest ({error})")
             return {}
+        deployment = Deployment.from_manifest(manifest)
+        return {
+            (folder / d.path).resolve(): Placement(deployment, d.kind, d.account_id, d.target)
+            for d in manifest.documents
+        }
 
     def _add(self, raw: Raw, placement: Placement | None) -> None:
         try:
@@ -166,7 +164,6 @@ class Loader:
                 target=placement.target if placement else None,
                 profile=deployment.profile if deployment else "hardened",
                 deployment=deployment,
-                kind_inferred=self.kind is None and written is None,
             )
         )
 

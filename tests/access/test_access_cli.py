@@ -27,7 +27,7 @@ def one_line_error(result: Any, *parts: str) -> None:
 
 
 def test_verify_refuses_a_folder_without_manifest(tmp_path: Path) -> None:
-    one_line_error(xgen("verify", tmp_path), "xgen-manifest.json", "file not found", "fix:")
+    one_line_error(xgen("verify", tmp_path), "xgen-manifest.json", "no xgen manifest here", "fix:")
 
 
 def test_verify_refuses_a_missing_folder(tmp_path: Path) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...manifest import TargetEntry
 from ...policy.document import Statement
 from ...policy.kinds import Kind
 from ..context import LintDocument
-from ..deployment import Deployment, TargetAccount
+from ..deployment import Deployment
 from ..findings import Finding, Severity
 from ..registry import rule
 from .facts import (
@@ -166,7 +167,7 @@ def target_missing_from_source(doc: LintDocument) -> Iterator[Finding]:
             )
 
 
-def _admits(statement: Statement, target: TargetAccount) -> bool:
+def _admits(statement: Statement, target: TargetEntry) -> bool:
     named = any(
         p.is_wildcard or p.value in (target.root_arn, target.role_arn) for p in statement.principals
     )

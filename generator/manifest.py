@@ -1,0 +1,215 @@
+"""`xgen-manifest.json`: what a render wrote, and what each of its policy documents is.
+
+One definition for its writer (`render`) and its readers (`render --check` and the
+overwrite guard, `lint`, `verify`), so that a field added here reaches all of them. The
+format is a contract (docs/architecture.md): extend it, never rename a field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .policy.kinds import Kind
+
+MANIFEST = "xgen-manifest.json"
+MANIFEST_VERSION = 1
+RENDER_FIX = "render the folder again with `xgen render SPEC -o DIR`"
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """The source account's resources, as the spec named them and their ARNs."""
+
+    account_id: str
+    region: str
+    dir: str
+    artifact: str
+    bucket_arn: str
+    object_arn: str
+    kms_key_arn: str
+    image: str
+    repository_arn: str
+    image_in_source_account: bool
+
+
+@dataclass(frozen=True)
+class TargetEntry:
+    """A target account, the execution role it creates and what is attached to it."""
+
+    name: str
+    account_id: str
+    dir: str
+    role_arn: str
+    model_name: str
+    endpoint_name: str
+    managed_policy_arns: tuple[str, ...] = ()
+
+    @property
+    def root_arn(self) -> str:
+        partition = self.role_arn.split(":")[1]
+        return f"arn:{partition}:iam::{self.account_id}:root"
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """One policy file of the render (path relative to the render's folder)."""
+
+    path: str
+    kind: Kind
+    account_id: str
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    xgen_version: str
+    spec_sha256: str
+    name: str
+    profile: str
+    source: SourceEntry
+    targets: tuple[TargetEntry, ...]
+    documents: tuple[DocumentEntry, ...]
+    files: dict[str, str] = field(default_factory=dict)  # path -> sha256
+
+    def to_json(self) -> bytes:
+        """The manifest file's bytes: stable key order, newline-terminated."""
+        data = {
+            "manifest_version": MANIFEST_VERSION,
+            "xgen_version": self.xgen_version,
+            "spec_sha256": self.spec_sha256,
+            "name": self.name,
+            "profile": self.profile,
+            "source": asdict(self.source),
+            "targets": [
+                {**asdict(t), "managed_policy_arns": list(t.managed_policy_arns)}
+                for t in self.targets
+            ],
+            "documents": [
+                {"path": d.path, "kind": str(d.kind), "account_id": d.account_id}
+                | ({"target": d.target} if d.target else {})
+                for d in self.documents
+            ],
+            "files": [{"path": path, "sha256": digest} for path, digest in self.files.items()],
+        }
+        return (json.dumps(data, indent=2) + "\n").encode("utf-8")
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of the render in `folder`; InputError when missing or malformed."""
+    path = folder / MANIFEST
+    shown = str(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            "no xgen manifest here", file=shown, fix="pass a folder written by `xgen render`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read: {error}", file=shown, fix=RENDER_FIX) from None
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"invalid JSON: {error.msg}",
+            file=shown,
+            place=f"{error.lineno}:{error.colno}",
+            fix="restore it from version control, or " + RENDER_FIX,
+        ) from None
+    return parse_manifest(data, shown)
+
+
+def parse_manifest(data: Any, shown: str) -> Manifest:
+    """A manifest from its parsed JSON; `shown` names the file in errors."""
+    get = _Getter(shown)
+    source = get.mapping(data, "source")
+    return Manifest(
+        xgen_version=get.value(data, "xgen_version", str),
+        spec_sha256=get.value(data, "spec_sha256", str),
+        name=get.value(data, "name", str),
+        profile=get.value(data, "profile", str),
+        source=SourceEntry(
+            **{
+                name: get.value(
+                    source, name, bool if name == "image_in_source_account" else str, "source"
+                )
+                for name in SourceEntry.__dataclass_fields__
+            }
+        ),
+        targets=tuple(
+            TargetEntry(
+                **{
+                    name: get.value(entry, name, str, f"targets[{index}]")
+                    for name in (
+                        "name",
+                        "account_id",
+                        "dir",
+                        "role_arn",
+                        "model_name",
+                        "endpoint_name",
+                    )
+                },
+                managed_policy_arns=tuple(
+                    get.strings(entry, "managed_policy_arns", f"targets[{index}]")
+                ),
+            )
+            for index, entry in enumerate(get.items(data, "targets"))
+        ),
+        documents=tuple(
+            DocumentEntry(
+                path=get.value(entry, "path", str, f"documents[{index}]"),
+                kind=get.kind(entry, f"documents[{index}]"),
+                account_id=get.value(entry, "account_id", str, f"documents[{index}]"),
+                target=entry.get("target") if isinstance(entry.get("target"), str) else None,
+            )
+            for index, entry in enumerate(get.items(data, "documents"))
+        ),
+        files={
+            get.value(entry, "path", str, f"files[{index}]"): get.value(
+                entry, "sha256", str, f"files[{index}]"
+            )
+            for index, entry in enumerate(get.items(data, "files"))
+        },
+    )
+
+
+class _Getter:
+    """Typed access to the manifest's JSON; anything else is an InputError with its place."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+
+    def _fail(self, place: str, what: str) -> InputError:
+        return InputError(what, file=self.shown, place=place, fix=RENDER_FIX)
+
+    def value(self, data: Any, key: str, kind: type, where: str = "") -> Any:
+        place = f"{where}.{key}" if where else key
+        value = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(value, kind):
+            raise self._fail(place, f"missing or not a {kind.__name__}")
+        return value
+
+    def mapping(self, data: Any, key: str) -> dict[str, Any]:
+        return self.value(data, key, dict)
+
+    def items(self, data: Any, key: str) -> list[dict[str, Any]]:
+        values = self.value(data, key, list)
+        for index, item in enumerate(values):
+            if not isinstance(item, dict):
+                raise self._fail(f"{key}[{index}]", "not an object")
+        return values
+
+    def strings(self, data: dict[str, Any], key: str, where: str) -> list[str]:
+        """An optional list of strings (fields added after manifest version 1 began)."""
+        values = data.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise self._fail(f"{where}.{key}", "not a list of strings")
+        return values
+
+    def kind(self, entry: dict[str, Any], where: str) -> Kind:
+        text = self.value(entry, "kind", str, where)
+        try:
+            return Kind(text)
+        except ValueError:
+            raise self._fail(f"{where}.kind", f"unknown document kind {text!r}") from None
