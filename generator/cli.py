@@ -307,13 +307,8 @@ def simulate(
     raise typer.Exit(0 if answer.result.allowed else 1)
 
 
-def main() -> None:
-    """Console-script entry point; `xgen lint` skips Typer's parsing (see lint/argv.py)."""
-    args = sys.argv[1:]
-    if args[:1] == ["lint"] and not {"--help", "-h"} & set(args):
-        from .lint.argv import main as lint_main
-
-        raise SystemExit(lint_main(args[1:]))
+def run() -> None:
+    """Run the Typer app (generator/entry.py sends `xgen lint` elsewhere)."""
     try:
         app()
     except BrokenPipeError:  # `xgen schema | head`

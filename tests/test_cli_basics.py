@@ -98,7 +98,7 @@ def test_wheel_ships_templates_and_modules_and_works_from_anywhere(tmp_path):
         f"import sys; sys.path.insert(0, {str(site)!r}); import generator;"
         "print(generator.__file__, file=sys.stderr);"
         "sys.argv = ['xgen', 'render', sys.argv[1], '-o', 'out'];"
-        "from generator.cli import main; main()"
+        "from generator.entry import main; main()"
     )
     result = subprocess.run(
         [sys.executable, "-I", "-c", script, str(spec)],
@@ -115,3 +115,23 @@ def test_wheel_ships_templates_and_modules_and_works_from_anywhere(tmp_path):
         ROOT / "modules" / "deploy-account" / "main.tf"
     ).read_bytes()
     assert (out / "target-staging-222222222222" / "main.tf").is_file()
+
+
+def test_linting_json_imports_no_heavy_library():
+    """pre-commit runs `xgen lint` on every commit: JSON input must not pay for the rest."""
+    policy = ROOT / "examples/multi-account/rendered/source-111111111111/policies/key-policy.json"
+    script = (
+        "import sys; sys.argv = ['xgen', 'lint', sys.argv[1]]\n"
+        "from generator.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
+        "heavy = ('typer', 'click', 'pydantic', 'jinja2', 'hcl2', 'lark', 'boto3', 'yaml')\n"
+        "print(code, sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(policy)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stderr.strip().splitlines()[-1] == "0 []"

@@ -1,7 +1,7 @@
 """`xgen lint` without Typer: the console script's fast path.
 
 Typer 0.29 builds pydantic adapters for every parameter it parses, which costs about
-150 ms per run: more than linting a policy takes. `generator.cli.main` sends `xgen lint`
+150 ms per run: more than linting a policy takes. `generator.entry.main` sends `xgen lint`
 here; `xgen lint --help` still goes to Typer. A test keeps both option sets equal.
 """
 
