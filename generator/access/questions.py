@@ -22,6 +22,7 @@ from ..errors import InputError
 from ..manifest import MANIFEST, TargetEntry
 from ..policy.document import parse_policy
 from ..policy.kinds import Kind
+from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_FULL_ACCESS, SAGEMAKER_SERVICE
 from .deployment import Deployment
 from .evaluate import PolicyFile
 from .request import Caller, CallerKind, Request, request
@@ -36,7 +37,6 @@ ADMIN = PolicyFile(
 # managed policies), which xgen does not render; it grants the ECR pull actions on "*",
 # which is all the ECR questions need of it.
 # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonSageMakerFullAccess.html
-FULL_ACCESS = ":policy/AmazonSageMakerFullAccess"
 FULL_ACCESS_ECR = PolicyFile(
     "(AmazonSageMakerFullAccess, attached in profile seed)",
     parse_policy(
@@ -44,19 +44,13 @@ FULL_ACCESS_ECR = PolicyFile(
             "Statement": {
                 "Sid": "EcrPull",
                 "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetAuthorizationToken",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
+                "Action": [*ECR_PULL_ACTIONS, "ecr:GetAuthorizationToken"],
                 "Resource": "*",
             }
         }
     ),
 )
-ECR_PULL = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
-SAGEMAKER = Caller(CallerKind.SERVICE, "sagemaker.amazonaws.com")
+SAGEMAKER = Caller(CallerKind.SERVICE, SAGEMAKER_SERVICE)
 OTHER_SERVICE = Caller(CallerKind.SERVICE, "ec2.amazonaws.com")
 ANONYMOUS = Caller(CallerKind.ANONYMOUS, "*")
 FIRST_OUTSIDER = 999999999999  # counting down until an account the deployment does not use
@@ -312,14 +306,14 @@ def _ecr(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     repository = _required(dep, Kind.ECR_REPOSITORY, dep.source_account)
     layer = _Layer(Layer.ECR, target.name, repository, dep.source_account, False)
     own = dep.identity(target.name)
-    if any(arn.endswith(FULL_ACCESS) for arn in target.managed_policy_arns):
+    if any(arn.endswith(f":{SAGEMAKER_FULL_ACCESS}") for arn in target.managed_policy_arns):
         own = (*own, FULL_ACCESS_ECR)
     repo = dep.repository_arn
     role = cast.role_words
     return [
         *(
             layer.ask(role, cast.role, action, repo, allow=True, identity=own)
-            for action in ECR_PULL
+            for action in ECR_PULL_ACTIONS
         ),
         *(
             layer.ask(who, caller, "ecr:BatchGetImage", repo, allow=False, identity=ids)

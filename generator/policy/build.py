@@ -18,6 +18,7 @@ from typing import Any
 
 from ..model import Spec, Target
 from .kinds import Kind
+from .names import ECR_PULL_ACTIONS, SAGEMAKER_FULL_ACCESS, SAGEMAKER_SERVICE
 
 VERSION = "2012-10-17"
 Statement = dict[str, Any]
@@ -30,12 +31,6 @@ SEED_KEY_ACTIONS = [
     "kms:ReEncrypt*",
     "kms:GenerateDataKey*",
     "kms:DescribeKey",
-]
-# Pulling an image: https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html
-ECR_PULL_ACTIONS = [
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:BatchGetImage",
-    "ecr:GetDownloadUrlForLayer",
 ]
 # Endpoint container logs (SageMaker "CreateModel API: Execution Role Permissions").
 LOG_ACTIONS = [
@@ -65,7 +60,6 @@ VOLUME_KEY_ACTIONS = [
     "kms:ReEncrypt*",
 ]
 GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
-SAGEMAKER_FULL_ACCESS = "policy/AmazonSageMakerFullAccess"
 
 # Inline role policy names: the file is policies/<name>.json, the IAM policy name is <name>.
 ARTIFACT_READ = "model-artifact-read"
@@ -201,7 +195,7 @@ def repository_policy(spec: Spec) -> PolicyDoc:
         "Sid": "XgenTargetRolesPullImage",
         "Effect": "Allow",
         "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in spec.targets])},
-        "Action": ECR_PULL_ACTIONS,
+        "Action": list(ECR_PULL_ACTIONS),
         "Condition": {
             "StringEquals": {
                 "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in spec.targets])
@@ -218,7 +212,7 @@ def trust_policy(spec: Spec, target: Target) -> PolicyDoc:
     """Who may assume the execution role: SageMaker, and in hardened only for this account."""
     statement: Statement = {
         "Effect": "Allow",
-        "Principal": {"Service": "sagemaker.amazonaws.com"},
+        "Principal": {"Service": SAGEMAKER_SERVICE},
         "Action": "sts:AssumeRole",
     }
     if spec.hardened:
@@ -291,7 +285,7 @@ def execution_policy(spec: Spec, target: Target) -> PolicyDoc:
         {
             "Sid": "XgenPullInferenceImage",
             "Effect": "Allow",
-            "Action": ECR_PULL_ACTIONS,
+            "Action": list(ECR_PULL_ACTIONS),
             "Resource": source.repository_arn,
         },
         {

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...policy.kinds import Kind
+from ...policy.names import SAGEMAKER_SERVICE
 from ..context import LintDocument
 from ..findings import Finding, Severity
 from ..registry import rule
 from .facts import narrowing_values
-
-SAGEMAKER = "sagemaker.amazonaws.com"
 
 
 def _is_sagemaker_role(doc: LintDocument) -> bool:
@@ -18,7 +17,7 @@ def _is_sagemaker_role(doc: LintDocument) -> bool:
     if doc.kind is not Kind.TRUST:
         return False
     return doc.deployment is not None or any(
-        p.type == "Service" and p.value == SAGEMAKER
+        p.type == "Service" and p.value == SAGEMAKER_SERVICE
         for s in doc.policy.statements
         for p in s.principals
     )
@@ -48,13 +47,13 @@ def trust_not_sagemaker(doc: LintDocument) -> Iterator[Finding]:
         others = sorted(
             f"{p.type}:{p.value}"
             for p in statement.principals
-            if not (p.type == "Service" and p.value == SAGEMAKER)
+            if not (p.type == "Service" and p.value == SAGEMAKER_SERVICE)
         )
         if others:
             yield doc.finding(
                 statement,
                 f"{statement.label} lets {', '.join(others)} assume the SageMaker execution role",
-                f"trust only the {SAGEMAKER} service",
+                f"trust only the {SAGEMAKER_SERVICE} service",
             )
 
 
@@ -85,7 +84,9 @@ def trust_without_source_account(doc: LintDocument) -> Iterator[Finding]:
     if not _is_sagemaker_role(doc):
         return
     for statement in doc.policy.allows():
-        if not any(p.type == "Service" and p.value == SAGEMAKER for p in statement.principals):
+        if not any(
+            p.type == "Service" and p.value == SAGEMAKER_SERVICE for p in statement.principals
+        ):
             continue
         narrowed = [
             v
