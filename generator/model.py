@@ -65,6 +65,7 @@ BUCKET_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 TAG_EXTRA_CHARS = set(" _.:/=+-@")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}\Z")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}\Z")
+MAX_KEY_BYTES = 1024  # S3 object keys, in UTF-8
 ACCOUNT_ID = re.compile(r"^[0-9]{12}\Z")
 
 
@@ -262,6 +263,28 @@ def check_bucket(bucket: str) -> None:
         raise ValueError(f"{bucket!r} uses a prefix or suffix S3 reserves; {fix}")
 
 
+def split_s3_object_uri(uri: str) -> tuple[str, str]:
+    """(bucket, key) of an `s3://BUCKET/KEY` object URI; ValueError "what; fix" otherwise."""
+    if not uri.startswith("s3://"):
+        raise ValueError(
+            f"{uri!r} is not an S3 URI; write it as s3://BUCKET/KEY "
+            "(the training job's output path ending in model.tar.gz)"
+        )
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    check_bucket(bucket)
+    if not key:
+        raise ValueError(f"{uri!r} names a bucket, not an object; add the object key")
+    if key.endswith("/"):
+        raise ValueError(
+            f"{uri!r} ends with '/', so it is a prefix, not an object; name the "
+            "object itself, e.g. .../output/model.tar.gz"
+        )
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        raise ValueError(f"the key of {uri!r} is over S3's 1024-byte limit; shorten it")
+    return bucket, key
+
+
 class Source(_Strict):
     """The account that trained the model and owns its artifact, key and image (account A)."""
 
@@ -311,27 +334,12 @@ class Source(_Strict):
     @field_validator("artifact")
     @classmethod
     def _artifact(cls, value: str) -> str:
-        if not value.startswith("s3://"):
-            raise ValueError(
-                f"{value!r} is not an S3 URI; write the artifact as s3://BUCKET/KEY "
-                "(the training job's output path ending in model.tar.gz)"
-            )
-        bucket, _, key = value[len("s3://") :].partition("/")
-        check_bucket(bucket)
-        if not key:
-            raise ValueError(f"{value!r} names a bucket, not an object; add the object key")
-        if key.endswith("/"):
-            raise ValueError(
-                f"{value!r} ends with '/', so it is a prefix, not an object; name the "
-                "artifact object itself, e.g. .../output/model.tar.gz"
-            )
+        _, key = split_s3_object_uri(value)
         if any(c in key for c in "*?$") or any(ord(c) < 32 or ord(c) == 127 for c in key):
             raise ValueError(
                 f"the key of {value!r} contains a wildcard, '$' or a control character, "
                 "which an IAM policy cannot name exactly; copy the artifact to a plain key"
             )
-        if len(key.encode("utf-8")) > 1024:
-            raise ValueError("the artifact key is over S3's 1024-byte limit; shorten it")
         return value
 
     @field_validator("kms_key_arn")

@@ -9,11 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..model import KEY_ID, KMS_ALIAS, KMS_KEY_ARN, check_bucket
-
-# S3 object keys are at most 1024 bytes of UTF-8.
-# https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
-MAX_KEY_BYTES = 1024
+from ..model import KEY_ID, KMS_ALIAS, KMS_KEY_ARN, split_s3_object_uri
 
 
 @dataclass(frozen=True)
@@ -39,23 +35,11 @@ class KmsKey:
 
 def parse_s3_uri(uri: str) -> S3Object:
     """`s3://BUCKET/KEY` -> S3Object, or an InputError saying how to write it."""
-    if not uri.startswith("s3://"):
-        raise InputError(
-            f"{uri!r} is not an S3 URI", place="S3_URI", fix="write it as s3://BUCKET/KEY"
-        )
-    bucket, _, key = uri[len("s3://") :].partition("/")
     try:
-        check_bucket(bucket)
+        bucket, key = split_s3_object_uri(uri)
     except ValueError as error:
-        raise InputError(str(error), place="S3_URI") from None
-    if not key or key.endswith("/"):
-        raise InputError(
-            f"{uri!r} names a bucket or a prefix, not an object",
-            place="S3_URI",
-            fix="name the object itself, e.g. s3://BUCKET/.../output/model.tar.gz",
-        )
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
-        raise InputError(f"the key of {uri!r} is over S3's 1024-byte limit", place="S3_URI")
+        what, _, fix = str(error).partition("; ")
+        raise InputError(what, place="S3_URI", fix=fix) from None
     return S3Object(bucket, key)
 
 
