@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 from .policy.kinds import Kind
+
+if TYPE_CHECKING:
+    from .model import Spec
 
 MANIFEST = "xgen-manifest.json"
 MANIFEST_VERSION = 1
@@ -96,6 +99,39 @@ class Manifest:
             "files": [{"path": path, "sha256": digest} for path, digest in self.files.items()],
         }
         return (json.dumps(data, indent=2) + "\n").encode("utf-8")
+
+
+def deployment_entries(spec: Spec) -> tuple[SourceEntry, tuple[TargetEntry, ...]]:
+    """What a spec deploys, as the manifest records it (render writes it; lint --spec uses it)."""
+    from .policy.build import managed_policy_arns, source_dir, target_dir
+
+    source = spec.source
+    return (
+        SourceEntry(
+            account_id=source.account_id,
+            region=source.region,
+            dir=source_dir(spec),
+            artifact=source.artifact,
+            bucket_arn=source.bucket_arn,
+            object_arn=source.object_arn,
+            kms_key_arn=source.kms_key_arn,
+            image=source.image,
+            repository_arn=source.repository_arn,
+            image_in_source_account=source.image_in_source_account,
+        ),
+        tuple(
+            TargetEntry(
+                name=target.name,
+                account_id=target.account_id,
+                dir=target_dir(target),
+                role_arn=spec.role_arn(target),
+                model_name=spec.model_name(target),
+                endpoint_name=spec.endpoint_name(target),
+                managed_policy_arns=tuple(managed_policy_arns(spec)),
+            )
+            for target in spec.targets
+        ),
+    )
 
 
 def read_manifest(folder: Path) -> Manifest:

@@ -18,7 +18,7 @@ import jinja2
 from . import __version__
 from .errors import InputError
 from .hcl import literal
-from .manifest import MANIFEST, DocumentEntry, Manifest, SourceEntry, TargetEntry
+from .manifest import MANIFEST, DocumentEntry, Manifest, deployment_entries
 from .model import Spec, Target
 from .policy.build import (
     Document,
@@ -211,36 +211,14 @@ def _target_files(
 
 def _manifest(spec: Spec, docs: list[Document], files: dict[str, bytes]) -> bytes:
     """What xgen wrote and what each policy document is: read by lint, verify and --check."""
-    source = spec.source
+    source, targets = deployment_entries(spec)
     return Manifest(
         xgen_version=__version__,
         spec_sha256=spec.digest(),
         name=spec.name,
         profile=spec.profile,
-        source=SourceEntry(
-            account_id=source.account_id,
-            region=source.region,
-            dir=source_dir(spec),
-            artifact=source.artifact,
-            bucket_arn=source.bucket_arn,
-            object_arn=source.object_arn,
-            kms_key_arn=source.kms_key_arn,
-            image=source.image,
-            repository_arn=source.repository_arn,
-            image_in_source_account=source.image_in_source_account,
-        ),
-        targets=tuple(
-            TargetEntry(
-                name=target.name,
-                account_id=target.account_id,
-                dir=target_dir(target),
-                role_arn=spec.role_arn(target),
-                model_name=spec.model_name(target),
-                endpoint_name=spec.endpoint_name(target),
-                managed_policy_arns=tuple(managed_policy_arns(spec)),
-            )
-            for target in spec.targets
-        ),
+        source=source,
+        targets=targets,
         documents=tuple(
             DocumentEntry(doc.path, doc.kind, doc.account_id, doc.target) for doc in docs
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..manifest import Manifest, TargetEntry
+from ..manifest import Manifest, SourceEntry, TargetEntry, deployment_entries
 
 if TYPE_CHECKING:
     from ..model import Spec
@@ -36,40 +36,21 @@ class Deployment:
     @classmethod
     def from_manifest(cls, manifest: Manifest) -> Deployment:
         """From a render's `xgen-manifest.json`."""
-        source = manifest.source
-        return cls(
-            profile=manifest.profile,
-            source_account=source.account_id,
-            bucket_arn=source.bucket_arn,
-            object_arn=source.object_arn,
-            kms_key_arn=source.kms_key_arn,
-            repository_arn=source.repository_arn if source.image_in_source_account else None,
-            targets=manifest.targets,
-        )
+        return cls._of(manifest.profile, manifest.source, manifest.targets)
 
     @classmethod
     def from_spec(cls, spec: Spec) -> Deployment:
-        """From a loaded spec, with the model's derived ARNs."""
-        from ..policy.build import managed_policy_arns, target_dir
+        """From a loaded spec: what its render's manifest would say."""
+        return cls._of(spec.profile, *deployment_entries(spec))
 
-        source = spec.source
+    @classmethod
+    def _of(cls, profile: str, source: SourceEntry, targets: tuple[TargetEntry, ...]) -> Deployment:
         return cls(
-            profile=spec.profile,
+            profile=profile,
             source_account=source.account_id,
             bucket_arn=source.bucket_arn,
             object_arn=source.object_arn,
             kms_key_arn=source.kms_key_arn,
             repository_arn=source.repository_arn if source.image_in_source_account else None,
-            targets=tuple(
-                TargetEntry(
-                    name=t.name,
-                    account_id=t.account_id,
-                    dir=target_dir(t),
-                    role_arn=spec.role_arn(t),
-                    model_name=spec.model_name(t),
-                    endpoint_name=spec.endpoint_name(t),
-                    managed_policy_arns=tuple(managed_policy_arns(spec)),
-                )
-                for t in spec.targets
-            ),
+            targets=targets,
         )
