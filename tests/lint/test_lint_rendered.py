@@ -46,6 +46,10 @@ def test_seed_render_has_only_info_findings_about_hardening(rendered: dict[str, 
     assert {f.severity for f in result.findings} == {Severity.INFO}
     assert rule_ids(result) == {"XG020", "XG023", "XG025", "XG032"}
     assert all("profile hardened would tighten" in f.message for f in result.findings)
+    messages = " | ".join(f"{Path(f.file).name}: {f.message}" for f in result.findings)
+    # the key policy grants another account; the role's policy uses another account's key
+    assert "key-policy.json: Allow use of the key grants account 222222222222 kms:" in messages
+    assert "model-key-use.json: AllowUseOfTheKey grants this role (key of account " in messages
 
 
 def test_seed_file_passed_alone_finds_its_manifest(rendered: dict[str, Path]) -> None:

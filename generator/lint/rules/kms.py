@@ -41,6 +41,15 @@ def _kms_grants(doc: LintDocument) -> Iterator[tuple[Statement, frozenset[str]]]
             yield statement, frozenset(accounts)
 
 
+def _whom(doc: LintDocument, accounts: frozenset[str] | list[str]) -> str:
+    """Who a grant reaches: another account (key policy), or this role on another
+    account's key (identity policy)."""
+    listed = ", ".join(sorted(accounts))
+    if doc.kind is Kind.IDENTITY:
+        return f"this role (key of account {listed})"
+    return f"account {listed}"
+
+
 def _is_wildcard_all(statement: Statement) -> bool:
     return any(a == "*" or a.lower() == "kms:*" for a in statement.actions)
 
@@ -68,7 +77,7 @@ def kms_wildcard_cross_account(doc: LintDocument) -> Iterator[Finding]:
         if _is_wildcard_all(statement):
             yield doc.finding(
                 statement,
-                f"{statement.label} grants kms:* to account {', '.join(sorted(accounts))}",
+                f"{statement.label} grants kms:* to {_whom(doc, accounts)}",
                 "grant kms:Decrypt (with kms:ViaService = s3.REGION.amazonaws.com) only",
             )
 
@@ -112,7 +121,7 @@ def kms_actions_beyond_read(doc: LintDocument) -> Iterator[Finding]:
             shown = ", ".join(extra[:6]) + (f" and {len(extra) - 6} more" if len(extra) > 6 else "")
             yield doc.finding(
                 statement,
-                f"{statement.label} grants account {', '.join(sorted(accounts))} {shown}; "
+                f"{statement.label} grants {_whom(doc, accounts)} {shown}; "
                 "reading the artifact needs kms:Decrypt only",
                 "remove every KMS action but kms:Decrypt (and kms:DescribeKey if used)",
             )
@@ -146,7 +155,7 @@ def kms_decrypt_missing(doc: LintDocument) -> Iterator[Finding]:
             decrypting |= set(missing)  # report each account once
             yield doc.finding(
                 statement,
-                f"account {', '.join(missing)} gets KMS actions but not kms:Decrypt: it "
+                f"{_whom(doc, missing)} gets KMS actions but not kms:Decrypt: it "
                 "cannot read an artifact encrypted with this key",
                 "add kms:Decrypt",
             )
@@ -181,7 +190,7 @@ def kms_decrypt_without_via_service(doc: LintDocument) -> Iterator[Finding]:
         if covers(statement.actions, "kms:Decrypt") and not _via_service(statement):
             yield doc.finding(
                 statement,
-                f"{statement.label} lets account {', '.join(sorted(accounts))} decrypt "
+                f"{statement.label} lets {_whom(doc, accounts)} decrypt "
                 "outside S3 (no kms:ViaService condition)",
                 "add Condition StringEquals kms:ViaService = s3.REGION.amazonaws.com",
             )
