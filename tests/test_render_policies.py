@@ -24,6 +24,14 @@ def _docs(spec: Spec) -> dict[str, dict]:
 
 # --- profile seed: the article's documents, as the article prints them --------------------------
 
+# The article's (and the console's) key-user actions.
+ARTICLE_KEY_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+]
 ARTICLE_INLINE_1 = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": OBJECT}],
@@ -34,13 +42,7 @@ ARTICLE_INLINE_2 = {
         {
             "Sid": "AllowUseOfTheKey",
             "Effect": "Allow",
-            "Action": [
-                "kms:Encrypt",
-                "kms:Decrypt",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:DescribeKey",
-            ],
+            "Action": ARTICLE_KEY_ACTIONS,
             "Resource": [KEY_ARN],
         }
     ],
@@ -73,13 +75,7 @@ CONSOLE_KEY_POLICY = {
             "Sid": "Allow use of the key",
             "Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
-            "Action": [
-                "kms:Encrypt",
-                "kms:Decrypt",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:DescribeKey",
-            ],
+            "Action": ARTICLE_KEY_ACTIONS,
             "Resource": "*",
         },
         {
