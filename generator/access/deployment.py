@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..manifest import RENDER_FIX, TargetEntry, read_manifest
+from ..manifest import RENDER_FIX, SourceEntry, TargetEntry, read_manifest
 from ..partitions import partition_of
 from ..policy.document import Policy, PolicyError, parse_policy
 from ..policy.kinds import Kind
@@ -40,28 +40,21 @@ class Deployment:
     root: Path
     name: str
     profile: str
-    source_account: str
-    region: str
-    object_arn: str
-    bucket_arn: str
-    kms_key_arn: str
-    repository_arn: str
-    image: str
-    image_in_source_account: bool
+    source: SourceEntry
     targets: tuple[TargetEntry, ...]
     documents: tuple[Document, ...]
     notes: tuple[str, ...]  # hand edits since the render
 
     @property
     def partition(self) -> str:
-        return self.object_arn.split(":")[1]
+        return self.source.object_arn.split(":")[1]
 
     @property
     def s3_service(self) -> str:
         """The `kms:ViaService` value S3 sends when it decrypts for a caller."""
-        partition = partition_of(self.region)
+        partition = partition_of(self.source.region)
         suffix = partition.dns_suffix if partition else "amazonaws.com"
-        return f"s3.{self.region}.{suffix}"
+        return f"s3.{self.source.region}.{suffix}"
 
     def document(self, kind: Kind, account_id: str, target: str | None = None) -> PolicyFile | None:
         """The one document of `kind` in `account_id` (of `target`, for target documents)."""
@@ -139,7 +132,6 @@ def load(root: Path) -> Deployment:
     if not root.is_dir():
         raise InputError("not a folder", file=str(root), fix="pass the folder `xgen render` wrote")
     manifest = read_manifest(root)
-    source = manifest.source
     documents = tuple(
         Document(entry.kind, entry.account_id, entry.target, load_policy(root, entry.path))
         for entry in manifest.documents
@@ -151,14 +143,7 @@ def load(root: Path) -> Deployment:
         root=root,
         name=manifest.name,
         profile=manifest.profile,
-        source_account=source.account_id,
-        region=source.region,
-        object_arn=source.object_arn,
-        bucket_arn=source.bucket_arn,
-        kms_key_arn=source.kms_key_arn,
-        repository_arn=source.repository_arn,
-        image=source.image,
-        image_in_source_account=source.image_in_source_account,
+        source=manifest.source,
         targets=manifest.targets,
         documents=documents,
         notes=notes,

@@ -103,7 +103,7 @@ class _Cast:
 
 
 def _cast(dep: Deployment, target: TargetEntry) -> _Cast:
-    used = {dep.source_account, *(t.account_id for t in dep.targets)}
+    used = {dep.source.account_id, *(t.account_id for t in dep.targets)}
     outsider = next(a for n in count(FIRST_OUTSIDER, -1) if (a := f"{n:012d}") not in used)
     iam = f"arn:{dep.partition}:iam::"
     role_name = target.role_arn.rsplit("/", 1)[-1]
@@ -181,14 +181,14 @@ def _s3(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     layer = _Layer(
         Layer.S3,
         target.name,
-        _required(dep, Kind.BUCKET, dep.source_account),
-        dep.source_account,
+        _required(dep, Kind.BUCKET, dep.source.account_id),
+        dep.source.account_id,
         False,
     )
     own = dep.identity(target.name)
     wider = (*own, ADMIN)  # whatever else the target's admins attach to the role
     tls = {"aws:SecureTransport": "true"}
-    artifact = dep.object_arn
+    artifact = dep.source.object_arn
     sibling = artifact.rsplit("/", 1)[0] + "/xgen-verify-other-object"
     role = cast.role_words
     return [
@@ -232,15 +232,18 @@ def _kms(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     layer = _Layer(
         Layer.KMS,
         target.name,
-        _required(dep, Kind.KEY, dep.source_account),
-        dep.source_account,
+        _required(dep, Kind.KEY, dep.source.account_id),
+        dep.source.account_id,
         True,
     )
     own = dep.identity(target.name)
     wider = (*own, ADMIN)
-    key = dep.kms_key_arn
+    key = dep.source.kms_key_arn
     # S3 decrypting for a GetObject: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
-    via_s3 = {"kms:ViaService": dep.s3_service, "kms:EncryptionContext:aws:s3:arn": dep.object_arn}
+    via_s3 = {
+        "kms:ViaService": dep.s3_service,
+        "kms:EncryptionContext:aws:s3:arn": dep.source.object_arn,
+    }
     role = cast.role_words
     return [
         layer.ask(
@@ -303,12 +306,12 @@ def _kms(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
 
 
 def _ecr(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
-    repository = _required(dep, Kind.ECR_REPOSITORY, dep.source_account)
-    layer = _Layer(Layer.ECR, target.name, repository, dep.source_account, False)
+    repository = _required(dep, Kind.ECR_REPOSITORY, dep.source.account_id)
+    layer = _Layer(Layer.ECR, target.name, repository, dep.source.account_id, False)
     own = dep.identity(target.name)
     if any(arn.endswith(f":{SAGEMAKER_FULL_ACCESS}") for arn in target.managed_policy_arns):
         own = (*own, FULL_ACCESS_ECR)
-    repo = dep.repository_arn
+    repo = dep.source.repository_arn
     role = cast.role_words
     return [
         *(
@@ -328,7 +331,7 @@ def _trust(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     trust = _required(dep, Kind.TRUST, target.account_id, target.name)
     layer = _Layer(Layer.TRUST, target.name, trust, target.account_id, True)
     role = target.role_arn
-    region = f"arn:{dep.partition}:sagemaker:{dep.region}"
+    region = f"arn:{dep.partition}:sagemaker:{dep.source.region}"
 
     def on_behalf_of(account: str) -> dict[str, str]:
         # SageMaker sets the caller's account and resource (confused-deputy prevention).
@@ -384,7 +387,7 @@ def questions(dep: Deployment) -> list[Question]:
         cast = _cast(dep, target)
         asked += _s3(dep, target, cast)
         asked += _kms(dep, target, cast)
-        if dep.image_in_source_account:
+        if dep.source.image_in_source_account:
             asked += _ecr(dep, target, cast)
         asked += _trust(dep, target, cast)
     return asked

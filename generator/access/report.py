@@ -20,10 +20,10 @@ COLUMNS = ("LAYER", "TARGET", "WHO", "ACTION", "ON", "EXPECTED", "DECISION", "RE
 def resource_names(dep: Deployment) -> dict[str, str]:
     """Short names for the ARNs the questions use, so that the table stays readable."""
     names = {
-        dep.object_arn: "artifact",
-        dep.object_arn.rsplit("/", 1)[0] + "/xgen-verify-other-object": "another object",
-        dep.kms_key_arn: "key",
-        dep.repository_arn: "repository",
+        dep.source.object_arn: "artifact",
+        dep.source.object_arn.rsplit("/", 1)[0] + "/xgen-verify-other-object": "another object",
+        dep.source.kms_key_arn: "key",
+        dep.source.repository_arn: "repository",
     }
     names.update({t.role_arn: f"role of {t.name}" for t in dep.targets})
     return names
@@ -136,7 +136,7 @@ def mermaid(report: Report) -> str:
     by_account: dict[str | None, list[str]] = defaultdict(list)
     for key, account in accounts.items():
         by_account[account].append(key)
-    titles = {dep.source_account: "source"} | {
+    titles = {dep.source.account_id: "source"} | {
         t.account_id: f"target {t.name}" for t in dep.targets
     }
     for index, (account, keys) in enumerate(by_account.items()):

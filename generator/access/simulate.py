@@ -58,19 +58,23 @@ def parse_context(pairs: Sequence[str]) -> dict[str, list[str]]:
 
 def _resource(dep: Deployment, arn: str) -> tuple[PolicyFile | None, str, bool]:
     """(resource policy, owning account, whether it must allow) for a resource of `dep`."""
-    source = dep.source_account
-    if arn == dep.bucket_arn or arn.startswith(dep.bucket_arn + "/"):
+    source = dep.source.account_id
+    if arn == dep.source.bucket_arn or arn.startswith(dep.source.bucket_arn + "/"):
         return dep.document(Kind.BUCKET, source), source, False
-    if arn == dep.kms_key_arn:
+    if arn == dep.source.kms_key_arn:
         return dep.document(Kind.KEY, source), source, True
-    if arn == dep.repository_arn and dep.image_in_source_account:
+    if arn == dep.source.repository_arn and dep.source.image_in_source_account:
         return dep.document(Kind.ECR_REPOSITORY, source), source, False
     for target in dep.targets:
         if arn == target.role_arn:
             return dep.document(Kind.TRUST, target.account_id, target.name), target.account_id, True
-    known = [dep.bucket_arn + "/…", dep.kms_key_arn, *(t.role_arn for t in dep.targets)]
-    if dep.image_in_source_account:
-        known.append(dep.repository_arn)
+    known = [
+        dep.source.bucket_arn + "/…",
+        dep.source.kms_key_arn,
+        *(t.role_arn for t in dep.targets),
+    ]
+    if dep.source.image_in_source_account:
+        known.append(dep.source.repository_arn)
     raise InputError(
         f"{arn} is not a resource of this deployment",
         place="--resource",

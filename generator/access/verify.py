@@ -57,8 +57,11 @@ class Report:
         dep = self.deployment
         skipped = (
             ()
-            if dep.image_in_source_account
-            else (f"image {dep.image} is not in the source account's ECR: ecr layer not checked",)
+            if dep.source.image_in_source_account
+            else (
+                f"image {dep.source.image} is not in the source account's ECR: "
+                "ecr layer not checked",
+            )
         )
         return (*dep.notes, *skipped)
 
