@@ -8,10 +8,12 @@ from pathlib import Path
 
 from ..policy.kinds import Kind
 from .config import Config
+from .context import LintDocument
 from .deployment import Deployment
 from .findings import Finding, Severity
 from .loader import Loader
 from .registry import Rule, load_rules
+from .suppress import Suppression
 
 SEED_NOTE = " (profile seed; profile hardened would tighten this)"
 
@@ -38,16 +40,25 @@ def lint(
     deployment: Deployment | None = None,
 ) -> Result:
     """Lint every policy found under `paths`."""
-    rules = load_rules()
     inputs = Loader(kind, deployment).load(paths)
-    result = Result(errors=inputs.errors, documents=len(inputs.documents))
+    result = check(inputs.documents, config=config, suppressions=inputs.suppressions)
+    result.errors = inputs.errors
+    return result
+
+
+def check(
+    documents: list[LintDocument], *, config: Config, suppressions: list[Suppression]
+) -> Result:
+    """Run the rules over documents already loaded (from files, or read live by audit)."""
+    rules = load_rules()
+    result = Result(documents=len(documents))
     found: list[Finding] = []
     document_rules = [r for r in rules.values() if r.scope == "document"]
-    for doc in inputs.documents:
+    for doc in documents:
         for rule in document_rules:
             seed = rule.hardened and doc.profile == "seed"
             found.extend(_finish(f, rule, config, seed=seed) for f in rule.check(doc))
-    suppressions = [*inputs.suppressions, *config.ignores]
+    suppressions = [*suppressions, *config.ignores]
     meta = [
         _finish(f, rule, config, seed=False)
         for rule in rules.values()
