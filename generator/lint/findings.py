@@ -40,6 +40,18 @@ class Finding:
     def at(self, **changes: object) -> Finding:
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    def as_json(self) -> dict[str, object]:
+        """The contract's keys (lint `--format json`; audit's `findings`)."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "file": self.file,
+            "line": self.line,
+            "column": self.col,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file, self.line, self.col, self.rule)

@@ -47,18 +47,7 @@ def text(result: Result, *, colour: bool) -> str:
 
 
 def as_json(result: Result) -> str:
-    findings = [
-        {
-            "rule": f.rule,
-            "severity": f.severity.value,
-            "file": f.file,
-            "line": f.line,
-            "column": f.col,
-            "message": f.message,
-            "fix": f.fix,
-        }
-        for f in result.findings
-    ]
+    findings = [f.as_json() for f in result.findings]
     return json.dumps({"findings": findings, "summary": summary(result)}, indent=2)
 
 
