@@ -6,10 +6,14 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..policy.kinds import Kind
 from .findings import Severity
+
+if TYPE_CHECKING:
+    from .config import Config
 
 FORMATS = ("text", "json", "sarif")
 
@@ -32,10 +36,7 @@ def run_lint(
             f"unknown kind {kind!r}", fix=f"use one of {', '.join(k.value for k in Kind)}"
         ) from None
     config = load_config(Path.cwd())
-    try:
-        threshold = Severity.parse(fail_on) if fail_on else config.fail_on or Severity.WARNING
-    except ValueError as error:
-        raise InputError(str(error), fix="--fail-on error|warning|info") from None
+    level = threshold(fail_on, config)
     deployment = None
     if spec is not None:
         from ..spec import load_spec
@@ -51,7 +52,15 @@ def run_lint(
         print(report.sarif(result, load_rules()))
     else:
         print(report.text(result, colour=_colour()))
-    return result.exit_code(threshold)
+    return result.exit_code(level)
+
+
+def threshold(fail_on: str | None, config: Config) -> Severity:
+    """The severity that fails the run: --fail-on, else the config's, else warning."""
+    try:
+        return Severity.parse(fail_on) if fail_on else config.fail_on or Severity.WARNING
+    except ValueError as error:
+        raise InputError(str(error), place="--fail-on", fix="use error, warning or info") from None
 
 
 def _colour() -> bool:
