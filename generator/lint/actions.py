@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import re
-import tempfile
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -46,6 +46,8 @@ def _build(data: Path) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    import tempfile  # only when (re)building: importing it costs more than reading the index
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".actions-")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -67,14 +69,33 @@ def _index_text() -> str:
     return text
 
 
+class ActionIndex(Mapping[str, tuple[str, ...]]):
+    """Service prefix (lower case) -> its action names (AWS's spelling).
+
+    A service's names are split out of its line when first asked for: a policy names a
+    few services, and splitting all 15,000 names cost more than linting 100 policies.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._lines = dict(line.partition(" ")[::2] for line in text.splitlines())
+        self._names: dict[str, tuple[str, ...]] = {}
+
+    def __getitem__(self, prefix: str) -> tuple[str, ...]:
+        if prefix not in self._names:
+            self._names[prefix] = tuple(self._lines[prefix].split())
+        return self._names[prefix]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
 @lru_cache(maxsize=1)
-def action_index() -> dict[str, tuple[str, ...]]:
-    """Service prefix (lower case) -> its action names (AWS's spelling)."""
-    index: dict[str, tuple[str, ...]] = {}
-    for line in _index_text().splitlines():
-        prefix, _, names = line.partition(" ")
-        index[prefix] = tuple(names.split())
-    return index
+def action_index() -> ActionIndex:
+    """The known actions of every service, by service prefix (lower case)."""
+    return ActionIndex(_index_text())
 
 
 def _pattern(glob: str) -> re.Pattern[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import InputError
 
-OPTIONS = ("--format", "-f", "--fail-on", "--kind", "--spec")
+OPTIONS = ("--format", "-f", "--fail-on", "--kind", "--spec", "--no-cache")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,6 +28,7 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--fail-on", dest="fail_on")
     parse.add_argument("--kind")
     parse.add_argument("--spec", type=Path)
+    parse.add_argument("--no-cache", dest="no_cache", action="store_true")
     return parse
 
 
@@ -37,7 +38,14 @@ def main(argv: list[str]) -> int:
 
     try:
         args = parser().parse_args(argv)
-        return run_lint(args.paths, args.output_format, args.fail_on, args.kind, args.spec)
+        return run_lint(
+            args.paths,
+            args.output_format,
+            args.fail_on,
+            args.kind,
+            args.spec,
+            use_cache=not args.no_cache,
+        )
     except InputError as error:
         print(f"xgen: error: {error}", file=sys.stderr)
         return 2

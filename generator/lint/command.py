@@ -19,9 +19,18 @@ FORMATS = ("text", "json", "sarif")
 
 
 def run_lint(
-    paths: list[Path], output_format: str, fail_on: str | None, kind: str | None, spec: Path | None
+    paths: list[Path],
+    output_format: str,
+    fail_on: str | None,
+    kind: str | None,
+    spec: Path | None,
+    *,
+    use_cache: bool = True,
 ) -> int:
-    """Lint, print the report on stdout and unreadable files on stderr; the exit code."""
+    """Lint, print the report on stdout and unreadable files on stderr; the exit code.
+
+    `use_cache`: reuse and store per-file results under the cache folder (`--no-cache`).
+    """
     from . import report
     from .config import load_config
     from .engine import lint
@@ -43,7 +52,12 @@ def run_lint(
         from .deployment import Deployment
 
         deployment = Deployment.from_spec(load_spec(spec))
-    result = lint(paths, config=config, kind=kind_value, deployment=deployment)
+    cache = None
+    if use_cache:
+        from .cache import ResultCache
+
+        cache = ResultCache(config.root)
+    result = lint(paths, config=config, kind=kind_value, deployment=deployment, cache=cache)
     for error in result.errors:
         print(f"xgen: {error}", file=sys.stderr)
     if output_format == "json":

@@ -10,7 +10,6 @@ The nearest file from the current folder upwards is used; path globs are relativ
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +50,8 @@ def load_config(start: Path) -> Config:
     path = find_config(start.resolve())
     if path is None:
         return Config(root=start)
+    import tomllib  # only with a config file: most runs have none
+
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)

@@ -30,6 +30,20 @@ class Origin:
     locate: Callable[[], list[Position]] | None = None
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What rules across documents need of an inline policy of a known role, kept in the
+    result cache: documents are not parsed again when their file is unchanged.
+    """
+
+    file: str
+    line: int
+    col: int
+    kind: Kind
+    size: int
+    role: tuple[str, str]  # (scope, role); see loader._role
+
+
 @dataclass
 class LintDocument:
     """One policy document to lint."""
@@ -42,7 +56,9 @@ class LintDocument:
     target: str | None = None
     profile: str = "hardened"
     deployment: Deployment | None = None
+    role: tuple[str, str] | None = None  # the role it is an inline policy of, when known
     _positions: list[Position] | None = field(default=None, repr=False)
+    _foreign: dict[int, tuple[Principal, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:
@@ -57,6 +73,13 @@ class LintDocument:
         if statement.index < len(self._positions):
             return self._positions[statement.index]
         return self.origin.line, self.origin.col
+
+    def summary(self) -> Summary | None:
+        """For an inline policy of a known role: what rules across documents need."""
+        if self.role is None:
+            return None
+        line, col = self.position(None)
+        return Summary(self.file, line, col, self.kind, self.size, self.role)
 
     def finding(self, statement: Statement | None, message: str, fix: str) -> Finding:
         line, col = self.position(statement)
@@ -88,18 +111,23 @@ class LintDocument:
             return self.deployment is not None and account == self.deployment.source_account
         return True
 
-    def foreign_principals(self, statement: Statement) -> list[Principal]:
+    def foreign_principals(self, statement: Statement) -> tuple[Principal, ...]:
         """The statement's `AWS` principals in another account (roots, roles, users).
 
         With the owner unknown only account roots count: a resource policy naming a role
-        or user is, without more context, taken to name its own account's.
+        or user is, without more context, taken to name its own account's. Computed once
+        per statement: most rules ask.
         """
-        unknown = self.owner is None and self.kind not in (Kind.IDENTITY, Kind.TRUST)
-        return [
-            p
-            for p in statement.principals
-            if self.is_foreign(p.account_id) and (p.is_account_root or not unknown)
-        ]
+        found = self._foreign.get(statement.index)
+        if found is None:
+            unknown = self.owner is None and self.kind not in (Kind.IDENTITY, Kind.TRUST)
+            found = tuple(
+                p
+                for p in statement.principals
+                if self.is_foreign(p.account_id) and (p.is_account_root or not unknown)
+            )
+            self._foreign[statement.index] = found
+        return found
 
 
 def key_admin_account(policy: Policy) -> str | None:

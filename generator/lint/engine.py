@@ -1,19 +1,28 @@
-"""Runs the rules over the loaded documents and applies profile, config and suppressions."""
+"""Runs the rules over the loaded documents and applies profile, config and suppressions.
+
+Document rules run per input file (so that a file's result can be cached); rules across
+documents run on every file's summaries at the end; config severities, ignores and
+suppressions apply last, so they never go stale in the cache.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..policy.kinds import Kind
 from .config import Config
-from .context import LintDocument
 from .deployment import Deployment
 from .findings import Finding, Severity
-from .loader import Loader
+from .loader import SEEN, Input, Loaded, Loader
 from .registry import Rule, load_rules
-from .suppress import Suppression
+from .results import FileResult
+
+if TYPE_CHECKING:
+    from .cache import ResultCache
 
 SEED_NOTE = " (profile seed; profile hardened would tighten this)"
 
@@ -38,29 +47,31 @@ def lint(
     config: Config,
     kind: Kind | None = None,
     deployment: Deployment | None = None,
+    cache: ResultCache | None = None,
 ) -> Result:
-    """Lint every policy found under `paths`."""
-    inputs = Loader(kind, deployment).load(paths)
-    result = check(inputs.documents, config=config, suppressions=inputs.suppressions)
-    result.errors = inputs.errors
-    return result
-
-
-def check(
-    documents: list[LintDocument], *, config: Config, suppressions: list[Suppression]
-) -> Result:
-    """Run the rules over documents already loaded (from files, or read live by audit)."""
+    """Lint every policy found under `paths`; `cache` reuses unchanged files' results."""
+    loader = Loader(kind, deployment)
+    scope = f"{kind}\0{deployment!r}"
+    files = [
+        _lint_file(loader, item, cache, scope)
+        for item in loader.inputs(paths)
+        if item.resolved not in loader.seen
+    ]
+    if cache is not None:
+        cache.save()
     rules = load_rules()
-    result = Result(documents=len(documents))
-    found: list[Finding] = []
-    document_rules = [r for r in rules.values() if r.scope == "document"]
-    for doc in documents:
-        for rule in document_rules:
-            seed = rule.hardened and doc.profile == "seed"
-            found.extend(_finish(f, rule, config, seed=seed) for f in rule.check(doc))
-    suppressions = [*suppressions, *config.ignores]
+    summaries = [s for file in files for s in file.summaries]
+    found = [f for file in files for f in file.findings]
+    found += [
+        _finish(f, rule)
+        for rule in rules.values()
+        if rule.scope == "deployment"
+        for f in rule.check(summaries)
+    ]
+    found = [_configured(f, config) for f in found]
+    suppressions = [*(s for file in files for s in file.suppressions), *config.ignores]
     meta = [
-        _finish(f, rule, config, seed=False)
+        _configured(_finish(f, rule), config)
         for rule in rules.values()
         if rule.scope == "suppression"
         for s in suppressions
@@ -70,16 +81,74 @@ def check(
     kept = [
         f for f in found if not any(s.silences(f, _relative(f.file, root)) for s in suppressions)
     ]
-    result.suppressed = len(found) - len(kept)
-    result.findings = sorted([*kept, *meta], key=lambda f: f.sort_key)
+    # dict.fromkeys: a broken manifest is reported once, not once per file under it
+    errors = list(dict.fromkeys([*loader.errors, *(e for file in files for e in file.errors)]))
+    return Result(
+        findings=sorted([*kept, *meta], key=lambda f: f.sort_key),
+        errors=errors,
+        documents=sum(file.documents for file in files),
+        suppressed=len(found) - len(kept),
+    )
+
+
+def _lint_file(loader: Loader, item: Input, cache: ResultCache | None, scope: str) -> FileResult:
+    """One file's result: from the cache when nothing it depends on changed."""
+    try:
+        data = item.read_bytes()
+    except OSError as error:
+        why = error.strerror or str(error)
+        return FileResult(errors=(f"{item.display}: cannot read policy: {why}",))
+    key = ""
+    if cache is not None:
+        key = cache.key(scope, item.display, item.resolved, loader.context(item), data=data)
+        hit = cache.get(key, loader.state)
+        if hit is not None:
+            loader.seen.update(path for path, state in hit.deps if state != SEEN)
+            return hit
+    result = _check(loader.read(item, data))
+    if cache is not None:
+        cache.put(key, result)
     return result
 
 
-def _finish(finding: Finding, rule: Rule, config: Config, *, seed: bool) -> Finding:
-    severity = config.severity.get(rule.id, rule.severity)
+@lru_cache(maxsize=1)
+def _document_rules() -> tuple[Rule, ...]:
+    return tuple(r for r in load_rules().values() if r.scope == "document")
+
+
+def _check(loaded: Loaded) -> FileResult:
+    """Run the document rules over one file's documents."""
+    findings = [
+        _finish(f, rule, seed=rule.hardened and doc.profile == "seed")
+        for doc in loaded.documents
+        for rule in _document_rules()
+        for f in rule.check(doc)
+    ]
+    summaries = (doc.summary() for doc in loaded.documents)
+    return FileResult(
+        documents=len(loaded.documents),
+        findings=tuple(findings),
+        summaries=tuple(s for s in summaries if s is not None),
+        errors=tuple(loaded.errors),
+        suppressions=tuple(loaded.suppressions),
+        deps=tuple(loaded.deps),
+    )
+
+
+def _finish(finding: Finding, rule: Rule, *, seed: bool = False) -> Finding:
     if seed:
-        return finding.at(rule=rule.id, severity=Severity.INFO, message=finding.message + SEED_NOTE)
-    return finding.at(rule=rule.id, severity=severity)
+        return finding.at(
+            rule=rule.id, severity=Severity.INFO, message=finding.message + SEED_NOTE, seed=True
+        )
+    return finding.at(rule=rule.id, severity=rule.severity)
+
+
+def _configured(finding: Finding, config: Config) -> Finding:
+    """The severity `[tool.xgen] severity` gives a rule (not to profile seed's info)."""
+    severity = config.severity.get(finding.rule)
+    if severity is None or finding.seed:
+        return finding
+    return finding.at(severity=severity)
 
 
 def _relative(file: str, root: Path) -> str:

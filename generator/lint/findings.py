@@ -36,6 +36,7 @@ class Finding:
     file: str = ""
     rule: str = ""
     severity: Severity = Severity.WARNING
+    seed: bool = False  # info because of profile seed: config severities do not apply
 
     def at(self, **changes: object) -> Finding:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,9 +1,9 @@
-"""From the paths on the command line to `LintDocument`s, with per-file read errors.
+"""From the paths on the command line to `LintDocument`s, one input file at a time.
 
-Folders are walked (hidden folders skipped). A folder with `xgen-manifest.json` is a
-render: the manifest gives each document's kind, account, target and profile. A policy
-file passed alone finds its render's manifest in a parent folder (pre-commit passes single
-files). `.tf` files are read before loose JSON so that `file("x.json")` gives the kind.
+Folders are walked (hidden folders skipped). A policy file that belongs to a render gets
+kind, account, target and profile from its manifest (see `renders`). `.tf` files are read
+before loose JSON so that `file("x.json")` gives the kind and the JSON is linted once.
+Each file is read on its own (`read`) so that its result can be cached (see `cache`).
 """
 
 from __future__ import annotations
@@ -14,147 +14,144 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..manifest import MANIFEST, read_manifest
+from ..manifest import MANIFEST
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from .context import LintDocument, Origin
 from .deployment import Deployment
 from .infer import infer_kind
+from .renders import Placement, Renders
 from .sources import Raw, ReadError
 from .sources.jsonfile import load_json, locator, policy_raws
 from .suppress import Suppression, inline
 
-MANIFEST_SEARCH_DEPTH = 4
 SKIP_DIRS = ("node_modules", "__pycache__")
-
-
-@dataclass
-class Inputs:
-    documents: list[LintDocument] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    suppressions: list[Suppression] = field(default_factory=list)
+SEEN = "seen"  # a file() target already linted through another .tf file
+ABSENT = "absent"
 
 
 @dataclass(frozen=True)
-class Placement:
-    """What a manifest says about one document."""
+class Input:
+    """One file to lint: as named on the command line (and opened), and resolved."""
 
-    deployment: Deployment
-    kind: Kind
-    account_id: str | None
-    target: str | None
+    display: str
+    resolved: str
+
+    @property
+    def terraform(self) -> bool:
+        return self.display.endswith(".tf")
+
+    def read_bytes(self) -> bytes:
+        with open(self.display, "rb") as handle:
+            return handle.read()
+
+
+@dataclass
+class Loaded:
+    """What one input file holds; `deps` are the files its `file()` calls read."""
+
+    documents: list[LintDocument] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    deps: list[tuple[str, str]] = field(default_factory=list)  # (resolved path, state)
 
 
 class Loader:
     def __init__(self, kind: Kind | None, deployment: Deployment | None) -> None:
         self.kind = kind
         self.deployment = deployment
-        self.inputs = Inputs()
-        self.seen: set[Path] = set()
-        self.manifests: dict[Path, dict[Path, Placement] | None] = {}
+        self.renders = Renders()
+        self.seen: set[str] = set()  # resolved JSON files already linted
+        self.errors: list[str] = []
 
-    def load(self, paths: list[Path]) -> Inputs:
-        json_files: list[tuple[Path, str]] = []
-        tf_files: list[tuple[Path, str]] = []
+    def inputs(self, paths: list[Path]) -> list[Input]:
+        """Every file to lint, once, `.tf` files first."""
+        found: dict[str, Input] = {}
         for path in paths:
             if path.is_dir():
-                for found in _walk(path):
-                    (tf_files if found.suffix == ".tf" else json_files).append((found, str(found)))
+                items = _walk(path)
             elif path.is_file():
-                (tf_files if path.suffix == ".tf" else json_files).append((path, str(path)))
+                items = [Input(str(path), os.path.realpath(path))]
             else:
-                self.error(str(path), "no such file or folder")
-        for path, display in tf_files:
-            self._terraform(path, display)
-        for path, display in json_files:
-            self._json(path, display)
-        return self.inputs
+                self.errors.append(f"{path}: cannot read policy: no such file or folder")
+                continue
+            for item in items:
+                if os.path.basename(item.display) != MANIFEST:
+                    found.setdefault(item.resolved, item)
+        return sorted(found.values(), key=lambda item: not item.terraform)
 
-    def error(self, file: str, why: str) -> None:
-        self.inputs.errors.append(f"{file}: cannot read policy: {why}")
+    def context(self, item: Input) -> str:
+        """What besides its bytes decides a file's result: for JSON, its manifest entry."""
+        return "" if item.terraform else self.renders.context(item.resolved)
 
-    def _json(self, path: Path, display: str) -> None:
-        resolved = path.resolve()
-        if resolved in self.seen or path.name == MANIFEST:
-            return
-        self.seen.add(resolved)
+    def state(self, resolved: str) -> str:
+        """A `file()` target as a `.tf` file's result depends on it: already linted
+        through another `.tf` file, or its bytes and manifest entry.
+        """
+        return SEEN if resolved in self.seen else self._file_state(resolved)
+
+    def _file_state(self, resolved: str) -> str:
+        import hashlib  # only with the result cache: loading OpenSSL costs milliseconds
+
         try:
-            value, text = load_json(path.read_bytes(), display)
-            raws = policy_raws(value, text, display)
-        except ReadError as error:
-            self.error(display, str(error))
-            return
-        except OSError as error:
-            self.error(display, error.strerror or str(error))
-            return
-        placement = self._placement(resolved) if raws else None
-        for raw in raws:
-            self._add(raw, placement)
+            data = Path(resolved).read_bytes()
+        except OSError:
+            return ABSENT
+        return hashlib.sha256(data).hexdigest()[:32] + self.renders.context(resolved)
 
-    def _terraform(self, path: Path, display: str) -> None:
+    def read(self, item: Input, data: bytes) -> Loaded:
+        """The documents of one file, with its read errors and suppressions."""
+        loaded = Loaded()
+        try:
+            if item.terraform:
+                raws = self._terraform(item, data, loaded)
+            else:
+                value, text = load_json(data, item.display)
+                raws = policy_raws(value, text, item.display)
+        except ReadError as error:
+            loaded.errors.append(f"{item.display}: cannot read policy: {error}")
+            return loaded
+        except OSError as error:
+            loaded.errors.append(f"{item.display}: cannot read policy: {error.strerror or error}")
+            return loaded
+        scope = os.path.dirname(item.resolved) if item.terraform else item.display
+        for raw in raws:
+            resolved = raw.path if item.terraform else item.resolved
+            placement = None
+            if resolved:
+                placement = self.renders.placement(resolved)
+                problem = self.renders.problem(resolved)
+                if problem and problem not in loaded.errors:
+                    loaded.errors.append(problem)
+            self._add(loaded, raw, placement, scope)
+        return loaded
+
+    def _terraform(self, item: Input, data: bytes, loaded: Loaded) -> list[Raw]:
         from .sources.terraform import TerraformFile
 
+        tf = TerraformFile(Path(item.display), item.display, data)
         try:
-            tf = TerraformFile(path, display)
             raws = tf.raws(self.seen)
-        except ReadError as error:
-            self.error(display, str(error))
-            return
-        except OSError as error:
-            self.error(display, error.strerror or str(error))
-            return
+        finally:
+            loaded.deps = [(p, SEEN if seen else self._file_state(p)) for p, seen in tf.deps]
         for number, lines, text in tf.suppressions():
-            self.inputs.suppressions.append(inline(display, number, lines, text))
-        for raw in raws:
-            file_path = Path(raw.file).resolve() if raw.text is not None else None
-            self._add(raw, self._placement(file_path) if file_path else None)
+            loaded.suppressions.append(inline(item.display, number, lines, text))
+        return raws
 
-    def _placement(self, path: Path) -> Placement | None:
-        """The manifest's entry for a policy file, from the nearest render above it."""
-        folder = path.parent
-        for _ in range(MANIFEST_SEARCH_DEPTH):
-            entries = self._manifest(folder)
-            if entries is not None:
-                return entries.get(path)
-            if folder.parent == folder:
-                break
-            folder = folder.parent
-        return None
-
-    def _manifest(self, folder: Path) -> dict[Path, Placement] | None:
-        if folder not in self.manifests:
-            self.manifests[folder] = None
-            if (folder / MANIFEST).is_file():
-                self.manifests[folder] = self._read_manifest(folder)
-        return self.manifests[folder]
-
-    def _read_manifest(self, folder: Path) -> dict[Path, Placement]:
-        try:
-            manifest = read_manifest(folder)
-        except InputError as error:
-            self.error(str(folder / MANIFEST), f"not an xgen manifest ({error})")
-            return {}
-        deployment = Deployment.from_manifest(manifest)
-        return {
-            (folder / d.path).resolve(): Placement(deployment, d.kind, d.account_id, d.target)
-            for d in manifest.documents
-        }
-
-    def _add(self, raw: Raw, placement: Placement | None) -> None:
+    def _add(self, loaded: Loaded, raw: Raw, placement: Placement | None, scope: str) -> None:
         try:
             policy = parse_policy(raw.body)
             size = _size(raw.body)
         except PolicyError as error:
-            self.error(f"{raw.file}:{raw.line}", str(error))
+            loaded.errors.append(f"{raw.file}:{raw.line}: cannot read policy: {error}")
             return
         except RecursionError:
-            self.error(f"{raw.file}:{raw.line}", "nested too deeply")
+            loaded.errors.append(f"{raw.file}:{raw.line}: cannot read policy: nested too deeply")
             return
         deployment = placement.deployment if placement else self.deployment
         written = placement.kind if placement else raw.kind
         kind = self.kind or (Kind(written) if written in set(Kind) else infer_kind(policy))
-        self.inputs.documents.append(
+        loaded.documents.append(
             LintDocument(
                 policy=policy,
                 kind=kind,
@@ -164,8 +161,20 @@ class Loader:
                 target=placement.target if placement else None,
                 profile=deployment.profile if deployment else "hardened",
                 deployment=deployment,
+                role=_role(raw, placement, scope),
             )
         )
+
+
+def _role(raw: Raw, placement: Placement | None, scope: str) -> tuple[str, str] | None:
+    """(where, which role) for an inline policy of a known role, to sum a role's sizes.
+
+    A render's manifest names the role; in Terraform it is the `role` argument within one
+    module folder; in a plan, the role's name within the plan.
+    """
+    if placement is not None:
+        return (placement.render, placement.role_arn) if placement.role_arn else None
+    return (scope, raw.role) if raw.role else None
 
 
 def _origin(raw: Raw) -> Origin:
@@ -182,9 +191,31 @@ def _size(body: Any) -> int:
     return len(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
 
 
-def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
-        found.extend(Path(folder) / f for f in sorted(files) if f.endswith((".json", ".tf")))
+def _walk(root: Path) -> list[Input]:
+    """Policy and .tf files under `root` (symlinked folders not followed, as os.walk).
+
+    Paths are resolved once per folder, not per file: resolving costs a system call per
+    path component, which for 1000 files took longer than linting them.
+    """
+    top = str(root)
+    found: list[Input] = []
+    pending = [("" if top == "." else top, os.path.realpath(top))]
+    while pending:
+        folder, real = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder or "."), key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            shown = os.path.join(folder, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith(".") and entry.name not in SKIP_DIRS:
+                    subfolders.append((shown, os.path.join(real, entry.name)))
+            elif entry.name.endswith((".json", ".tf")) and not entry.is_dir():
+                resolved = os.path.join(real, entry.name)
+                if entry.is_symlink():
+                    resolved = os.path.realpath(shown)
+                found.append(Input(shown, resolved))
+        pending.extend(reversed(subfolders))
     return found

@@ -22,3 +22,5 @@ class Raw:
     account_id: str | None = None
     target: str | None = None
     statement_lines: tuple[int, ...] = ()  # .tf statement blocks
+    path: str | None = None  # the resolved file, when read through .tf `file()`
+    role: str | None = None  # the IAM role an inline policy belongs to, as written

@@ -99,21 +99,25 @@ def plan_raws(plan: dict[str, Any], text: str, file: str) -> list[Raw]:
         if not isinstance(after, dict) or not attributes:
             continue
         line = _address_line(text, str(change.get("address", "")))
+        role = after.get("role") if change.get("type") == "aws_iam_role_policy" else None
         for attribute, kind in attributes:
-            found.extend(_plan_policy(after.get(attribute), file, line, kind))
+            found.extend(_plan_policy(after.get(attribute), file, line, kind, role))
         if change.get("type") == "aws_iam_role":
             inline = after.get("inline_policy")
             for item in inline if isinstance(inline, list) else []:
                 if isinstance(item, dict):
-                    found.extend(_plan_policy(item.get("policy"), file, line, "identity"))
+                    policy = item.get("policy")
+                    found.extend(_plan_policy(policy, file, line, "identity", after.get("name")))
     return found
 
 
-def _plan_policy(value: Any, file: str, line: int, kind: str) -> list[Raw]:
+def _plan_policy(value: Any, file: str, line: int, kind: str, role: Any) -> list[Raw]:
+    """One policy of a planned resource; `role` names the role it is inline in, if any."""
     if not isinstance(value, str) or not value.strip():
         return []  # unknown until apply, or not set
     body, _ = load_json(value.encode("utf-8"), file)
-    return [Raw(body, file, line=line, kind=kind)]
+    named = role if isinstance(role, str) and role else None
+    return [Raw(body, file, line=line, kind=kind, role=named)]
 
 
 def _address_line(text: str, address: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,14 @@ MODULE_KINDS = (
 FILE_CALL = re.compile(r'^\$\{file\("(.+)"\)\}$')
 DATA_REF = re.compile(r"^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$")
 JSONENCODE = re.compile(r"^\$\{jsonencode\((.*)\)\}$", re.S)
+ROLE_REF = re.compile(r"^\$\{aws_iam_role\.([\w-]+)\.(?:id|name)\}$")
 IGNORE = re.compile(r"(?:#|//)\s*xgen:ignore\b[ \t]*([^\n]*)")
 
 
 class TerraformFile:
     """One parsed `.tf` file, with a text index for line numbers."""
 
-    def __init__(self, path: Path, display: str) -> None:
-        data = path.read_bytes()
+    def __init__(self, path: Path, display: str, data: bytes) -> None:
         if len(data) > MAX_BYTES:
             raise ReadError(f"{len(data) // 1024} KB is over the 4 MB limit for .tf files")
         self.path = path
@@ -50,24 +51,30 @@ class TerraformFile:
         self.blocks = _block_spans(self.lines)
         self.documents: dict[str, Raw] = {}
         self.used: set[str] = set()
-        self.seen: set[Path] = set()
+        self.seen: set[str] = set()
+        self.deps: list[tuple[str, bool]] = []  # file() targets, and whether already seen
 
-    def raws(self, seen: set[Path]) -> list[Raw]:
-        """Every policy document written in this file; `seen` holds JSON already linted."""
+    def raws(self, seen: set[str]) -> list[Raw]:
+        """Every policy document written in this file; `seen` holds JSON already linted
+        (resolved paths), and gets the files this one reads through `file()`.
+        """
         found: list[Raw] = []
         self.seen = seen
         self.documents = self._data_documents()
         for block in _blocks(self.tree, "resource"):
             rtype, name, body = block
+            role = role_name(body.get("role")) if rtype == "aws_iam_role_policy" else None
             for attribute, kind in TERRAFORM_POLICY_ATTRIBUTES.get(rtype, ()):
                 start = self.block_line("resource", rtype, name)
                 line = self.attribute_line(start, attribute)
-                found.extend(self._value(body.get(attribute), line, kind))
+                raws = self._value(body.get(attribute), line, kind)
+                found.extend(replace(raw, role=role) for raw in raws)
             for inline in _as_list(body.get("inline_policy")) if rtype == "aws_iam_role" else []:
                 line = self.attribute_line(
                     self.block_line("resource", rtype, name), "inline_policy"
                 )
-                found.extend(self._value(inline.get("policy"), line, "identity"))
+                raws = self._value(inline.get("policy"), line, "identity")
+                found.extend(replace(raw, role=f"{rtype}.{name}") for raw in raws)
         for module in _module_bodies(self.tree):
             name, body = module
             start = self.block_line("module", name)
@@ -128,11 +135,15 @@ class TerraformFile:
         if "${" in relative:
             return []
         path = (self.path.parent / relative).resolve()
-        if path in self.seen or not path.is_file():
+        resolved = str(path)
+        if all(dep != resolved for dep, _ in self.deps):
+            self.deps.append((resolved, resolved in self.seen))
+        if resolved in self.seen or not path.is_file():
             return []
-        self.seen.add(path)
-        body, text = load_json(path.read_bytes(), str(path))
-        return [Raw(body, _display(path, self.path, self.display), text=text, kind=kind)]
+        self.seen.add(resolved)
+        body, text = load_json(path.read_bytes(), resolved)
+        shown = _display(path, self.path, self.display)
+        return [Raw(body, shown, text=text, kind=kind, path=resolved)]
 
     def block_line(self, *labels: str) -> int:
         pattern = re.compile(
@@ -166,6 +177,16 @@ class TerraformFile:
             covered = range(target, self.blocks.get(target, target) + 1)
             found.append((number, covered, match.group(1).strip()))
         return found
+
+
+def role_name(value: Any) -> str | None:
+    """The role an `aws_iam_role_policy` belongs to: `aws_iam_role.NAME` for a reference
+    to the role's id or name, else the argument as written (a literal name, a variable).
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    match = ROLE_REF.match(value.strip())
+    return f"aws_iam_role.{match.group(1)}" if match else value.strip()
 
 
 def policy_document(body: dict[str, Any]) -> dict[str, Any]:
@@ -278,8 +299,6 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _with_kind(raw: Raw, kind: str | None) -> Raw:
-    from dataclasses import replace
-
     return replace(raw, kind=kind or raw.kind)
 
 

@@ -1,0 +1,106 @@
+"""Which render a policy file belongs to: the nearest `xgen-manifest.json` above it.
+
+A manifest gives each of its documents' kind, account, target and the deployment, so a
+file linted alone (pre-commit passes single files) is checked as part of its render.
+Lookups are cached per folder: a render of 1000 files reads its manifest once and walks
+up from each folder once, not once per file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ..errors import InputError
+from ..manifest import MANIFEST, read_manifest
+from ..policy.kinds import Kind
+from .deployment import Deployment
+
+SEARCH_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What a manifest says about one document."""
+
+    deployment: Deployment
+    kind: Kind
+    account_id: str | None
+    target: str | None
+    render: str  # the render's folder (resolved)
+    role_arn: str | None  # the role an identity document is inline in
+
+    @cached_property
+    def digest(self) -> str:
+        """Everything rules may read from the placement, for result-cache keys."""
+        import hashlib  # only with the result cache: loading OpenSSL costs milliseconds
+
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:32]
+
+
+class Renders:
+    """Manifest lookups for resolved paths.
+
+    An unreadable manifest is an error only for the policy files under it (`problem`):
+    a folder holding other JSON beside a broken manifest is not a render to lint.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, dict[str, Placement]] = {}  # render folder -> entries
+        self._broken: dict[str, str] = {}  # render folder -> why its manifest is unreadable
+        self._nearest: dict[str, str | None] = {}  # folder -> its render's folder
+
+    def placement(self, resolved: str) -> Placement | None:
+        """The manifest's entry for a policy file, from the nearest render above it."""
+        render = self._render_of(os.path.dirname(resolved))
+        return self._entries[render].get(resolved) if render is not None else None
+
+    def problem(self, resolved: str) -> str | None:
+        """The read error of the broken manifest a policy file is under, if any."""
+        render = self._render_of(os.path.dirname(resolved))
+        return self._broken.get(render) if render is not None else None
+
+    def context(self, resolved: str) -> str:
+        """Everything a file's lint result takes from its render, for cache keys."""
+        placement = self.placement(resolved)
+        return placement.digest if placement else self.problem(resolved) or ""
+
+    def _render_of(self, folder: str) -> str | None:
+        if folder not in self._nearest:
+            found = None
+            current = folder
+            for _ in range(SEARCH_DEPTH):
+                if os.path.isfile(os.path.join(current, MANIFEST)):
+                    found = current
+                    break
+                parent = os.path.dirname(current)
+                if parent == current:
+                    break
+                current = parent
+            if found is not None and found not in self._entries:
+                self._entries[found] = self._read(found)
+            self._nearest[folder] = found
+        return self._nearest[folder]
+
+    def _read(self, folder: str) -> dict[str, Placement]:
+        try:
+            manifest = read_manifest(Path(folder))
+        except InputError as error:
+            where = os.path.join(folder, MANIFEST)
+            self._broken[folder] = f"{where}: cannot read policy: not an xgen manifest ({error})"
+            return {}
+        deployment = Deployment.from_manifest(manifest)
+        roles = {t.name: t.role_arn for t in manifest.targets}
+        return {
+            os.path.realpath(os.path.join(folder, d.path)): Placement(
+                deployment,
+                d.kind,
+                d.account_id,
+                d.target,
+                folder,
+                roles.get(d.target) if d.kind is Kind.IDENTITY and d.target else None,
+            )
+            for d in manifest.documents
+        }
