@@ -140,6 +140,28 @@ def test_the_spec_is_part_of_the_key(rendered: dict[str, Path], tmp_path: Path) 
     assert "XG042" in {f.rule for f in twice([bucket], config, deployment=seed)[0].findings}
 
 
+def role_policy(folder: Path, name: str, resources: int) -> None:
+    """An inline policy of `aws_iam_role.r` of about 35 characters per resource."""
+    listed = [f"arn:aws:s3:::bucket/{i:05d}.tar.gz" for i in range(resources)]
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": listed}
+    policy = json.dumps(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    (folder / f"{name}.tf").write_text(
+        f'resource "aws_iam_role_policy" "{name}" {{\n'
+        f"  role   = aws_iam_role.r.id\n  policy = {policy}\n}}\n"
+    )
+
+
+def test_role_sizes_are_summed_over_cached_and_fresh_files(tmp_path: Path) -> None:
+    role_policy(tmp_path, "a", 170)  # about 6,000 characters, cached below
+    role_policy(tmp_path, "b", 1)
+    config = Config(root=tmp_path)
+    assert twice([tmp_path], config)[0].findings == []
+    role_policy(tmp_path, "b", 170)
+    result, cache = twice([tmp_path], config)
+    assert [(Path(f.file).name, f.rule) for f in result.findings] == [("a.tf", "XG008")]
+    assert cache.added == 0
+
+
 def test_a_store_of_other_code_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "bucket.json"
     path.write_text(json.dumps(BUCKET))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 
 from ...policy.kinds import Kind
-from ..context import LintDocument
+from ..context import LintDocument, Summary
 from ..findings import Finding, Severity
 from ..registry import rule
 
@@ -18,6 +19,7 @@ SIZE_LIMITS = {
     Kind.TRUST: 2_048,
     Kind.IDENTITY: 10_240,
 }
+ROLE_INLINE_LIMIT = 10_240  # all inline policies of one role together
 
 
 @rule("XG001", "outdated-policy-version", Severity.WARNING, "Version missing or 2008-10-17")
@@ -95,4 +97,53 @@ def policy_size_limit(doc: LintDocument) -> Iterator[Finding]:
             None,
             f"the {doc.kind.value} policy is {doc.size} characters, over AWS's limit of {limit}",
             "merge statements (one statement, principals and role ARNs as lists)",
+        )
+
+
+@rule(
+    "XG008",
+    "role-inline-policies-size-limit",
+    Severity.ERROR,
+    "A role's inline policies together over AWS's limit",
+    scope="deployment",
+)
+def role_inline_policies_size_limit(summaries: list[Summary]) -> Iterator[Finding]:
+    """## What it does
+    Adds up the inline policies of each IAM role and flags a role whose total is over
+    10,240 characters (whitespace not counted). Policies belong to one role when a
+    render's manifest says so (a target's inline policies), when `aws_iam_role_policy`
+    resources of one Terraform folder name the same `role` (`aws_iam_role.NAME.id` and
+    `.name` are the same role), when they are `inline_policy` blocks of one
+    `aws_iam_role`, or when a plan's `aws_iam_role_policy` changes name the same role.
+    One document alone over the limit is XG007.
+
+    ## Why is this bad?
+    AWS limits the aggregate of a role's inline policies, not each one: every policy can
+    be small and `PutRolePolicy` still fails with `LimitExceeded` for the last one, after
+    `terraform apply` changed the others.
+
+    ## Example
+    Two `aws_iam_role_policy` resources for `aws_iam_role.sagemaker`, of 6,000 characters
+    each.
+
+    Use instead:
+    Merge statements (resources and actions as lists), or move policies into a managed
+    policy attached with `aws_iam_role_policy_attachment`.
+    """
+    roles: dict[tuple[str, str], list[Summary]] = defaultdict(list)
+    for summary in summaries:
+        if summary.kind is Kind.IDENTITY:
+            roles[summary.role].append(summary)
+    for (_, role), inline in sorted(roles.items()):
+        total = sum(s.size for s in inline)
+        if len(inline) < 2 or total <= ROLE_INLINE_LIMIT:
+            continue
+        first = min(inline, key=lambda s: (s.file, s.line, s.col))
+        yield Finding(
+            message=f"the {len(inline)} inline policies of role {role} are {total} characters "
+            f"together, over AWS's limit of {ROLE_INLINE_LIMIT} for one role",
+            fix="merge statements, or attach a managed policy instead of inline ones",
+            file=first.file,
+            line=first.line,
+            col=first.col,
         )
