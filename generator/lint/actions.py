@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+
+from .cachedir import cache_dir, write_atomic
 
 INDEX_FORMAT = 1
 
@@ -25,14 +26,6 @@ def _data_file() -> Path:
     if spec is None or spec.origin is None:
         raise RuntimeError("policyuniverse is not installed")
     return Path(spec.origin).parent / "data.json"
-
-
-def cache_dir() -> Path:
-    override = os.environ.get("XGEN_CACHE_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "xgen"
 
 
 def _build(data: Path) -> str:
@@ -45,16 +38,6 @@ def _build(data: Path) -> str:
     )
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    import tempfile  # only when (re)building: importing it costs more than reading the index
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".actions-")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temp, path)
-
-
 def _index_text() -> str:
     data = _data_file()
     stat = data.stat()
@@ -65,7 +48,7 @@ def _index_text() -> str:
         pass
     text = _build(data)
     with contextlib.suppress(OSError):  # a read-only home still lints, just slower
-        _write_atomic(path, text)
+        write_atomic(path, text.encode("utf-8"))
     return text
 
 

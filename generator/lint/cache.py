@@ -28,7 +28,7 @@ from typing import Any
 
 from .. import __version__
 from ..policy.kinds import Kind
-from .actions import cache_dir
+from .cachedir import cache_dir, write_atomic
 from .context import Summary
 from .findings import Finding, Severity
 from .results import FileResult
@@ -112,14 +112,8 @@ class ResultCache:
         kept.update(self.touched)
         entries = dict(list(kept.items())[-MAX_ENTRIES:])
         text = json.dumps({"fingerprint": self.fingerprint, "entries": entries})
-        import tempfile  # only when writing: importing it costs milliseconds
-
         with contextlib.suppress(OSError):  # a read-only home still lints, just slower
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".lint-")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temp, self.path)
+            write_atomic(self.path, text.encode("utf-8"))
 
 
 def _encode(result: FileResult) -> dict[str, Any]:

@@ -233,8 +233,11 @@ def _principals(blocks: list[dict[str, Any]]) -> Any:
 
 
 def _parse(text: str) -> dict[str, Any]:
-    import hcl2
+    """`hcl2.loads(text)`, with the parser from `hclparser` (see why there)."""
+    from hcl2.api import serialize, transform
     from hcl2.utils import SerializationOptions
+
+    from .hclparser import parser
 
     options = SerializationOptions(
         with_comments=False,
@@ -243,7 +246,9 @@ def _parse(text: str) -> dict[str, Any]:
         strip_string_quotes=True,
     )
     try:
-        return hcl2.loads(text, serialization_options=options)
+        # "\n": as hcl2.loads adds, for Lark has no end-of-file token (lark issue 237)
+        tree = transform(parser().parse(text + "\n"))
+        return serialize(tree, serialization_options=options)
     except RecursionError:
         raise ReadError("Terraform nested too deeply") from None
     except Exception as error:  # lark raises many types; all mean "not valid HCL"
