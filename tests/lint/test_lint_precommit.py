@@ -1,4 +1,5 @@
-"""The hooks of .pre-commit-hooks.yaml, run by the real `pre-commit` in a fresh git repo.
+"""The hooks of .pre-commit-hooks.yaml, run by the real `pre-commit` in a fresh git repo:
+`xgen-lint` on policy files, `xgen-render-check` on specs.
 
 pre-commit clones this repository at HEAD and installs it into its own virtualenv, so the
 test sees the committed hook definitions exactly as a user would.
@@ -8,11 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from generator.output import write
+from generator.render import render
+from generator.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
@@ -47,8 +53,8 @@ def git(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProc
     )
 
 
-@pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is a test dependency")
-def test_bad_policy_stops_the_commit_and_good_passes(tmp_path: Path) -> None:
+def hook_repo(tmp_path: Path, hook: str) -> tuple[Path, dict[str, str]]:
+    """A fresh git repository whose pre-commit runs `hook` from this repository's HEAD."""
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -64,10 +70,15 @@ def test_bad_policy_stops_the_commit_and_good_passes(tmp_path: Path) -> None:
     }
     git(repo, "init", "-q", env=env)
     (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {ROOT}\n    rev: {head}\n    hooks:\n      - id: xgen-lint\n"
+        f"repos:\n  - repo: {ROOT}\n    rev: {head}\n    hooks:\n      - id: {hook}\n"
     )
     subprocess.run([PRE_COMMIT, "install"], cwd=repo, env=env, check=True, capture_output=True)
+    return repo, env
 
+
+@pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is a test dependency")
+def test_bad_policy_stops_the_commit_and_good_passes(tmp_path: Path) -> None:
+    repo, env = hook_repo(tmp_path, "xgen-lint")
     (repo / "key-policy.json").write_text(json.dumps(BAD, indent=2))
     git(repo, "add", ".", env=env)
     refused = git(repo, "commit", "-q", "-m", "bad", env=env)
@@ -81,3 +92,23 @@ def test_bad_policy_stops_the_commit_and_good_passes(tmp_path: Path) -> None:
     accepted = git(repo, "commit", "-q", "-m", "good", env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert "xgen lint" in accepted.stdout + accepted.stderr
+
+
+@pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is a test dependency")
+def test_current_render_passes_and_a_stale_one_stops_the_commit(tmp_path: Path) -> None:
+    repo, env = hook_repo(tmp_path, "xgen-render-check")
+    spec = repo / "deploy" / "spec.yaml"
+    spec.parent.mkdir()
+    shutil.copy(ROOT / "examples" / "seed-article" / "spec.yaml", spec)
+    write(render(load_spec(spec)), spec.parent / "rendered")
+    git(repo, "add", ".", env=env)
+    accepted = git(repo, "commit", "-q", "-m", "spec and its render", env=env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "xgen render --check" in accepted.stdout + accepted.stderr
+
+    spec.write_text(spec.read_text().replace("ml.m5.large", "ml.m5.xlarge"))
+    git(repo, "add", ".", env=env)
+    refused = git(repo, "commit", "-q", "-m", "spec without its render", env=env)
+    assert refused.returncode != 0
+    assert "deploy/rendered is out of date with deploy/spec.yaml" in refused.stderr + refused.stdout
+    assert git(repo, "log", "--format=%s", env=env).stdout.split("\n")[0] == "spec and its render"
