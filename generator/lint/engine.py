@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 from ..policy.kinds import Kind
 from .config import Config
+from .context import LintDocument
 from .deployment import Deployment
 from .findings import Finding, Severity
 from .loader import SEEN, Input, Loaded, Loader
 from .registry import Rule, load_rules
 from .results import FileResult
+from .suppress import Suppression
 
 if TYPE_CHECKING:
     from .cache import ResultCache
@@ -59,6 +61,19 @@ def lint(
     ]
     if cache is not None:
         cache.save()
+    return _combine(files, config, loader.errors)
+
+
+def check(
+    documents: list[LintDocument], *, config: Config, suppressions: list[Suppression]
+) -> Result:
+    """Run the rules over documents already loaded (from files, or read live by audit)."""
+    loaded = Loaded(documents=list(documents), suppressions=list(suppressions))
+    return _combine([_check(loaded)], config, [])
+
+
+def _combine(files: list[FileResult], config: Config, errors: list[str]) -> Result:
+    """The files' results, with rules across documents, config and suppressions applied."""
     rules = load_rules()
     summaries = [s for file in files for s in file.summaries]
     found = [f for file in files for f in file.findings]
@@ -82,7 +97,7 @@ def lint(
         f for f in found if not any(s.silences(f, _relative(f.file, root)) for s in suppressions)
     ]
     # dict.fromkeys: a broken manifest is reported once, not once per file under it
-    errors = list(dict.fromkeys([*loader.errors, *(e for file in files for e in file.errors)]))
+    errors = list(dict.fromkeys([*errors, *(e for file in files for e in file.errors)]))
     return Result(
         findings=sorted([*kept, *meta], key=lambda f: f.sort_key),
         errors=errors,
