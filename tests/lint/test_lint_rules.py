@@ -1,7 +1,8 @@
 """One firing and one non-firing policy per document rule (ruff's fixture-per-rule shape).
 
 Context rules (XG040-XG042) need a deployment and are in test_lint_rendered.py; the
-suppression rules (XG050, XG051) in test_lint_suppressions.py.
+per-role size rule (XG008) in test_lint_role_size.py; the suppression rules (XG050,
+XG051) in test_lint_inputs.py.
 """
 
 from __future__ import annotations

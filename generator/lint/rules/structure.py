@@ -78,7 +78,7 @@ def policy_size_limit(doc: LintDocument) -> Iterator[Finding]:
     """## What it does
     Flags a document larger than AWS accepts for its kind: bucket policy 20 KB, key policy
     32 KB, repository policy and inline role policies 10,240 characters, trust policy
-    2,048 characters (whitespace not counted).
+    2,048 characters (whitespace not counted). A role's inline policies together: XG008.
 
     ## Why is this bad?
     `terraform apply` fails half-way with `MalformedPolicy`/`LimitExceeded` after other
