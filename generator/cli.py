@@ -179,6 +179,69 @@ def reencrypt(
 
 
 @app.command()
+def audit(
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")],
+    *,
+    profiles: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            metavar="ACCOUNT_ID=PROFILE",
+            help="AWS profile for an account (repeat; default: the ambient credentials "
+            "where their account matches).",
+        ),
+    ] = None,
+    render: Annotated[
+        Path | None,
+        typer.Option("--render", help="Compare with this rendered folder (default: the spec)."),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on", help="Exit 1 on findings at this severity or above (default warning)."
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Compare the live accounts with the render: drift, lint findings and verify checks.
+
+    Read-only. Exit 0 when live matches and verifies, 1 on drift, findings or failed
+    checks, 2 for bad input and credential problems.
+    """
+    from .audit import report
+    from .audit.run import audit as run_audit
+    from .audit.run import parse_profiles
+    from .lint.command import threshold
+    from .lint.config import load_config
+    from .spec import load_spec
+
+    formats = {"text": report.text, "json": report.as_json}
+    _check_format(output_format, formats)
+
+    def progress(line: str) -> None:
+        if not quiet:
+            typer.echo(f"xgen audit: {line}", err=True)
+
+    try:
+        spec = load_spec(spec_path)
+        config = load_config(Path.cwd())
+        level = threshold(fail_on, config)
+        result = run_audit(
+            spec,
+            spec_path,
+            profiles=parse_profiles(profiles or [], spec),
+            render=render,
+            config=config,
+            progress=progress,
+        )
+    except InputError as error:
+        fail(error)
+    typer.echo(formats[output_format](result), nl=False)
+    raise typer.Exit(result.exit_code(level))
+
+
+@app.command()
 def lint(
     paths: Annotated[
         list[Path], typer.Argument(help="Policy JSON, .tf, plan JSON files or folders.")

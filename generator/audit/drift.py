@@ -36,7 +36,8 @@ class Difference:
     """One difference: where (`statement`, `field`), and the rendered and live values.
 
     `change` is `missing` (rendered, not live), `unexpected` (live, not rendered) or
-    `changed` (the statement is on both sides; `field` differs).
+    `changed` (the statement is on both sides; `field` differs). A difference of a whole
+    document or attachment has no statement and says what it is in `whole`.
     """
 
     change: str
@@ -44,12 +45,14 @@ class Difference:
     field: str
     rendered: Any
     live: Any
+    whole: str = ""  # a whole document or attachment that differs, in words
 
     def message(self) -> str:
+        subject = self.whole or f"statement {self.statement}"
         if self.change == "missing":
-            return f"statement {self.statement} is missing live"
+            return f"{subject} is missing live"
         if self.change == "unexpected":
-            return f"statement {self.statement} is live but not rendered"
+            return f"{subject} is live but not rendered"
         where = f"{self.statement}: {self.field}"
         if self.live is None:
             return f"{where} is missing live (rendered: {_show(self.rendered)})"

@@ -24,6 +24,8 @@ SOURCE_ACCOUNT = "111111111111"
 TARGET_ACCOUNT = "222222222222"
 REGION = "us-east-1"
 STARTUP_SECONDS = 20
+# moto's server, with its bucket policies' conditions left out (see the file).
+MOTO_SERVER = Path(__file__).with_name("moto_server.py")
 
 CONFIG = f"""\
 [profile base]
@@ -71,12 +73,12 @@ def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
 
 @pytest.fixture(scope="session")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start `python -m moto.server` on a free port; stop it at the end of the session."""
+    """Start moto's server on a free port; stop it at the end of the session."""
     log = tmp_path_factory.mktemp("moto") / "server.log"
     port = _free_port()
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -1,0 +1,271 @@
+"""Match what is live to what was rendered, document by document and resource by resource.
+
+The result has three parts: drift (each difference, named), findings about the live
+state itself (a resource not there, the artifact under another key), and the live policy
+documents in verify's shape, so that the same lint rules and verify questions can judge
+what AWS actually enforces. Live documents are named `live:<the rendered path>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import Any
+
+from ..access.deployment import Deployment, Document
+from ..access.evaluate import PolicyFile
+from ..aws.live import Live, ModelState, SourceState, TargetState
+from ..lint.findings import Finding
+from ..manifest import TargetEntry
+from ..policy.document import PolicyError, parse_policy
+from ..policy.kinds import Kind
+from .drift import Difference, compare
+from .findings import MISSING, NO_MODEL, NOT_UNDER_KEY, UNJUDGED, finding
+
+LIVE = "live:"
+NONE = parse_policy({"Statement": []})
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    """One difference, with the account, the live resource and the rendered document."""
+
+    account: str
+    resource: str
+    document: str
+    difference: Difference
+
+    @property
+    def message(self) -> str:
+        return f"{self.document}: {self.difference.message()}"
+
+    def as_json(self) -> dict[str, Any]:
+        d = self.difference
+        return {
+            "account": self.account,
+            "resource": self.resource,
+            "document": self.document,
+            "change": d.change,
+            "statement": d.statement,
+            "field": d.field,
+            "rendered": d.rendered,
+            "live": d.live,
+            "message": self.message,
+            "hint": d.hint,
+        }
+
+
+@dataclass
+class Comparison:
+    drift: list[DriftItem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)  # live, as verify reads them
+    notes: list[str] = field(default_factory=list)
+
+
+def _whole(change: str, what: str) -> Difference:
+    """A difference of a whole document or attachment, not of one statement."""
+    return Difference(change, "", "", None, None, whole=what)
+
+
+class Comparer:
+    """Collects the comparison of one deployment, account by account."""
+
+    def __init__(self, expected: Deployment) -> None:
+        self.expected = expected
+        self.result = Comparison()
+
+    def _drift(self, account: str, resource: str, document: str, diff: Difference) -> None:
+        self.result.drift.append(DriftItem(account, resource, document, diff))
+
+    def _missing(self, account: str, label: str, what: str, fix: str) -> None:
+        message = f"{what} is not there in account {account}"
+        self.result.findings.append(finding(MISSING, LIVE + label, message, fix))
+
+    def _policy(
+        self,
+        expected: Document | None,
+        live: dict[str, Any] | None,
+        *,
+        kind: Kind,
+        account: str,
+        resource: str,
+        path: str,
+        target: str | None = None,
+    ) -> None:
+        """Compare one document and keep its live form for lint and verify."""
+        if live is None:
+            if expected is not None:
+                self._drift(account, resource, path, _whole("missing", f"the {kind} policy"))
+            return
+        try:
+            policy = parse_policy(live)
+        except PolicyError as error:
+            message = f"the live {kind} policy of {resource} cannot be read: {error}"
+            fix = "apply the render again"
+            self.result.findings.append(finding(UNJUDGED, LIVE + path, message, fix))
+            return
+        if expected is not None:  # an extra document is one drift item, named by the caller
+            for diff in compare(expected.file.policy, policy):
+                self._drift(account, resource, path, diff)
+        self.result.documents.append(
+            Document(kind, account, target, PolicyFile(LIVE + path, policy))
+        )
+
+    def _rendered(self, kind: Kind, account: str, target: str | None = None) -> Document | None:
+        return next(
+            (
+                d
+                for d in self.expected.documents
+                if d.kind is kind and d.account_id == account and d.target == target
+            ),
+            None,
+        )
+
+    def source(self, state: SourceState) -> None:
+        src = self.expected.source
+        account = src.account_id
+        bucket = src.bucket_arn.split(":::", 1)[1]
+        for kind, live, resource, what in (
+            (Kind.BUCKET, state.bucket, src.bucket_arn, f"bucket {bucket}"),
+            (Kind.KEY, state.key, src.kms_key_arn, f"KMS key {src.kms_key_arn}"),
+            (Kind.ECR_REPOSITORY, state.repository, src.repository_arn, "ECR repository"),
+        ):
+            rendered = self._rendered(kind, account)
+            if live is None or rendered is None:
+                continue
+            self._resource(live, rendered, resource=resource, what=what)
+        artifact = f"s3://{bucket}/{src.object_arn.split('/', 1)[1]}"
+        label = f"{src.dir}/{artifact}"
+        if state.bucket.exists and not state.artifact.exists:
+            self._missing(account, label, f"the artifact {artifact}", "run the training job again")
+        elif state.artifact.exists and not _under_key(state.artifact.kms_key_id, src.kms_key_arn):
+            now = state.artifact.encryption or "not encrypted"
+            under = f" under {state.artifact.kms_key_id}" if state.artifact.kms_key_id else ""
+            message = f"{artifact} is {now}{under}, not SSE-KMS under {src.kms_key_arn}"
+            fix = f"xgen reencrypt {artifact} --kms-key {src.kms_key_arn}"
+            self.result.findings.append(finding(NOT_UNDER_KEY, LIVE + label, message, fix))
+
+    def _resource(self, live: Live, rendered: Document, *, resource: str, what: str) -> None:
+        """A resource with a policy: missing (a finding), or its policy compared."""
+        path = rendered.file.path
+        account = rendered.account_id
+        if not live.exists:
+            folder = path.split("/", 1)[0]
+            self._missing(account, path, what, f"terraform apply in {folder}")
+            return
+        self._policy(
+            rendered,
+            live.policy,
+            kind=rendered.kind,
+            account=account,
+            resource=resource,
+            path=path,
+            target=rendered.target,
+        )
+
+    def target(self, entry: TargetEntry, state: TargetState) -> TargetEntry:
+        """Compare one target account; returns the entry as live (its attached policies)."""
+        trust = self._rendered(Kind.TRUST, entry.account_id, entry.name)
+        if trust is not None:
+            what = f"role {entry.role_arn}"
+            self._resource(state.role, trust, resource=entry.role_arn, what=what)
+        self._model(entry, state.model)
+        if not state.role.exists:
+            return entry
+        self._inline(entry, state)
+        self._attached(entry, state)
+        return replace(entry, managed_policy_arns=tuple(state.attached))
+
+    def _inline(self, entry: TargetEntry, state: TargetState) -> None:
+        rendered = {
+            PurePosixPath(d.file.path).stem: d
+            for d in self.expected.documents
+            if d.kind is Kind.IDENTITY and d.target == entry.name
+        }
+        for name in sorted({*rendered, *state.inline}):
+            path = (
+                rendered[name].file.path
+                if name in rendered
+                else f"{entry.dir}/policies/inline/{name}.json"
+            )
+            what = f"inline policy {name} of the role"
+            if name not in state.inline:
+                self._drift(entry.account_id, entry.role_arn, path, _whole("missing", what))
+                continue
+            if name not in rendered:
+                self._drift(entry.account_id, entry.role_arn, path, _whole("unexpected", what))
+            self._policy(
+                rendered.get(name),
+                state.inline[name],
+                kind=Kind.IDENTITY,
+                account=entry.account_id,
+                resource=entry.role_arn,
+                path=path,
+                target=entry.name,
+            )
+
+    def _attached(self, entry: TargetEntry, state: TargetState) -> None:
+        for arn in sorted({*entry.managed_policy_arns, *state.attached}):
+            path = f"{entry.dir}/attached/{arn.rsplit('/', 1)[1]}"
+            if arn not in state.attached:
+                self._drift(entry.account_id, entry.role_arn, path, _whole("missing", arn))
+                continue
+            if arn not in entry.managed_policy_arns:
+                self._drift(entry.account_id, entry.role_arn, path, _whole("unexpected", arn))
+            document = state.attached[arn]
+            if document is not None:
+                self._policy(
+                    None,
+                    document,
+                    kind=Kind.IDENTITY,
+                    account=entry.account_id,
+                    resource=arn,
+                    path=path,
+                    target=entry.name,
+                )
+            elif arn not in entry.managed_policy_arns:
+                self.result.notes.append(
+                    f"{entry.role_arn}: AWS managed policy {arn} is attached; "
+                    "verify does not model what it grants"
+                )
+
+    def _model(self, entry: TargetEntry, model: ModelState | None) -> None:
+        label = f"{entry.dir}/sagemaker-model/{entry.model_name}"
+        if model is None:
+            message = f"no SageMaker model {entry.model_name} in account {entry.account_id}"
+            fix = f"terraform apply in {entry.dir} creates it"
+            self.result.findings.append(finding(NO_MODEL, LIVE + label, message, fix))
+            return
+        src = self.expected.source
+        for name, rendered, live in (
+            ("Image", src.image, model.image),
+            ("ModelDataUrl", src.artifact, model.artifact),
+            ("ExecutionRoleArn", entry.role_arn, model.role_arn),
+        ):
+            if rendered != live:
+                diff = Difference("changed", "model", name, rendered, live)
+                self._drift(entry.account_id, entry.model_name, label, diff)
+
+
+def _under_key(reported: str | None, key_arn: str) -> bool:
+    """S3 reports the key's ARN; a bare key id (other emulators) is matched by its id."""
+    return reported is not None and (reported == key_arn or key_arn.endswith(f"/{reported}"))
+
+
+def live_deployment(
+    expected: Deployment, comparison: Comparison, targets: tuple[TargetEntry, ...]
+) -> Deployment:
+    """The live documents as a deployment for verify's questions; what is not live is empty.
+
+    A document missing live answers every question with an implicit deny, which is what
+    AWS would do: the intended access fails and the check says so.
+    """
+    live = list(comparison.documents)
+    for doc in expected.documents:
+        if not any(
+            d.kind is doc.kind and d.account_id == doc.account_id and d.target == doc.target
+            for d in live
+        ):
+            live.append(replace(doc, file=PolicyFile(f"{LIVE}{doc.file.path} (not live)", NONE)))
+    return replace(expected, targets=targets, documents=tuple(live), notes=())

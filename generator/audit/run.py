@@ -1,0 +1,205 @@
+"""`xgen audit`: read every account of a spec, then judge the live state three ways.
+
+1. drift: each live policy against the render, statement by statement;
+2. findings: the lint rules over the live documents, plus what is wrong with the live
+   resources themselves (missing, artifact under another key);
+3. checks: verify's questions asked of the live documents.
+
+Credentials are checked before anything is read: each account is read with the profile
+named for it, or with the ambient credentials when they belong to that account.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..access.conditions import UnsupportedOperator, split_operator
+from ..access.deployment import Deployment, Document
+from ..access.questions import questions
+from ..access.verify import Check, judge
+from ..errors import InputError
+from ..lint.config import Config
+from ..lint.context import LintDocument, Origin
+from ..lint.deployment import Deployment as LintDeployment
+from ..lint.engine import check
+from ..lint.findings import Finding, Severity
+from ..model import Spec
+from ..policy.kinds import Kind
+from .compare import Comparer, DriftItem, live_deployment
+from .expected import from_render, from_spec
+from .findings import UNJUDGED, finding
+
+PROFILE_ARG = re.compile(r"^(?P<account>[0-9]{12})=(?P<profile>\S+)\Z")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    name: str
+    profile: str
+    accounts: tuple[tuple[str, str | None], ...]  # (account, profile) in reading order
+    drift: tuple[DriftItem, ...]
+    findings: tuple[Finding, ...]
+    checks: tuple[Check, ...]
+    notes: tuple[str, ...]
+
+    def exit_code(self, fail_on: Severity) -> int:
+        """0 when live matches and verifies; 1 on drift, findings at `fail_on`, failed checks."""
+        failing = any(f.severity.rank >= fail_on.rank for f in self.findings)
+        return 1 if self.drift or failing or not all(c.ok for c in self.checks) else 0
+
+
+def parse_profiles(values: list[str], spec: Spec) -> dict[str, str]:
+    """`--profile ACCOUNT_ID=PROFILE` options as a mapping, each account one of the spec's."""
+    accounts = {spec.source.account_id, *(t.account_id for t in spec.targets)}
+    profiles: dict[str, str] = {}
+    for value in values:
+        match = PROFILE_ARG.match(value)
+        if not match:
+            raise InputError(
+                f"{value!r} is not ACCOUNT_ID=PROFILE",
+                place="--profile",
+                fix="e.g. --profile 222222222222=prod-admin",
+            )
+        account = match.group("account")
+        if account not in accounts:
+            raise InputError(
+                f"account {account} is not in the spec",
+                place="--profile",
+                fix=f"use one of {', '.join(sorted(accounts))}",
+            )
+        if account in profiles:
+            raise InputError(f"account {account} is given twice", place="--profile", fix="keep one")
+        profiles[account] = match.group("profile")
+    return profiles
+
+
+def _check_identities(accounts: dict[str, str | None], region: str, progress: Progress) -> None:
+    """Refuse credentials of another account than the one they are meant to read."""
+    from ..aws.live import caller_account
+
+    seen: dict[str | None, str] = {}
+    # Named profiles first: a typo in one is reported before the ambient credentials are tried.
+    for account, profile in sorted(accounts.items(), key=lambda item: item[1] is None):
+        if profile not in seen:
+            seen[profile] = caller_account(profile, region)
+        actual = seen[profile]
+        if actual == account:
+            continue
+        if profile is None:
+            raise InputError(
+                f"no --profile for account {account}, and the ambient credentials are "
+                f"for account {actual}",
+                place="--profile",
+                fix=f"pass --profile {account}=PROFILE",
+            )
+        raise InputError(
+            f"profile {profile} has credentials for account {actual}, not {account}",
+            place="--profile",
+            fix=f"pass --profile {account}=PROFILE with a profile of account {account}",
+        )
+    progress(f"credentials ok for {len(accounts)} accounts")
+
+
+def audit(
+    spec: Spec,
+    spec_path: Path,
+    *,
+    profiles: dict[str, str],
+    render: Path | None,
+    config: Config,
+    progress: Progress,
+) -> AuditReport:
+    """Read the live state of every account of `spec` and judge it (InputError: exit 2)."""
+    from ..aws.live import AccountReader
+
+    expected = from_render(render, spec, spec_path) if render else from_spec(spec, spec_path)
+    src = expected.source
+    order = [src.account_id, *(t.account_id for t in expected.targets)]
+    accounts = {account: profiles.get(account) for account in order}
+    _check_identities(accounts, src.region, progress)
+    comparer = Comparer(expected)
+    total = len(expected.targets) + 1
+    progress(f"[1/{total}] source account {src.account_id}")
+    comparer.source(AccountReader(src.account_id, accounts[src.account_id], src.region).source(src))
+    live_targets = []
+    for index, target in enumerate(expected.targets, start=2):
+        progress(f"[{index}/{total}] target {target.name} ({target.account_id})")
+        reader = AccountReader(target.account_id, accounts[target.account_id], src.region)
+        live_targets.append(comparer.target(target, reader.target(target)))
+    result = comparer.result
+    live = live_deployment(expected, result, tuple(live_targets))
+    checks = _checks(live)
+    unjudged = _unjudgeable(result.documents)
+    lint_deployment = LintDeployment.from_spec(spec)
+    linted = check(
+        [_lint_document(d, expected.profile, lint_deployment) for d in result.documents],
+        config=config,
+        suppressions=[],
+    )
+    notes = [*expected.notes, *result.notes]
+    if any(d.target and d.kind is Kind.KEY for d in expected.documents):
+        notes.append("volume key policies (target accounts) are not audited")
+    return AuditReport(
+        name=expected.name,
+        profile=expected.profile,
+        accounts=tuple(accounts.items()),
+        drift=tuple(result.drift),
+        findings=tuple(sorted([*result.findings, *unjudged, *linted.findings], key=_order)),
+        checks=checks,
+        notes=tuple(notes),
+    )
+
+
+def _order(f: Finding) -> tuple[str, str, str]:
+    return (f.file, f.rule, f.message)
+
+
+def _unjudgeable(documents: list[Document]) -> list[Finding]:
+    """Live documents with a condition operator the evaluator does not model: a finding
+    each, and the checks they take part in are skipped rather than guessed."""
+    found = []
+    for doc in documents:
+        for statement in doc.file.policy.statements:
+            for condition in statement.conditions:
+                try:
+                    split_operator(condition.operator)
+                except UnsupportedOperator as error:
+                    found.append(
+                        finding(
+                            UNJUDGED,
+                            doc.file.path,
+                            f"{statement.label}: {error}; the checks through it are skipped",
+                            "verify models String*, Arn*, Bool, Null and Numeric* conditions",
+                        )
+                    )
+    return found
+
+
+def _checks(live: Deployment) -> tuple[Check, ...]:
+    """Verify's questions over the live documents, but those it cannot judge."""
+    checks = []
+    for question in questions(live):
+        try:
+            checks.append(judge(question, live.profile))
+        except UnsupportedOperator:
+            continue  # reported once per document by _unjudgeable
+    return tuple(checks)
+
+
+def _lint_document(doc: Document, profile: str, deployment: LintDeployment) -> LintDocument:
+    policy = doc.file.policy
+    return LintDocument(
+        policy=policy,
+        kind=doc.kind,
+        origin=Origin(doc.file.path),
+        size=len(json.dumps(policy.raw, separators=(",", ":"), ensure_ascii=False)),
+        account_id=doc.account_id,
+        target=doc.target,
+        profile=profile,
+        deployment=deployment,
+    )

@@ -1,0 +1,354 @@
+"""`xgen audit` against a moto server that a boto3 'terraform apply' filled from the render.
+
+moto does not enforce bucket or key policies; the audit's evaluator judges access, and
+the tests check that it judges the live documents, not the rendered ones.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from typer.testing import CliRunner
+
+from generator.aws.live import AccountReader
+from generator.cli import app
+from generator.errors import InputError
+from generator.manifest import SourceEntry, read_manifest
+from generator.policy.kinds import Kind
+from tests.conftest import write_spec
+
+from .conftest import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+
+ARTIFACT = "churn/output/model.tar.gz"
+PROFILES = ("--profile", f"{SOURCE_ACCOUNT}=source", "--profile", f"{TARGET_ACCOUNT}=target")
+
+
+def run(*args: str | Path) -> Any:
+    """`xgen audit ARGS` in-process; exceptions other than exits are test failures."""
+    result = CliRunner().invoke(app, ["audit", *(str(a) for a in args)])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def session(profile: str) -> boto3.session.Session:
+    return boto3.session.Session(profile_name=profile)
+
+
+class Deployment:
+    """A spec over real moto resources of the source account, rendered to a folder."""
+
+    def __init__(self, tmp_path: Path, profile: str = "hardened") -> None:
+        source = session("source")
+        self.bucket = f"xgen-audit-{uuid.uuid4().hex[:12]}"
+        self.repository = f"churn-{uuid.uuid4().hex[:8]}"
+        source.client("s3", region_name=REGION).create_bucket(Bucket=self.bucket)
+        kms = source.client("kms", region_name=REGION)
+        self.key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+        source.client("ecr", region_name=REGION).create_repository(repositoryName=self.repository)
+        self.put_artifact(self.key_arn)
+        self.role_name = f"Churn{uuid.uuid4().hex[:8]}"
+        self.spec = write_spec(
+            tmp_path,
+            {
+                "xgen": 1,
+                "name": "churn",
+                "profile": profile,
+                "source": {
+                    "account_id": SOURCE_ACCOUNT,
+                    "region": REGION,
+                    "artifact": f"s3://{self.bucket}/{ARTIFACT}",
+                    "kms_key_arn": self.key_arn,
+                    "image": f"{SOURCE_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{self.repository}:1",
+                },
+                "targets": [
+                    {"name": "prod", "account_id": TARGET_ACCOUNT, "role_name": self.role_name}
+                ],
+            },
+        )
+        self.render = tmp_path / "rendered"
+        result = CliRunner().invoke(app, ["render", str(self.spec), "-o", str(self.render)])
+        assert result.exit_code == 0, result.output
+
+    def put_artifact(self, key_arn: str | None) -> None:
+        extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_arn} if key_arn else {}
+        session("source").client("s3", region_name=REGION).put_object(
+            Bucket=self.bucket, Key=ARTIFACT, Body=b"model", **extra
+        )
+
+    def document(self, kind: Kind, name: str | None = None) -> dict[str, Any]:
+        manifest = read_manifest(self.render)
+        for doc in manifest.documents:
+            if doc.kind is kind and (name is None or Path(doc.path).stem == name):
+                return json.loads((self.render / doc.path).read_text())
+        raise AssertionError(f"no {kind} document")
+
+    def apply(self) -> None:
+        """What `terraform apply` of both root modules does, with boto3."""
+        manifest = read_manifest(self.render)
+        source = session("source")
+        source.client("s3", region_name=REGION).put_bucket_policy(
+            Bucket=self.bucket, Policy=json.dumps(self.document(Kind.BUCKET))
+        )
+        source.client("kms", region_name=REGION).put_key_policy(
+            KeyId=self.key_arn, PolicyName="default", Policy=json.dumps(self.document(Kind.KEY))
+        )
+        source.client("ecr", region_name=REGION).set_repository_policy(
+            repositoryName=self.repository,
+            policyText=json.dumps(self.document(Kind.ECR_REPOSITORY)),
+        )
+        target = manifest.targets[0]
+        iam = session("target").client("iam", region_name=REGION)
+        iam.create_role(
+            RoleName=self.role_name,
+            AssumeRolePolicyDocument=json.dumps(self.document(Kind.TRUST)),
+        )
+        for doc in manifest.documents:
+            if doc.kind is Kind.IDENTITY:
+                iam.put_role_policy(
+                    RoleName=self.role_name,
+                    PolicyName=Path(doc.path).stem,
+                    PolicyDocument=(self.render / doc.path).read_text(),
+                )
+        for arn in target.managed_policy_arns:
+            iam.attach_role_policy(RoleName=self.role_name, PolicyArn=arn)
+        session("target").client("sagemaker", region_name=REGION).create_model(
+            ModelName=target.model_name,
+            PrimaryContainer={
+                "Image": manifest.source.image,
+                "ModelDataUrl": manifest.source.artifact,
+            },
+            ExecutionRoleArn=target.role_arn,
+        )
+
+    def put_bucket_policy(self, body: dict[str, Any]) -> None:
+        session("source").client("s3", region_name=REGION).put_bucket_policy(
+            Bucket=self.bucket, Policy=json.dumps(body)
+        )
+
+
+@pytest.fixture
+def deployed(tmp_path: Path) -> Deployment:
+    deployment = Deployment(tmp_path)
+    deployment.apply()
+    return deployment
+
+
+def audit_json(deployment: Deployment, *extra: str) -> tuple[int, dict[str, Any]]:
+    result = run(deployment.spec, *PROFILES, "--format", "json", "--quiet", *extra)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_a_faithful_apply_audits_clean(deployed: Deployment) -> None:
+    code, report = audit_json(deployed)
+    assert report["drift"] == []
+    assert [f for f in report["findings"] if f["severity"] != "info"] == []
+    assert report["checks"] and all(c["ok"] for c in report["checks"])
+    assert {c["layer"] for c in report["checks"]} == {"s3", "kms", "ecr", "trust"}
+    assert report["summary"]["accounts"] == 2
+    assert code == 0
+
+
+def test_a_faithful_apply_audits_clean_against_the_render_folder(deployed: Deployment) -> None:
+    code, report = audit_json(deployed, "--render", str(deployed.render))
+    assert (code, report["drift"]) == (0, [])
+
+
+def test_a_lost_principal_arn_condition_is_drift_a_finding_and_a_failed_check(
+    deployed: Deployment,
+) -> None:
+    policy = deployed.document(Kind.BUCKET)
+    [grant] = [s for s in policy["Statement"] if "aws:PrincipalArn" in json.dumps(s)]
+    del grant["Condition"]
+    deployed.put_bucket_policy(policy)
+
+    code, report = audit_json(deployed)
+
+    assert code == 1
+    [drift] = report["drift"]
+    assert drift["account"] == SOURCE_ACCOUNT
+    assert drift["resource"] == f"arn:aws:s3:::{deployed.bucket}"
+    assert drift["document"].endswith("policies/bucket-policy.json")
+    assert (drift["change"], drift["statement"], drift["field"]) == (
+        "changed",
+        f'"{grant["Sid"]}"',
+        "Condition",
+    )
+    assert drift["live"] is None
+    assert "aws:principalarn" in json.dumps(drift["rendered"])
+    assert "Condition is missing live" in drift["message"]
+    [lint] = [f for f in report["findings"] if f["rule"] == "XG020"]
+    assert lint["severity"] == "warning"
+    assert lint["file"] == "live:source-111111111111/policies/bucket-policy.json"
+    failed = [c for c in report["checks"] if not c["ok"]]
+    assert failed and {c["layer"] for c in failed} == {"s3"}
+    assert all(c["expected"] == "deny" and c["decision"] == "Allow" for c in failed), [
+        (c["expected"], c["decision"], c["principal"]) for c in failed
+    ]
+
+
+def test_reordered_and_respelled_live_policy_is_not_drift(deployed: Deployment) -> None:
+    policy = deployed.document(Kind.BUCKET)
+    policy["Statement"] = list(reversed(policy["Statement"]))
+    for statement in policy["Statement"]:
+        if isinstance(statement["Action"], str):
+            statement["Action"] = [statement["Action"].upper()]
+    deployed.put_bucket_policy(policy)
+    code, report = audit_json(deployed)
+    assert (code, report["drift"]) == (0, [])
+
+
+def test_an_extra_inline_policy_is_unexpected_drift_and_is_linted(deployed: Deployment) -> None:
+    extra = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{deployed.bucket}/*",
+            }
+        ],
+    }
+    session("target").client("iam", region_name=REGION).put_role_policy(
+        RoleName=deployed.role_name, PolicyName="debugging", PolicyDocument=json.dumps(extra)
+    )
+    code, report = audit_json(deployed)
+    assert code == 1
+    assert len(report["drift"]) == 1, [d["message"] for d in report["drift"]]
+    [drift] = report["drift"]
+    assert drift["change"] == "unexpected"
+    assert drift["document"].endswith("policies/inline/debugging.json")
+    assert drift["message"].endswith("inline policy debugging of the role is live but not rendered")
+    [finding] = [f for f in report["findings"] if f["file"].endswith("inline/debugging.json")]
+    assert finding["rule"] == "XG011"
+
+
+def test_the_artifact_under_another_key_is_a_finding_with_the_reencrypt_fix(
+    deployed: Deployment,
+) -> None:
+    deployed.put_artifact(None)
+    code, report = audit_json(deployed)
+    [finding] = [f for f in report["findings"] if f["rule"] == "XA002"]
+    assert f"xgen reencrypt s3://{deployed.bucket}/{ARTIFACT} --kms-key" in finding["fix"]
+    assert code == 1
+
+
+def test_nothing_applied_yet_gives_findings_not_a_crash(tmp_path: Path) -> None:
+    deployment = Deployment(tmp_path)
+    code, report = audit_json(deployment)
+    assert code == 1
+    rules = {f["rule"] for f in report["findings"]}
+    assert {"XA001", "XA003"} <= rules
+    missing = [f["message"] for f in report["findings"] if f["rule"] == "XA001"]
+    assert any(deployment.role_name in m for m in missing)
+    changes = {(d["change"], d["field"]) for d in report["drift"]}
+    # The bucket and the repository have no policy yet; the key has AWS's default policy,
+    # whose root statement is the rendered one under another Sid.
+    assert ("missing", "") in changes
+    assert ("changed", "Sid") in changes
+    assert any(not c["ok"] for c in report["checks"])
+
+
+def test_text_report_names_the_drift_and_progress_goes_to_stderr(deployed: Deployment) -> None:
+    policy = deployed.document(Kind.BUCKET)
+    policy["Statement"] = policy["Statement"][:-1]
+    deployed.put_bucket_policy(policy)
+    result = run(deployed.spec, *PROFILES)
+    assert result.exit_code == 1
+    assert "is missing live" in result.stdout
+    assert f"[1/2] source account {SOURCE_ACCOUNT}" in result.stderr
+    assert result.stdout.rstrip().splitlines()[-1].startswith("2 accounts: 1 drift")
+
+
+def test_an_unknown_profile_is_one_line_exit_2(deployed: Deployment) -> None:
+    result = run(deployed.spec, "--profile", f"{TARGET_ACCOUNT}=nope", "--quiet")
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "'nope'" in line and "--profile" in line
+
+
+def test_ambient_credentials_of_another_account_are_refused(
+    deployed: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "source")
+    result = run(deployed.spec, "--quiet")
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert f"no --profile for account {TARGET_ACCOUNT}" in line
+    assert f"--profile {TARGET_ACCOUNT}=PROFILE" in line
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("source", "is not ACCOUNT_ID=PROFILE"),
+        ("333333333333=source", "account 333333333333 is not in the spec"),
+    ],
+)
+def test_bad_profile_options_are_refused_before_any_call(
+    deployed: Deployment, value: str, needle: str
+) -> None:
+    result = run(deployed.spec, "--profile", value, "--quiet")
+    assert result.exit_code == 2
+    assert needle in result.stderr
+
+
+def test_a_render_of_another_spec_is_refused(deployed: Deployment, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    spec = json.loads(json.dumps(__import__("yaml").safe_load(deployed.spec.read_text())))
+    spec["name"] = "other"
+    other_spec = write_spec(tmp_path, spec, "other.yaml")
+    CliRunner().invoke(app, ["render", str(other_spec), "-o", str(other)])
+    result = run(deployed.spec, *PROFILES, "--render", other, "--quiet")
+    assert result.exit_code == 2
+    assert "was not rendered from" in result.stderr
+
+
+def test_ambient_credentials_read_the_account_they_belong_to(
+    deployed: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "source")
+    result = run(deployed.spec, "--profile", f"{TARGET_ACCOUNT}=target", "--format", "json")
+    assert result.exit_code == 0, result.output
+    accounts = json.loads(result.stdout)["accounts"]
+    assert accounts == [
+        {"account_id": SOURCE_ACCOUNT, "profile": None},
+        {"account_id": TARGET_ACCOUNT, "profile": "target"},
+    ]
+
+
+def read_manifest_source() -> SourceEntry:
+    bucket = "xgen-denied"
+    return SourceEntry(
+        account_id=SOURCE_ACCOUNT,
+        region=REGION,
+        dir=f"source-{SOURCE_ACCOUNT}",
+        artifact=f"s3://{bucket}/{ARTIFACT}",
+        bucket_arn=f"arn:aws:s3:::{bucket}",
+        object_arn=f"arn:aws:s3:::{bucket}/{ARTIFACT}",
+        kms_key_arn=f"arn:aws:kms:{REGION}:{SOURCE_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        image=f"{SOURCE_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/churn:1",
+        repository_arn=f"arn:aws:ecr:{REGION}:{SOURCE_ACCOUNT}:repository/churn",
+        image_in_source_account=True,
+    )
+
+
+def test_access_denied_names_the_account_the_profile_and_the_call() -> None:
+    reader = AccountReader(SOURCE_ACCOUNT, "source", REGION)
+    s3 = session("source").client("s3", region_name=REGION)
+    reader._clients["s3", REGION] = s3
+    with Stubber(s3) as stub:
+        stub.add_client_error("get_bucket_policy", "AccessDenied", "Access Denied", 403)
+        with pytest.raises(InputError) as caught:
+            reader.source(read_manifest_source())
+    assert str(caught.value) == (
+        f"account {SOURCE_ACCOUNT} (profile source): s3:GetBucketPolicy: access denied "
+        "(fix: grant the caller s3:GetBucketPolicy)"
+    )
