@@ -136,15 +136,18 @@ class Comparer:
                 continue
             self._resource(live, rendered, resource=resource, what=what)
         artifact = f"s3://{bucket}/{src.object_arn.split('/', 1)[1]}"
-        label = f"{src.dir}/{artifact}"
-        if state.bucket.exists and not state.artifact.exists:
-            self._missing(account, label, f"the artifact {artifact}", "run the training job again")
-        elif state.artifact.exists and not _under_key(state.artifact.kms_key_id, src.kms_key_arn):
-            now = state.artifact.encryption or "not encrypted"
-            under = f" under {state.artifact.kms_key_id}" if state.artifact.kms_key_id else ""
-            message = f"{artifact} is {now}{under}, not SSE-KMS under {src.kms_key_arn}"
+        obj = state.artifact
+        if state.bucket.exists and not obj.exists:
+            self._missing(
+                account, artifact, f"the artifact {artifact}", "run the training job again"
+            )
+        elif obj.exists and not _under_key(obj.kms_key_id, src.kms_key_arn):
+            message = (
+                f"{artifact} is {_encryption(obj.encryption, obj.kms_key_id)}: other accounts "
+                f"can only read it under {src.kms_key_arn}"
+            )
             fix = f"xgen reencrypt {artifact} --kms-key {src.kms_key_arn}"
-            self.result.findings.append(finding(NOT_UNDER_KEY, LIVE + label, message, fix))
+            self.result.findings.append(finding(NOT_UNDER_KEY, LIVE + artifact, message, fix))
 
     def _resource(self, live: Live, rendered: Document, *, resource: str, what: str) -> None:
         """A resource with a policy: missing (a finding), or its policy compared."""
@@ -246,6 +249,15 @@ class Comparer:
             if rendered != live:
                 diff = Difference("changed", "model", name, rendered, live)
                 self._drift(entry.account_id, entry.model_name, label, diff)
+
+
+def _encryption(algorithm: str | None, key_id: str | None) -> str:
+    """How S3 reports an object's encryption, in words."""
+    if algorithm == "AES256":
+        return "SSE-S3 (AES256)"
+    if algorithm and key_id:
+        return f"{algorithm} under {key_id}"
+    return algorithm or "without server-side encryption"
 
 
 def _under_key(reported: str | None, key_arn: str) -> bool:

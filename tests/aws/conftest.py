@@ -81,6 +81,8 @@ def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [sys.executable, str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
+            # AWS managed policies exist in every account (profile seed attaches one).
+            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
         )
     try:
         url = f"http://127.0.0.1:{port}"

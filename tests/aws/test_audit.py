@@ -352,3 +352,26 @@ def test_access_denied_names_the_account_the_profile_and_the_call() -> None:
         f"account {SOURCE_ACCOUNT} (profile source): s3:GetBucketPolicy: access denied "
         "(fix: grant the caller s3:GetBucketPolicy)"
     )
+
+
+def test_profile_seed_audits_clean_and_the_live_attachments_feed_verify(tmp_path: Path) -> None:
+    deployment = Deployment(tmp_path, profile="seed")
+    deployment.apply()
+    code, report = audit_json(deployment)
+    assert (code, report["drift"]) == (0, [])
+    assert {f["severity"] for f in report["findings"]} == {"info"}
+    assert any(c["accepted"] for c in report["checks"])
+
+    [arn] = read_manifest(deployment.render).targets[0].managed_policy_arns
+    iam = session("target").client("iam", region_name=REGION)
+    iam.detach_role_policy(RoleName=deployment.role_name, PolicyArn=arn)
+    code, report = audit_json(deployment)
+    assert code == 1
+    [drift] = report["drift"]
+    assert (drift["change"], drift["message"].rsplit(": ", 1)[1]) == (
+        "missing",
+        f"{arn} is missing live",
+    )
+    # Without AmazonSageMakerFullAccess the role has no ECR pull permission any more.
+    failed = {(c["layer"], c["action"]) for c in report["checks"] if not c["ok"]}
+    assert ("ecr", "ecr:BatchGetImage") in failed
