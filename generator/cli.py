@@ -246,6 +246,7 @@ def lint(
     paths: Annotated[
         list[Path], typer.Argument(help="Policy JSON, .tf, plan JSON files or folders.")
     ],
+    *,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="text, json or sarif.")
     ] = "text",
@@ -260,12 +261,15 @@ def lint(
     spec: Annotated[
         Path | None, typer.Option("--spec", help="Check against what this spec deploys.")
     ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Lint every file afresh (no result cache).")
+    ] = False,
 ) -> None:
     """Lint IAM, KMS key, S3 bucket and ECR policies (exit 1 on findings)."""
     from .lint.command import run_lint
 
     try:
-        code = run_lint(paths, output_format, fail_on, kind, spec)
+        code = run_lint(paths, output_format, fail_on, kind, spec, use_cache=not no_cache)
     except InputError as error:
         fail(error)
     raise typer.Exit(code)

@@ -154,9 +154,6 @@ def test_rules_and_explain(tmp_path: Path) -> None:
     assert code == 2 and "xgen rules" in err
 
 
-PENDING_IN_TYPER = {"--no-cache"}
-
-
 def test_fast_path_takes_the_same_options_as_typer() -> None:
     """`xgen lint` runs through lint/argv.py (no Typer); its options must not drift."""
     import typer
@@ -167,9 +164,7 @@ def test_fast_path_takes_the_same_options_as_typer() -> None:
     typer_options = {o for p in command.params for o in p.opts if o.startswith("-")}
     argparse_options = {o for a in parser()._actions for o in a.option_strings}
     assert argparse_options == set(OPTIONS)
-    # generator/cli.py is outside lint's files; it gets `--no-cache` in its own change, and
-    # then this assertion fails until PENDING_IN_TYPER is emptied.
-    assert typer_options == argparse_options - PENDING_IN_TYPER
+    assert typer_options == argparse_options
 
 
 def test_fast_path_exit_codes_and_output(
