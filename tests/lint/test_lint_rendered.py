@@ -96,3 +96,22 @@ def test_spec_gives_plain_files_the_deployment(tmp_path: Path, rendered: dict[st
     spec = Deployment.from_spec(load_spec(Path("examples/multi-account/spec.yaml")))
     assert rule_ids(lint([loose], config=Config(), deployment=spec)) == {"XG041"}
     assert rule_ids(lint([loose], config=Config())) == set()
+
+
+@pytest.mark.parametrize(
+    ("resource", "action", "expected"),
+    [
+        ("*", "s3:*", {"XG011", "XG012"}),
+        ("arn:aws:s3:::*", "s3:GetObject", {"XG011"}),
+        ("arn:aws:s3:::ml-training-output-*/*", "s3:GetObject", {"XG011"}),
+        ("*", "logs:PutLogEvents", set()),
+        ("arn:aws:s3:::another-bucket/*", "s3:GetObject", set()),
+    ],
+)
+def test_a_target_role_reading_the_source_through_a_pattern_is_caught(
+    multi: Path, resource: str, action: str, expected: set[str]
+) -> None:
+    """A target role's statement on `*` reaches the artifact as surely as one on bucket/*."""
+    grant = {"Effect": "Allow", "Action": action, "Resource": resource}
+    edit(multi, f"{TARGET}/sagemaker-execution.json", lambda p: p["Statement"].append(grant))
+    assert rule_ids(lint([multi], config=Config())) == expected

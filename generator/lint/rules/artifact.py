@@ -9,7 +9,7 @@ from ...policy.kinds import Kind
 from ..context import LintDocument
 from ..findings import Finding, Severity
 from ..registry import rule
-from .facts import covers, has_wildcard, s3_bucket, s3_object
+from .facts import covers, glob_match, has_wildcard, s3_bucket, s3_object
 
 OBJECT_READ = ("s3:GetObject", "s3:GetObjectVersion")
 
@@ -18,7 +18,8 @@ def _grants(doc: LintDocument) -> Iterator[Statement]:
     """Allow statements that reach another account's artifact.
 
     Bucket and repository policies: those granting a foreign principal. Identity policies:
-    those on the deployment's bucket or repository (needs a manifest or `--spec`).
+    those on the deployment's bucket or repository, or on a pattern such as `*` that
+    reaches its artifact or repository (needs a manifest or `--spec`).
     """
     if doc.kind in (Kind.BUCKET, Kind.ECR_REPOSITORY):
         yield from (s for s in doc.policy.allows() if doc.foreign_principals(s))
@@ -26,9 +27,12 @@ def _grants(doc: LintDocument) -> Iterator[Statement]:
         doc.kind is Kind.IDENTITY and doc.deployment and doc.owner != doc.deployment.source_account
     ):
         bucket = s3_bucket(doc.deployment.bucket_arn)
-        repository = doc.deployment.repository_arn
+        reached = (doc.deployment.object_arn, doc.deployment.repository_arn)
         for statement in doc.policy.allows():
-            if any(s3_bucket(r) == bucket or r == repository for r in statement.resources):
+            if any(
+                s3_bucket(r) == bucket or any(glob_match(r, arn) for arn in reached if arn)
+                for r in statement.resources
+            ):
                 yield statement
 
 
@@ -72,8 +76,9 @@ def wildcard_artifact_object(doc: LintDocument) -> Iterator[Finding]:
 @rule("XG011", "bucket-wide-grant", Severity.ERROR, "Cross-account read of the whole bucket")
 def bucket_wide_grant(doc: LintDocument) -> Iterator[Finding]:
     """## What it does
-    Flags cross-account grants on the whole bucket: object reads on `bucket/*` or `*`,
-    and `s3:ListBucket` on the bucket ARN.
+    Flags cross-account grants on the whole bucket: object reads on `bucket/*`, `*` or a
+    pattern such as `arn:aws:s3:::*`, and `s3:ListBucket` on the bucket ARN. A target
+    role's identity policy counts when its pattern reaches the source's artifact.
 
     ## Why is this bad?
     The bucket holds training data and other models; the serving account needs one
@@ -91,7 +96,9 @@ def bucket_wide_grant(doc: LintDocument) -> Iterator[Finding]:
             continue
         for resource in statement.resources:
             found = s3_object(resource)
-            whole = resource == "*" or (found is not None and found[1] == "*")
+            # IAM's `*` also matches `/`: `arn:aws:s3:::*` and `arn:aws:s3:::bucket*` cover objects.
+            bucket = s3_bucket(resource) or ""
+            whole = resource == "*" or (found[1] == "*" if found else bucket.endswith("*"))
             if whole and _reads_objects(statement):
                 what = "every object of the bucket"
             elif (
