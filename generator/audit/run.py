@@ -14,8 +14,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from ..access.conditions import UnsupportedOperator, split_operator
 from ..access.deployment import Deployment, Document
@@ -35,6 +38,9 @@ from .findings import UNJUDGED, finding
 
 PROFILE_ARG = re.compile(r"^(?P<account>[0-9]{12})=(?P<profile>\S+)\Z")
 Progress = Callable[[str], None]
+T = TypeVar("T")
+# Accounts read at once: each read waits on AWS, and 8 stays far below API rate limits.
+READERS = 8
 
 
 @dataclass(frozen=True)
@@ -78,31 +84,52 @@ def parse_profiles(values: list[str], spec: Spec) -> dict[str, str]:
     return profiles
 
 
+def _in_parallel(tasks: list[tuple[str, Callable[[], T]]], progress: Progress) -> list[T]:
+    """Run read-only AWS calls for several accounts at once (each waits on the network).
+
+    Progress is reported as tasks finish; results come back in the tasks' order, and the
+    first failure in that order is raised, so output and errors stay deterministic.
+    """
+    with ThreadPoolExecutor(max_workers=min(READERS, len(tasks))) as pool:
+        futures = {pool.submit(task): label for label, task in tasks}
+        for done, future in enumerate(as_completed(futures), start=1):
+            if future.exception() is None:
+                progress(f"[{done}/{len(tasks)}] {futures[future]}")
+        return [future.result() for future in futures]
+
+
 def _check_identities(accounts: dict[str, str | None], region: str, progress: Progress) -> None:
     """Refuse credentials of another account than the one they are meant to read."""
     from ..aws.live import caller_account
 
-    seen: dict[str | None, str] = {}
-    # Named profiles first: a typo in one is reported before the ambient credentials are tried.
+    # Named profiles first: a wrong one is reported before the ambient credentials are.
+    profiles = list(dict.fromkeys(sorted(accounts.values(), key=lambda p: p is None)))
+    found = _in_parallel(
+        [
+            (
+                f"credentials of {f'profile {p}' if p else 'the ambient credentials'}",
+                partial(caller_account, p, region),
+            )
+            for p in profiles
+        ],
+        progress,
+    )
+    actual = dict(zip(profiles, found, strict=True))
     for account, profile in sorted(accounts.items(), key=lambda item: item[1] is None):
-        if profile not in seen:
-            seen[profile] = caller_account(profile, region)
-        actual = seen[profile]
-        if actual == account:
+        if actual[profile] == account:
             continue
         if profile is None:
             raise InputError(
                 f"no --profile for account {account}, and the ambient credentials are "
-                f"for account {actual}",
+                f"for account {actual[profile]}",
                 place="--profile",
                 fix=f"pass --profile {account}=PROFILE",
             )
         raise InputError(
-            f"profile {profile} has credentials for account {actual}, not {account}",
+            f"profile {profile} has credentials for account {actual[profile]}, not {account}",
             place="--profile",
             fix=f"pass --profile {account}=PROFILE with a profile of account {account}",
         )
-    progress(f"credentials ok for {len(accounts)} accounts")
 
 
 def audit(
@@ -122,17 +149,28 @@ def audit(
     order = [src.account_id, *(t.account_id for t in expected.targets)]
     accounts = {account: profiles.get(account) for account in order}
     _check_identities(accounts, src.region, progress)
+
+    def reader(account: str) -> AccountReader:
+        return AccountReader(account, accounts[account], src.region)
+
+    source_state, *target_states = _in_parallel(
+        [
+            (f"read source account {src.account_id}", partial(reader(src.account_id).source, src)),
+            *(
+                (f"read target {t.name} ({t.account_id})", partial(reader(t.account_id).target, t))
+                for t in expected.targets
+            ),
+        ],
+        progress,
+    )
     comparer = Comparer(expected)
-    total = len(expected.targets) + 1
-    progress(f"[1/{total}] source account {src.account_id}")
-    comparer.source(AccountReader(src.account_id, accounts[src.account_id], src.region).source(src))
-    live_targets = []
-    for index, target in enumerate(expected.targets, start=2):
-        progress(f"[{index}/{total}] target {target.name} ({target.account_id})")
-        reader = AccountReader(target.account_id, accounts[target.account_id], src.region)
-        live_targets.append(comparer.target(target, reader.target(target)))
+    comparer.source(source_state)
+    live_targets = tuple(
+        comparer.target(target, state)
+        for target, state in zip(expected.targets, target_states, strict=True)
+    )
     result = comparer.result
-    live = live_deployment(expected, result, tuple(live_targets))
+    live = live_deployment(expected, result, live_targets)
     checks = _checks(live)
     unjudged = _unjudgeable(result.documents)
     lint_deployment = LintDeployment.from_spec(spec)

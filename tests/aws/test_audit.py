@@ -263,7 +263,8 @@ def test_text_report_names_the_drift_and_progress_goes_to_stderr(deployed: Deplo
     result = run(deployed.spec, *PROFILES)
     assert result.exit_code == 1
     assert "is missing live" in result.stdout
-    assert f"[1/2] source account {SOURCE_ACCOUNT}" in result.stderr
+    assert f"read source account {SOURCE_ACCOUNT}" in result.stderr
+    assert f"read target prod ({TARGET_ACCOUNT})" in result.stderr
     assert result.stdout.rstrip().splitlines()[-1].startswith("2 accounts: 1 drift")
 
 
