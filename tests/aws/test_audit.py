@@ -341,18 +341,28 @@ def read_manifest_source() -> SourceEntry:
     )
 
 
-def test_access_denied_names_the_account_the_profile_and_the_call() -> None:
+@pytest.mark.parametrize(
+    ("code", "status", "expected"),
+    [
+        ("AccessDenied", 403, "access denied (fix: grant the caller s3:GetBucketPolicy)"),
+        ("ExpiredToken", 400, "the AWS credentials have expired (fix: refresh them"),
+    ],
+)
+def test_a_failed_read_names_the_account_the_profile_and_the_call(
+    code: str, status: int, expected: str
+) -> None:
     reader = AccountReader(SOURCE_ACCOUNT, "source", REGION)
     s3 = session("source").client("s3", region_name=REGION)
     reader._clients["s3", REGION] = s3
     with Stubber(s3) as stub:
-        stub.add_client_error("get_bucket_policy", "AccessDenied", "Access Denied", 403)
+        stub.add_client_error("get_bucket_policy", code, "no", status)
         with pytest.raises(InputError) as caught:
             reader.source(read_manifest_source())
-    assert str(caught.value) == (
-        f"account {SOURCE_ACCOUNT} (profile source): s3:GetBucketPolicy: access denied "
-        "(fix: grant the caller s3:GetBucketPolicy)"
+    message = str(caught.value)
+    assert message.startswith(
+        f"account {SOURCE_ACCOUNT} (profile source): s3:GetBucketPolicy: {expected}"
     )
+    assert "\n" not in message
 
 
 def test_profile_seed_audits_clean_and_the_live_attachments_feed_verify(tmp_path: Path) -> None:
