@@ -386,3 +386,24 @@ def test_profile_seed_audits_clean_and_the_live_attachments_feed_verify(tmp_path
     # Without AmazonSageMakerFullAccess the role has no ECR pull permission any more.
     failed = {(c["layer"], c["action"]) for c in report["checks"] if not c["ok"]}
     assert ("ecr", "ecr:BatchGetImage") in failed
+
+
+def test_a_live_condition_verify_cannot_judge_is_a_finding_not_a_guess(
+    deployed: Deployment,
+) -> None:
+    trust = deployed.document(Kind.TRUST)
+    trust["Statement"][0]["Condition"]["DateLessThan"] = {"aws:CurrentTime": "2030-01-01T00:00:00Z"}
+    session("target").client("iam", region_name=REGION).update_assume_role_policy(
+        RoleName=deployed.role_name, PolicyDocument=json.dumps(trust)
+    )
+    code, report = audit_json(deployed)
+    assert code == 1
+    [finding] = [f for f in report["findings"] if f["rule"] == "XA004"]
+    assert finding["file"].endswith("policies/trust-policy.json")
+    assert "DateLessThan" in finding["message"]
+    # Questions the statement's condition decides are skipped; the rest (other principals,
+    # whom the statement never names) are still answered.
+    trust_checks = [c for c in report["checks"] if c["layer"] == "trust"]
+    assert trust_checks and all(c["ok"] for c in trust_checks)
+    assert not any(c["expected"] == "allow" for c in trust_checks)
+    assert [d["field"] for d in report["drift"]] == ["Condition.DateLessThan.aws:currenttime"]
