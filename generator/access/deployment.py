@@ -56,12 +56,17 @@ class Deployment:
         suffix = partition.dns_suffix if partition else "amazonaws.com"
         return f"s3.{self.source.region}.{suffix}"
 
-    def document(self, kind: Kind, account_id: str, target: str | None = None) -> PolicyFile | None:
+    def entry(self, kind: Kind, account_id: str, target: str | None = None) -> Document | None:
         """The one document of `kind` in `account_id` (of `target`, for target documents)."""
         for doc in self.documents:
             if doc.kind is kind and doc.account_id == account_id and doc.target == target:
-                return doc.file
+                return doc
         return None
+
+    def document(self, kind: Kind, account_id: str, target: str | None = None) -> PolicyFile | None:
+        """The policy file of `entry(kind, account_id, target)`."""
+        found = self.entry(kind, account_id, target)
+        return found.file if found else None
 
     def identity(self, target: str) -> tuple[PolicyFile, ...]:
         """The inline policies of a target's role."""

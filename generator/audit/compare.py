@@ -112,16 +112,6 @@ class Comparer:
             Document(kind, account, target, PolicyFile(LIVE + path, policy))
         )
 
-    def _rendered(self, kind: Kind, account: str, target: str | None = None) -> Document | None:
-        return next(
-            (
-                d
-                for d in self.expected.documents
-                if d.kind is kind and d.account_id == account and d.target == target
-            ),
-            None,
-        )
-
     def source(self, state: SourceState) -> None:
         src = self.expected.source
         account = src.account_id
@@ -131,7 +121,7 @@ class Comparer:
             (Kind.KEY, state.key, src.kms_key_arn, f"KMS key {src.kms_key_arn}"),
             (Kind.ECR_REPOSITORY, state.repository, src.repository_arn, "ECR repository"),
         ):
-            rendered = self._rendered(kind, account)
+            rendered = self.expected.entry(kind, account)
             if live is None or rendered is None:
                 continue
             self._resource(live, rendered, resource=resource, what=what)
@@ -169,7 +159,7 @@ class Comparer:
 
     def target(self, entry: TargetEntry, state: TargetState) -> TargetEntry:
         """Compare one target account; returns the entry as live (its attached policies)."""
-        trust = self._rendered(Kind.TRUST, entry.account_id, entry.name)
+        trust = self.expected.entry(Kind.TRUST, entry.account_id, entry.name)
         if trust is not None:
             what = f"role {entry.role_arn}"
             self._resource(state.role, trust, resource=entry.role_arn, what=what)
@@ -273,11 +263,10 @@ def live_deployment(
     A document missing live answers every question with an implicit deny, which is what
     AWS would do: the intended access fails and the check says so.
     """
-    live = list(comparison.documents)
-    for doc in expected.documents:
-        if not any(
-            d.kind is doc.kind and d.account_id == doc.account_id and d.target == doc.target
-            for d in live
-        ):
-            live.append(replace(doc, file=PolicyFile(f"{LIVE}{doc.file.path} (not live)", NONE)))
-    return replace(expected, targets=targets, documents=tuple(live), notes=())
+    live = replace(expected, targets=targets, documents=tuple(comparison.documents), notes=())
+    missing = tuple(
+        replace(doc, file=PolicyFile(f"{LIVE}{doc.file.path} (not live)", NONE))
+        for doc in expected.documents
+        if live.entry(doc.kind, doc.account_id, doc.target) is None
+    )
+    return replace(live, documents=(*live.documents, *missing))
