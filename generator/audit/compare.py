@@ -14,13 +14,13 @@ from typing import Any
 
 from ..access.deployment import Deployment, Document
 from ..access.evaluate import PolicyFile
-from ..aws.live import Live, ModelState, SourceState, TargetState
+from ..aws.live import EndpointState, Live, ModelState, SourceState, TargetState
 from ..lint.findings import Finding
 from ..manifest import TargetEntry
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from .drift import Difference, compare
-from .findings import MISSING, NO_MODEL, NOT_UNDER_KEY, UNJUDGED, finding
+from .findings import MISSING, NOT_APPLIED, NOT_UNDER_KEY, UNJUDGED, finding
 
 LIVE = "live:"
 NONE = parse_policy({"Statement": []})
@@ -164,6 +164,7 @@ class Comparer:
             what = f"role {entry.role_arn}"
             self._resource(state.role, trust, resource=entry.role_arn, what=what)
         self._model(entry, state.model)
+        self._endpoint(entry, state.endpoint)
         if not state.role.exists:
             return entry
         self._inline(entry, state)
@@ -226,9 +227,7 @@ class Comparer:
     def _model(self, entry: TargetEntry, model: ModelState | None) -> None:
         label = f"{entry.dir}/sagemaker-model/{entry.model_name}"
         if model is None:
-            message = f"no SageMaker model {entry.model_name} in account {entry.account_id}"
-            fix = f"terraform apply in {entry.dir} creates it"
-            self.result.findings.append(finding(NO_MODEL, LIVE + label, message, fix))
+            self.result.findings.append(_not_applied(entry, "model", entry.model_name, label))
             return
         src = self.expected.source
         for name, rendered, live in (
@@ -239,6 +238,37 @@ class Comparer:
             if rendered != live:
                 diff = Difference("changed", "model", name, rendered, live)
                 self._drift(entry.account_id, entry.model_name, label, diff)
+
+    def _endpoint(self, entry: TargetEntry, endpoint: EndpointState | None) -> None:
+        """The endpoint serves the rendered model, on a volume under the rendered key."""
+        label = f"{entry.dir}/sagemaker-endpoint/{entry.endpoint_name}"
+        if endpoint is None:
+            self.result.findings.append(_not_applied(entry, "endpoint", entry.endpoint_name, label))
+            return
+        account = entry.account_id
+        if endpoint.models and entry.model_name not in endpoint.models:
+            diff = Difference(
+                "changed",
+                "endpoint",
+                "ProductionVariants.ModelName",
+                [entry.model_name],
+                list(endpoint.models),
+            )
+            self._drift(account, endpoint.config_name, label, diff)
+        rendered = self.expected.entry(Kind.KEY, account, entry.name)
+        if rendered is None:
+            return
+        if endpoint.volume_key is None or endpoint.volume_key_id is None:
+            what = f"the endpoint configuration {endpoint.config_name}'s volume key (KmsKeyId)"
+            self._drift(account, endpoint.config_name, rendered.file.path, _whole("missing", what))
+            return
+        key = endpoint.volume_key_id
+        self._resource(endpoint.volume_key, rendered, resource=key, what=f"volume key {key}")
+
+
+def _not_applied(entry: TargetEntry, what: str, name: str, label: str) -> Finding:
+    message = f"no SageMaker {what} {name} in account {entry.account_id}"
+    return finding(NOT_APPLIED, LIVE + label, message, f"terraform apply in {entry.dir} creates it")
 
 
 def _encryption(algorithm: str | None, key_id: str | None) -> str:

@@ -20,9 +20,10 @@ class AuditRule:
 
 MISSING = AuditRule("XA001", Severity.ERROR, "a resource of the deployment is not live")
 NOT_UNDER_KEY = AuditRule("XA002", Severity.ERROR, "the artifact is not SSE-KMS under the key")
-NO_MODEL = AuditRule("XA003", Severity.INFO, "no SageMaker model of that name (not yet applied)")
+NOT_APPLIED = AuditRule(
+    "XA003", Severity.INFO, "no SageMaker model or endpoint of that name (not yet applied)"
+)
 UNJUDGED = AuditRule("XA004", Severity.WARNING, "a live policy audit cannot read or judge")
-AUDIT_RULES = (MISSING, NOT_UNDER_KEY, NO_MODEL, UNJUDGED)
 
 
 def finding(rule: AuditRule, file: str, message: str, fix: str) -> Finding:

@@ -31,7 +31,6 @@ from ..lint.deployment import Deployment as LintDeployment
 from ..lint.engine import check
 from ..lint.findings import Finding, Severity
 from ..model import Spec
-from ..policy.kinds import Kind
 from .compare import Comparer, DriftItem, live_deployment
 from .expected import from_render, from_spec
 from .findings import UNJUDGED, finding
@@ -180,8 +179,6 @@ def audit(
         suppressions=[],
     )
     notes = [*expected.notes, *result.notes]
-    if any(d.target and d.kind is Kind.KEY for d in expected.documents):
-        notes.append("volume key policies (target accounts) are not audited")
     return AuditReport(
         name=expected.name,
         profile=expected.profile,

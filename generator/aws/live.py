@@ -26,6 +26,8 @@ NO_KEY = {"NotFoundException"}
 NO_OBJECT = {"404", "NoSuchKey", "NotFound"}
 NO_REPOSITORY = {"RepositoryNotFoundException"}
 NO_ENTITY = {"NoSuchEntity"}
+# SageMaker answers a missing model or endpoint with ValidationException ("Could not find").
+NOT_FOUND_SAGEMAKER = {"ValidationException", "ResourceNotFound"}
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,22 @@ class SourceState:
 
 
 @dataclass(frozen=True)
+class EndpointState:
+    """A SageMaker endpoint: the models its configuration serves, its volume key."""
+
+    config_name: str
+    models: tuple[str, ...] = ()
+    volume_key_id: str | None = None
+    volume_key: Live | None = None  # None: the configuration names no key
+
+
+@dataclass(frozen=True)
 class TargetState:
     role: Live  # the policy is the trust policy
     inline: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> document
     attached: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # arn -> document
     model: ModelState | None = None  # None: no model of that name
+    endpoint: EndpointState | None = None  # None: no endpoint of that name
 
 
 def caller_account(profile: str | None, region: str) -> str:
@@ -145,7 +158,7 @@ class AccountReader:
         return Live(exists is not None)
 
     def _key(self, key_arn: str) -> Live:
-        region = key_arn.split(":")[3]
+        region = key_arn.split(":")[3] if key_arn.startswith("arn:") else None
         found = self.call(
             "kms",
             "get_key_policy",
@@ -197,13 +210,15 @@ class AccountReader:
         """The role with its trust, inline and attached policies, and the SageMaker model."""
         role_name = entry.role_arn.rsplit("/", 1)[1]
         role = self.call("iam", "get_role", "iam:GetRole", missing=NO_ENTITY, RoleName=role_name)
+        model, endpoint = self._model(entry.model_name), self._endpoint(entry.endpoint_name)
         if role is None:
-            return TargetState(Live(False), model=self._model(entry.model_name))
+            return TargetState(Live(False), model=model, endpoint=endpoint)
         return TargetState(
             role=Live(True, _decoded(role["Role"]["AssumeRolePolicyDocument"])),
             inline=self._inline(role_name),
             attached=self._attached(role_name),
-            model=self._model(entry.model_name),
+            model=model,
+            endpoint=endpoint,
         )
 
     def _inline(self, role_name: str) -> dict[str, dict[str, Any]]:
@@ -269,12 +284,11 @@ class AccountReader:
             params["Marker"] = page["Marker"]
 
     def _model(self, name: str) -> ModelState | None:
-        # SageMaker answers a missing model with ValidationException ("Could not find model").
         found = self.call(
             "sagemaker",
             "describe_model",
             "sagemaker:DescribeModel",
-            missing={"ValidationException", "ResourceNotFound"},
+            missing=NOT_FOUND_SAGEMAKER,
             ModelName=name,
         )
         if found is None:
@@ -285,6 +299,34 @@ class AccountReader:
             image=container.get("Image"),
             artifact=container.get("ModelDataUrl") or source.get("S3Uri"),
             role_arn=found.get("ExecutionRoleArn"),
+        )
+
+    def _endpoint(self, name: str) -> EndpointState | None:
+        endpoint = self.call(
+            "sagemaker",
+            "describe_endpoint",
+            "sagemaker:DescribeEndpoint",
+            missing=NOT_FOUND_SAGEMAKER,
+            EndpointName=name,
+        )
+        if endpoint is None:
+            return None
+        config_name = endpoint["EndpointConfigName"]
+        config = self.call(
+            "sagemaker",
+            "describe_endpoint_config",
+            "sagemaker:DescribeEndpointConfig",
+            missing=NOT_FOUND_SAGEMAKER,
+            EndpointConfigName=config_name,
+        )
+        if config is None:
+            return EndpointState(config_name)
+        key_id = config.get("KmsKeyId")
+        return EndpointState(
+            config_name,
+            tuple(v["ModelName"] for v in config.get("ProductionVariants", [])),
+            key_id,
+            self._key(key_id) if key_id else None,
         )
 
 

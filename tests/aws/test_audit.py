@@ -68,7 +68,13 @@ class Deployment:
                     "image": f"{SOURCE_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{self.repository}:1",
                 },
                 "targets": [
-                    {"name": "prod", "account_id": TARGET_ACCOUNT, "role_name": self.role_name}
+                    {
+                        "name": "prod",
+                        "account_id": TARGET_ACCOUNT,
+                        "role_name": self.role_name,
+                        # names are per account: one per test on the shared server
+                        "endpoint_name": f"churn-{self.role_name.lower()}",
+                    }
                 ],
             },
         )
@@ -118,7 +124,8 @@ class Deployment:
                 )
         for arn in target.managed_policy_arns:
             iam.attach_role_policy(RoleName=self.role_name, PolicyArn=arn)
-        session("target").client("sagemaker", region_name=REGION).create_model(
+        sagemaker = session("target").client("sagemaker", region_name=REGION)
+        sagemaker.create_model(
             ModelName=target.model_name,
             PrimaryContainer={
                 "Image": manifest.source.image,
@@ -126,6 +133,33 @@ class Deployment:
             },
             ExecutionRoleArn=target.role_arn,
         )
+        volume = {}
+        if any(d.kind is Kind.KEY and d.target for d in manifest.documents):
+            kms = session("target").client("kms", region_name=REGION)
+            volume["KmsKeyId"] = kms.create_key(Policy=json.dumps(self.volume_key_policy()))[
+                "KeyMetadata"
+            ]["Arn"]
+        self.endpoint_config = f"{target.endpoint_name}-config"
+        sagemaker.create_endpoint_config(
+            EndpointConfigName=self.endpoint_config,
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": target.model_name,
+                    "InstanceType": "ml.m5.large",
+                    "InitialInstanceCount": 1,
+                }
+            ],
+            **volume,
+        )
+        sagemaker.create_endpoint(
+            EndpointName=target.endpoint_name, EndpointConfigName=self.endpoint_config
+        )
+
+    def volume_key_policy(self) -> dict[str, Any]:
+        manifest = read_manifest(self.render)
+        [doc] = [d for d in manifest.documents if d.kind is Kind.KEY and d.target]
+        return json.loads((self.render / doc.path).read_text())
 
     def put_bucket_policy(self, body: dict[str, Any]) -> None:
         session("source").client("s3", region_name=REGION).put_bucket_policy(
@@ -246,6 +280,8 @@ def test_nothing_applied_yet_gives_findings_not_a_crash(tmp_path: Path) -> None:
     assert code == 1
     rules = {f["rule"] for f in report["findings"]}
     assert {"XA001", "XA003"} <= rules
+    not_applied = {f["message"].split()[2] for f in report["findings"] if f["rule"] == "XA003"}
+    assert not_applied == {"model", "endpoint"}
     missing = [f["message"] for f in report["findings"] if f["rule"] == "XA001"]
     assert any(deployment.role_name in m for m in missing)
     changes = {(d["change"], d["field"]) for d in report["drift"]}
@@ -407,3 +443,53 @@ def test_a_live_condition_verify_cannot_judge_is_a_finding_not_a_guess(
     assert trust_checks and all(c["ok"] for c in trust_checks)
     assert not any(c["expected"] == "allow" for c in trust_checks)
     assert [d["field"] for d in report["drift"]] == ["Condition.DateLessThan.aws:currenttime"]
+
+
+def test_an_endpoint_serving_another_model_on_another_key_is_drift(deployed: Deployment) -> None:
+    target = read_manifest(deployed.render).targets[0]
+    sagemaker = session("target").client("sagemaker", region_name=REGION)
+    sagemaker.create_model(
+        ModelName="hand-made",
+        PrimaryContainer={"Image": "nginx:latest"},
+        ExecutionRoleArn=target.role_arn,
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="hand-made-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "hand-made",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    # What UpdateEndpoint does (moto's server does not implement it).
+    sagemaker.delete_endpoint(EndpointName=target.endpoint_name)
+    sagemaker.create_endpoint(
+        EndpointName=target.endpoint_name, EndpointConfigName="hand-made-config"
+    )
+    code, report = audit_json(deployed)
+    assert code == 1
+    drift = {(d["field"] or d["change"], d["resource"]) for d in report["drift"]}
+    assert drift == {
+        ("ProductionVariants.ModelName", "hand-made-config"),
+        ("missing", "hand-made-config"),
+    }
+    [volume] = [d for d in report["drift"] if d["change"] == "missing"]
+    assert "volume key (KmsKeyId) is missing live" in volume["message"]
+
+
+def test_a_tampered_volume_key_policy_is_drift(deployed: Deployment) -> None:
+    policy = deployed.volume_key_policy()
+    policy["Statement"][1]["Principal"] = {"AWS": f"arn:aws:iam::{TARGET_ACCOUNT}:root"}
+    sagemaker = session("target").client("sagemaker", region_name=REGION)
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=deployed.endpoint_config)
+    session("target").client("kms", region_name=REGION).put_key_policy(
+        KeyId=config["KmsKeyId"], PolicyName="default", Policy=json.dumps(policy)
+    )
+    code, report = audit_json(deployed)
+    assert code == 1
+    [drift] = report["drift"]
+    assert drift["document"].endswith("policies/volume-key-policy.json")
+    assert (drift["field"], drift["resource"]) == ("Principal", config["KmsKeyId"])
