@@ -29,6 +29,7 @@ from .policy.build import (
     source_dir,
     target_dir,
 )
+from .policy.limits import ROLE_INLINE_LIMIT, SIZE_LIMITS, compact_size
 from .resources import data_dir
 
 MODULES = ("source-account", "deploy-account")
@@ -36,12 +37,10 @@ MODULES = ("source-account", "deploy-account")
 CONFIG_PREFIX_MAX = 37
 
 
-# AWS's size limits of the documents a render applies. Resource policies are measured as
-# written (whitespace included, to be safe); IAM ignores whitespace and limits a role's
-# inline policies together. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
-SIZE_LIMITS = {Kind.BUCKET: 20 * 1024, Kind.KEY: 32 * 1024, Kind.ECR_REPOSITORY: 10_240}
-TRUST_LIMIT = 2_048
-INLINE_TOTAL_LIMIT = 10_240
+# Resource policies are measured as written (whitespace included, to be safe), and
+# written without whitespace when indenting would exceed the limit; IAM documents are
+# measured as AWS counts them, and a role's inline policies together.
+WRITTEN_LIMITS = {k: SIZE_LIMITS[k] for k in (Kind.BUCKET, Kind.KEY, Kind.ECR_REPOSITORY)}
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def policy_json(body: dict[str, Any], limit: int | None = None) -> bytes:
 
 
 def _serialise(doc: Document) -> bytes:
-    return policy_json(doc.body, SIZE_LIMITS.get(doc.kind))
+    return policy_json(doc.body, WRITTEN_LIMITS.get(doc.kind))
 
 
 def render(spec: Spec) -> Render:
@@ -103,12 +102,14 @@ def _check_sizes(docs: list[Document]) -> None:
     """Refuse a render that AWS would reject for size, before anything is written."""
     inline: dict[str, int] = {}
     for doc in docs:
-        compact = len(json.dumps(doc.body, separators=(",", ":"), ensure_ascii=False))
+        compact = compact_size(doc.body)
         if doc.kind is Kind.IDENTITY:
-            inline[doc.path.rsplit("/", 2)[0]] = inline.get(doc.path.rsplit("/", 2)[0], 0) + compact
-        limit = SIZE_LIMITS.get(doc.kind) or (TRUST_LIMIT if doc.kind is Kind.TRUST else None)
-        size = len(_serialise(doc)) if doc.kind in SIZE_LIMITS else compact
-        if limit is not None and size > limit:
+            folder = doc.path.rsplit("/", 2)[0]
+            inline[folder] = inline.get(folder, 0) + compact
+            continue  # limited together, below
+        limit = SIZE_LIMITS[doc.kind]
+        size = len(_serialise(doc)) if doc.kind in WRITTEN_LIMITS else compact
+        if size > limit:
             raise InputError(
                 f"{doc.path} would be {size} characters, over AWS's limit of {limit}",
                 place="targets",
@@ -116,10 +117,10 @@ def _check_sizes(docs: list[Document]) -> None:
                 "of accounts)",
             )
     for folder, size in inline.items():
-        if size > INLINE_TOTAL_LIMIT:
+        if size > ROLE_INLINE_LIMIT:
             raise InputError(
                 f"the inline policies of {folder} total {size} characters, over IAM's "
-                f"limit of {INLINE_TOTAL_LIMIT} per role",
+                f"limit of {ROLE_INLINE_LIMIT} per role",
                 place="targets",
                 fix="remove extra statements from that target",
             )

@@ -11,7 +11,6 @@ named for it, or with the ambient credentials when they belong to that account.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -31,6 +30,7 @@ from ..lint.deployment import Deployment as LintDeployment
 from ..lint.engine import check
 from ..lint.findings import Finding, Severity
 from ..model import Spec
+from ..policy.limits import compact_size
 from .compare import Comparer, DriftItem, live_deployment
 from .expected import from_render, from_spec
 from .findings import UNJUDGED, finding
@@ -232,7 +232,7 @@ def _lint_document(doc: Document, profile: str, deployment: LintDeployment) -> L
         policy=policy,
         kind=doc.kind,
         origin=Origin(doc.file.path),
-        size=len(json.dumps(policy.raw, separators=(",", ":"), ensure_ascii=False)),
+        size=compact_size(policy.raw),
         account_id=doc.account_id,
         target=doc.target,
         profile=profile,

@@ -8,15 +8,14 @@ Each file is read on its own (`read`) so that its result can be cached (see `cac
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..manifest import MANIFEST
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
+from ..policy.limits import compact_size
 from .context import LintDocument, Origin
 from .deployment import Deployment
 from .infer import infer_kind
@@ -141,7 +140,7 @@ class Loader:
     def _add(self, loaded: Loaded, raw: Raw, placement: Placement | None, scope: str) -> None:
         try:
             policy = parse_policy(raw.body)
-            size = _size(raw.body)
+            size = compact_size(raw.body)
         except PolicyError as error:
             loaded.errors.append(f"{raw.file}:{raw.line}: cannot read policy: {error}")
             return
@@ -185,10 +184,6 @@ def _origin(raw: Raw) -> Origin:
         lines = raw.statement_lines
         return Origin(raw.file, raw.line, raw.col, lambda: [(line, 1) for line in lines])
     return Origin(raw.file, raw.line, raw.col)
-
-
-def _size(body: Any) -> int:
-    return len(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
 
 
 def _walk(root: Path) -> list[Input]:

@@ -6,20 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from ...policy.kinds import Kind
+from ...policy.limits import ROLE_INLINE_LIMIT, SIZE_LIMITS
 from ..context import LintDocument, Summary
 from ..findings import Finding, Severity
 from ..registry import rule
 
 CURRENT_VERSION = "2012-10-17"
-# Size limits, in characters without whitespace (IAM, S3 and KMS quotas pages).
-SIZE_LIMITS = {
-    Kind.BUCKET: 20 * 1024,
-    Kind.KEY: 32 * 1024,
-    Kind.ECR_REPOSITORY: 10_240,
-    Kind.TRUST: 2_048,
-    Kind.IDENTITY: 10_240,
-}
-ROLE_INLINE_LIMIT = 10_240  # all inline policies of one role together
 
 
 @rule("XG001", "outdated-policy-version", Severity.WARNING, "Version missing or 2008-10-17")

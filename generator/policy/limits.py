@@ -1,0 +1,30 @@
+"""AWS's size limits for the policy documents xgen handles, and how AWS counts a size.
+
+One table for the renderer (which refuses to write a render AWS would reject) and for
+lint and audit (which flag one). Sizes are characters without insignificant whitespace.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html,
+https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html,
+https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .kinds import Kind
+
+SIZE_LIMITS = {
+    Kind.BUCKET: 20 * 1024,
+    Kind.KEY: 32 * 1024,
+    Kind.ECR_REPOSITORY: 10_240,
+    Kind.TRUST: 2_048,
+    Kind.IDENTITY: 10_240,
+}
+ROLE_INLINE_LIMIT = 10_240  # all inline policies of one role together
+
+
+def compact_size(body: Any) -> int:
+    """A document's size as AWS counts it: its JSON without insignificant whitespace."""
+    return len(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
