@@ -61,6 +61,7 @@ class Comparison:
     findings: list[Finding] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)  # live, as verify reads them
     notes: list[str] = field(default_factory=list)
+    inline_roles: dict[str, str] = field(default_factory=dict)  # live path -> its role's ARN
 
 
 def _whole(change: str, what: str) -> Difference:
@@ -198,6 +199,7 @@ class Comparer:
                 path=path,
                 target=entry.name,
             )
+            self.result.inline_roles[LIVE + path] = entry.role_arn
 
     def _attached(self, entry: TargetEntry, state: TargetState) -> None:
         for arn in sorted({*entry.managed_policy_arns, *state.attached}):

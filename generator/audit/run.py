@@ -174,7 +174,10 @@ def audit(
     unjudged = _unjudgeable(result.documents)
     lint_deployment = LintDeployment.from_spec(spec)
     linted = check(
-        [_lint_document(d, expected.profile, lint_deployment) for d in result.documents],
+        [
+            _lint_document(d, expected.profile, lint_deployment, result.inline_roles)
+            for d in result.documents
+        ],
         config=config,
         suppressions=[],
     )
@@ -226,8 +229,13 @@ def _checks(live: Deployment) -> tuple[Check, ...]:
     return tuple(checks)
 
 
-def _lint_document(doc: Document, profile: str, deployment: LintDeployment) -> LintDocument:
+def _lint_document(
+    doc: Document, profile: str, deployment: LintDeployment, inline_roles: dict[str, str]
+) -> LintDocument:
+    """A live document as lint reads a file; inline policies name their role, so that the
+    rule on a role's inline policies together (XG008) sums what is live."""
     policy = doc.file.policy
+    role = inline_roles.get(doc.file.path)
     return LintDocument(
         policy=policy,
         kind=doc.kind,
@@ -237,4 +245,5 @@ def _lint_document(doc: Document, profile: str, deployment: LintDeployment) -> L
         target=doc.target,
         profile=profile,
         deployment=deployment,
+        role=("live", role) if role else None,
     )

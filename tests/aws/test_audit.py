@@ -26,6 +26,7 @@ from tests.conftest import write_spec
 from .conftest import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 
 ARTIFACT = "churn/output/model.tar.gz"
+LOG_GROUPS = f"arn:aws:logs:{REGION}:{TARGET_ACCOUNT}:log-group:/aws/sagemaker"
 PROFILES = ("--profile", f"{SOURCE_ACCOUNT}=source", "--profile", f"{TARGET_ACCOUNT}=target")
 
 
@@ -493,3 +494,31 @@ def test_a_tampered_volume_key_policy_is_drift(deployed: Deployment) -> None:
     [drift] = report["drift"]
     assert drift["document"].endswith("policies/volume-key-policy.json")
     assert (drift["field"], drift["resource"]) == ("Principal", config["KmsKeyId"])
+
+
+def test_live_inline_policies_over_the_role_limit_together_are_a_finding(
+    deployed: Deployment,
+) -> None:
+    iam = session("target").client("iam", region_name=REGION)
+    for index in range(2):
+        statements = [
+            {
+                "Sid": f"Logs{index}x{n}",
+                "Effect": "Allow",
+                "Action": "logs:PutLogEvents",
+                "Resource": f"{LOG_GROUPS}/{n:04d}:*",
+            }
+            for n in range(45)
+        ]
+        iam.put_role_policy(
+            RoleName=deployed.role_name,
+            PolicyName=f"logging-{index}",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )
+    code, report = audit_json(deployed)
+    assert code == 1
+    [size] = [f for f in report["findings"] if f["rule"] == "XG008"]
+    role = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{deployed.role_name}"
+    # the render's three inline policies and the two extra ones, measured as AWS does
+    assert size["message"].startswith(f"the 5 inline policies of role {role} are ")
+    assert size["file"].startswith("live:")
