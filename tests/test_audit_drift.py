@@ -163,3 +163,64 @@ def test_version_change_is_drift() -> None:
     assert differences(live) == [
         "document: Version differs (rendered: 2012-10-17; live: 2008-10-17)"
     ]
+
+
+ARNS = st.sampled_from(
+    [
+        "*",
+        "arn:aws:s3:::bucket/*",
+        "arn:aws:s3:::bucket/model.tar.gz",
+        "arn:aws:iam::222222222222:root",
+        ROLE,
+        "222222222222",
+    ]
+)
+VALUES = st.one_of(ARNS, st.lists(ARNS, min_size=1, max_size=3))
+STATEMENTS = st.fixed_dictionaries(
+    {"Effect": st.sampled_from(["Allow", "Deny"])},
+    optional={
+        "Sid": st.text("AbcXyz09", min_size=1, max_size=6),
+        "Principal": st.one_of(st.just("*"), st.fixed_dictionaries({"AWS": VALUES})),
+        "Action": st.one_of(
+            st.sampled_from(["s3:GetObject", "s3:*", "kms:Decrypt"]),
+            st.lists(st.sampled_from(["s3:GetObject", "S3:GETOBJECT", "kms:*"]), min_size=1),
+        ),
+        "Resource": VALUES,
+        "Condition": st.dictionaries(
+            st.sampled_from(["StringEquals", "ArnLike", "Bool"]),
+            st.dictionaries(
+                st.sampled_from(["aws:PrincipalArn", "AWS:PRINCIPALARN", "aws:SecureTransport"]),
+                st.one_of(VALUES, st.booleans()),
+                min_size=1,
+                max_size=2,
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+    },
+)
+POLICIES = st.fixed_dictionaries(
+    {"Version": st.just("2012-10-17"), "Statement": st.lists(STATEMENTS, min_size=1, max_size=5)}
+)
+
+
+@given(policy=POLICIES, data=st.data())
+def test_any_policy_against_itself_in_any_order_is_no_drift(
+    policy: dict[str, Any], data: st.DataObject
+) -> None:
+    shuffled = {**policy, "Statement": data.draw(st.permutations(policy["Statement"]))}
+    assert compare(parse_policy(policy), parse_policy(shuffled)) == []
+
+
+@given(rendered=POLICIES, live=POLICIES)
+def test_any_two_policies_compare_without_crashing_and_name_each_difference(
+    rendered: dict[str, Any], live: dict[str, Any]
+) -> None:
+    diffs = compare(parse_policy(rendered), parse_policy(live))
+    for diff in diffs:
+        assert diff.change in {"missing", "unexpected", "changed"}
+        assert diff.message()
+    # every statement is accounted for: paired, missing or unexpected
+    missing = sum(d.change == "missing" for d in diffs)
+    unexpected = sum(d.change == "unexpected" for d in diffs)
+    assert len(rendered["Statement"]) - missing == len(live["Statement"]) - unexpected
