@@ -207,7 +207,13 @@ def test_a_lost_principal_arn_condition_is_drift_a_finding_and_a_failed_check(
     code, report = audit_json(deployed)
 
     assert code == 1
+    # the JSON contract: these keys, never renamed (more may be added)
+    assert list(report)[:3] == ["drift", "findings", "checks"]
     [drift] = report["drift"]
+    assert set(drift) >= {"account", "resource", "document", "change", "statement", "field"}
+    assert set(drift) >= {"rendered", "live", "message"}
+    assert {k for f in report["findings"] for k in f} >= {"rule", "severity", "file", "line"}
+    assert {k for c in report["checks"] for k in c} >= {"layer", "principal", "action", "ok"}
     assert drift["account"] == SOURCE_ACCOUNT
     assert drift["resource"] == f"arn:aws:s3:::{deployed.bucket}"
     assert drift["document"].endswith("policies/bucket-policy.json")
