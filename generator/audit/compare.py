@@ -72,8 +72,10 @@ def _whole(change: str, what: str) -> Difference:
 class Comparer:
     """Collects the comparison of one deployment, account by account."""
 
-    def __init__(self, expected: Deployment) -> None:
+    def __init__(self, expected: Deployment, variants: dict[str, dict[str, Any]]) -> None:
+        """`variants`: per target name, the production variant the render configures."""
         self.expected = expected
+        self.variants = variants
         self.result = Comparison()
 
     def _drift(self, account: str, resource: str, document: str, diff: Difference) -> None:
@@ -248,14 +250,7 @@ class Comparer:
             self.result.findings.append(_not_applied(entry, "endpoint", entry.endpoint_name, label))
             return
         account = entry.account_id
-        if endpoint.models and entry.model_name not in endpoint.models:
-            diff = Difference(
-                "changed",
-                "endpoint",
-                "ProductionVariants.ModelName",
-                [entry.model_name],
-                list(endpoint.models),
-            )
+        for diff in _variant_differences(self.variants[entry.name], endpoint.variants):
             self._drift(account, endpoint.config_name, label, diff)
         rendered = self.expected.entry(Kind.KEY, account, entry.name)
         if rendered is None:
@@ -266,6 +261,19 @@ class Comparer:
             return
         key = endpoint.volume_key_id
         self._resource(endpoint.volume_key, rendered, resource=key, what=f"volume key {key}")
+
+
+def _variant_differences(
+    rendered: dict[str, Any], live: tuple[dict[str, Any], ...]
+) -> list[Difference]:
+    """The one rendered variant against the live ones: field by field when there is one."""
+    if len(live) != 1:
+        return [Difference("changed", "endpoint", "ProductionVariants", [rendered], list(live))]
+    return [
+        Difference("changed", "endpoint", f"ProductionVariants[0].{name}", value, live[0][name])
+        for name, value in rendered.items()
+        if live[0].get(name) != value
+    ]
 
 
 def _not_applied(entry: TargetEntry, what: str, name: str, label: str) -> Finding:

@@ -162,7 +162,17 @@ def audit(
         ],
         progress,
     )
-    comparer = Comparer(expected)
+    comparer = Comparer(
+        expected,
+        {
+            t.name: {
+                "ModelName": spec.model_name(t),
+                "InstanceType": t.instance_type,
+                "InitialInstanceCount": t.instance_count,
+            }
+            for t in spec.targets
+        },
+    )
     comparer.source(source_state)
     live_targets = tuple(
         comparer.target(target, state)

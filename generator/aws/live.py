@@ -28,6 +28,7 @@ NO_REPOSITORY = {"RepositoryNotFoundException"}
 NO_ENTITY = {"NoSuchEntity"}
 # SageMaker answers a missing model or endpoint with ValidationException ("Could not find").
 NOT_FOUND_SAGEMAKER = {"ValidationException", "ResourceNotFound"}
+VARIANT_FIELDS = ("ModelName", "InstanceType", "InitialInstanceCount")
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,11 @@ class SourceState:
 
 @dataclass(frozen=True)
 class EndpointState:
-    """A SageMaker endpoint: the models its configuration serves, its volume key."""
+    """A SageMaker endpoint: what its configuration serves on what, and its volume key."""
 
     config_name: str
-    models: tuple[str, ...] = ()
+    # ModelName, InstanceType and InitialInstanceCount of each production variant
+    variants: tuple[dict[str, Any], ...] = ()
     volume_key_id: str | None = None
     volume_key: Live | None = None  # None: the configuration names no key
 
@@ -324,7 +326,10 @@ class AccountReader:
         key_id = config.get("KmsKeyId")
         return EndpointState(
             config_name,
-            tuple(v["ModelName"] for v in config.get("ProductionVariants", [])),
+            tuple(
+                {name: v.get(name) for name in VARIANT_FIELDS}
+                for v in config.get("ProductionVariants", [])
+            ),
             key_id,
             self._key(key_id) if key_id else None,
         )

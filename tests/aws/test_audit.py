@@ -452,7 +452,9 @@ def test_a_live_condition_verify_cannot_judge_is_a_finding_not_a_guess(
     assert [d["field"] for d in report["drift"]] == ["Condition.DateLessThan.aws:currenttime"]
 
 
-def test_an_endpoint_serving_another_model_on_another_key_is_drift(deployed: Deployment) -> None:
+def test_an_endpoint_serving_another_model_on_other_instances_without_the_key_is_drift(
+    deployed: Deployment,
+) -> None:
     target = read_manifest(deployed.render).targets[0]
     sagemaker = session("target").client("sagemaker", region_name=REGION)
     sagemaker.create_model(
@@ -467,7 +469,7 @@ def test_an_endpoint_serving_another_model_on_another_key_is_drift(deployed: Dep
                 "VariantName": "AllTraffic",
                 "ModelName": "hand-made",
                 "InstanceType": "ml.m5.large",
-                "InitialInstanceCount": 1,
+                "InitialInstanceCount": 2,
             }
         ],
     )
@@ -480,9 +482,12 @@ def test_an_endpoint_serving_another_model_on_another_key_is_drift(deployed: Dep
     assert code == 1
     drift = {(d["field"] or d["change"], d["resource"]) for d in report["drift"]}
     assert drift == {
-        ("ProductionVariants.ModelName", "hand-made-config"),
+        ("ProductionVariants[0].ModelName", "hand-made-config"),
+        ("ProductionVariants[0].InitialInstanceCount", "hand-made-config"),
         ("missing", "hand-made-config"),
     }
+    [count] = [d for d in report["drift"] if d["field"].endswith("InitialInstanceCount")]
+    assert (count["rendered"], count["live"]) == (1, 2)
     [volume] = [d for d in report["drift"] if d["change"] == "missing"]
     assert "volume key (KmsKeyId) is missing live" in volume["message"]
 
