@@ -64,6 +64,15 @@ class Comparison:
     inline_roles: dict[str, str] = field(default_factory=dict)  # live path -> its role's ARN
 
 
+@dataclass(frozen=True)
+class Configured:
+    """A target's SageMaker model and endpoint variant as rendered, in DescribeModel's and
+    DescribeEndpointConfig's field names."""
+
+    model: dict[str, Any]
+    variant: dict[str, Any]
+
+
 def _whole(change: str, what: str) -> Difference:
     """A difference of a whole document or attachment, not of one statement."""
     return Difference(change, "", "", None, None, whole=what)
@@ -72,10 +81,10 @@ def _whole(change: str, what: str) -> Difference:
 class Comparer:
     """Collects the comparison of one deployment, account by account."""
 
-    def __init__(self, expected: Deployment, variants: dict[str, dict[str, Any]]) -> None:
-        """`variants`: per target name, the production variant the render configures."""
+    def __init__(self, expected: Deployment, configured: dict[str, Configured]) -> None:
+        """`configured`: per target name, its SageMaker model and endpoint variant."""
         self.expected = expected
-        self.variants = variants
+        self.configured = configured
         self.result = Comparison()
 
     def _drift(self, account: str, resource: str, document: str, diff: Difference) -> None:
@@ -233,12 +242,8 @@ class Comparer:
         if model is None:
             self.result.findings.append(_not_applied(entry, "model", entry.model_name, label))
             return
-        src = self.expected.source
-        for name, rendered, live in (
-            ("Image", src.image, model.image),
-            ("ModelDataUrl", src.artifact, model.artifact),
-            ("ExecutionRoleArn", entry.role_arn, model.role_arn),
-        ):
+        for name, rendered in self.configured[entry.name].model.items():
+            live = model.fields.get(name)
             if rendered != live:
                 diff = Difference("changed", "model", name, rendered, live)
                 self._drift(entry.account_id, entry.model_name, label, diff)
@@ -250,7 +255,7 @@ class Comparer:
             self.result.findings.append(_not_applied(entry, "endpoint", entry.endpoint_name, label))
             return
         account = entry.account_id
-        for diff in _variant_differences(self.variants[entry.name], endpoint.variants):
+        for diff in _variant_differences(self.configured[entry.name].variant, endpoint.variants):
             self._drift(account, endpoint.config_name, label, diff)
         rendered = self.expected.entry(Kind.KEY, account, entry.name)
         if rendered is None:

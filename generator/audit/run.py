@@ -29,9 +29,9 @@ from ..lint.context import LintDocument, Origin
 from ..lint.deployment import Deployment as LintDeployment
 from ..lint.engine import check
 from ..lint.findings import Finding, Severity
-from ..model import Spec
+from ..model import Spec, Target
 from ..policy.limits import compact_size
-from .compare import Comparer, DriftItem, live_deployment
+from .compare import Comparer, Configured, DriftItem, live_deployment
 from .expected import from_render, from_spec
 from .findings import UNJUDGED, finding
 
@@ -162,17 +162,7 @@ def audit(
         ],
         progress,
     )
-    comparer = Comparer(
-        expected,
-        {
-            t.name: {
-                "ModelName": spec.model_name(t),
-                "InstanceType": t.instance_type,
-                "InitialInstanceCount": t.instance_count,
-            }
-            for t in spec.targets
-        },
-    )
+    comparer = Comparer(expected, {t.name: _configured(spec, t) for t in spec.targets})
     comparer.source(source_state)
     live_targets = tuple(
         comparer.target(target, state)
@@ -200,6 +190,32 @@ def audit(
         findings=tuple(sorted([*result.findings, *unjudged, *linted.findings], key=_order)),
         checks=checks,
         notes=tuple(notes),
+    )
+
+
+def _configured(spec: Spec, target: Target) -> Configured:
+    """What the deploy-account module creates for a target, as SageMaker describes it."""
+    vpc = target.vpc
+    return Configured(
+        model={
+            "Image": spec.source.image,
+            "ModelDataUrl": spec.source.artifact,
+            "ExecutionRoleArn": spec.role_arn(target),
+            "EnableNetworkIsolation": spec.network_isolation(target),
+            "VpcConfig": (
+                {
+                    "SecurityGroupIds": sorted(vpc.security_group_ids),
+                    "Subnets": sorted(vpc.subnet_ids),
+                }
+                if vpc
+                else None
+            ),
+        },
+        variant={
+            "ModelName": spec.model_name(target),
+            "InstanceType": target.instance_type,
+            "InitialInstanceCount": target.instance_count,
+        },
     )
 
 

@@ -51,11 +51,10 @@ class ObjectState:
 
 @dataclass(frozen=True)
 class ModelState:
-    """A SageMaker model's container image, model data and execution role."""
+    """A SageMaker model as DescribeModel names its parts: Image, ModelDataUrl,
+    ExecutionRoleArn, EnableNetworkIsolation and VpcConfig (ids sorted, or None)."""
 
-    image: str | None
-    artifact: str | None
-    role_arn: str | None
+    fields: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -297,10 +296,19 @@ class AccountReader:
             return None
         container = found.get("PrimaryContainer") or (found.get("Containers") or [{}])[0]
         source = container.get("ModelDataSource", {}).get("S3DataSource", {})
+        vpc = found.get("VpcConfig")
         return ModelState(
-            image=container.get("Image"),
-            artifact=container.get("ModelDataUrl") or source.get("S3Uri"),
-            role_arn=found.get("ExecutionRoleArn"),
+            {
+                "Image": container.get("Image"),
+                "ModelDataUrl": container.get("ModelDataUrl") or source.get("S3Uri"),
+                "ExecutionRoleArn": found.get("ExecutionRoleArn"),
+                "EnableNetworkIsolation": bool(found.get("EnableNetworkIsolation")),
+                "VpcConfig": (
+                    {name: sorted(vpc.get(name, [])) for name in ("SecurityGroupIds", "Subnets")}
+                    if vpc
+                    else None
+                ),
+            }
         )
 
     def _endpoint(self, name: str) -> EndpointState | None:

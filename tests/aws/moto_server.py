@@ -1,10 +1,12 @@
-"""`python -m moto.server`, with one fix: moto's bucket policies ignore their conditions.
+"""`python -m moto.server`, with two fixes where moto differs from AWS in what xgen reads.
 
-moto applies a bucket policy's Deny statements to object reads without evaluating their
-conditions, so the hardened render's `Deny s3:* when aws:SecureTransport is false` denies
-every request, which AWS (over HTTPS) never does. Here a statement with a condition is left
-out of that check, which matches AWS for the requests these tests make. xgen itself never
-relies on moto to judge access: its evaluator does (docs in tests/aws/conftest.py).
+1. moto applies a bucket policy's Deny statements to object reads without evaluating their
+   conditions, so the hardened render's `Deny s3:* when aws:SecureTransport is false`
+   denies every request, which AWS (over HTTPS) never does. Here a statement with a
+   condition is left out of that check, which matches AWS for the requests these tests
+   make. xgen itself never relies on moto to judge access: its evaluator does.
+2. moto's CreateModel drops `EnableNetworkIsolation` (DescribeModel always says false);
+   here it is kept, as SageMaker keeps it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from typing import Any
 
 from moto.s3.models import FakeBucket
+from moto.sagemaker.responses import SageMakerResponse
 from moto.server import main
 
 _get_permission = FakeBucket.get_permission
@@ -35,6 +38,18 @@ def _unconditional_permission(self: FakeBucket, action: str, resource: str) -> A
 
 
 FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign]
+
+_create_model = SageMakerResponse.create_model
+
+
+def _create_model_keeping_isolation(self: SageMakerResponse) -> Any:
+    result = _create_model(self)
+    model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
+    model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+    return result
+
+
+SageMakerResponse.create_model = _create_model_keeping_isolation  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -47,6 +47,7 @@ class Deployment:
 
     def __init__(self, tmp_path: Path, profile: str = "hardened") -> None:
         source = session("source")
+        self.profile = profile
         self.bucket = f"xgen-audit-{uuid.uuid4().hex[:12]}"
         self.repository = f"churn-{uuid.uuid4().hex[:8]}"
         source.client("s3", region_name=REGION).create_bucket(Bucket=self.bucket)
@@ -133,6 +134,7 @@ class Deployment:
                 "ModelDataUrl": manifest.source.artifact,
             },
             ExecutionRoleArn=target.role_arn,
+            EnableNetworkIsolation=self.profile == "hardened",
         )
         volume = {}
         if any(d.kind is Kind.KEY and d.target for d in manifest.documents):
@@ -533,3 +535,27 @@ def test_live_inline_policies_over_the_role_limit_together_are_a_finding(
     # the render's three inline policies and the two extra ones, measured as AWS does
     assert size["message"].startswith(f"the 5 inline policies of role {role} are ")
     assert size["file"].startswith("live:")
+
+
+def test_a_model_without_network_isolation_is_drift(deployed: Deployment) -> None:
+    target = read_manifest(deployed.render).targets[0]
+    sagemaker = session("target").client("sagemaker", region_name=REGION)
+    model = sagemaker.describe_model(ModelName=target.model_name)
+    sagemaker.delete_model(ModelName=target.model_name)
+    sagemaker.create_model(
+        ModelName=target.model_name,
+        PrimaryContainer=model["PrimaryContainer"],
+        ExecutionRoleArn=target.role_arn,
+        EnableNetworkIsolation=False,
+    )
+    code, report = audit_json(deployed)
+    assert code == 1
+    [drift] = report["drift"]
+    assert (drift["field"], drift["rendered"], drift["live"]) == (
+        "EnableNetworkIsolation",
+        True,
+        False,
+    )
+    assert drift["message"].endswith(
+        "model: EnableNetworkIsolation differs (rendered: true; live: false)"
+    )
