@@ -1,4 +1,4 @@
-"""`--profile ACCOUNT_ID=PROFILE` parsing: anything a user types is a mapping or one clear error."""
+"""Audit options and ids: `--profile` values are a mapping or one clear error; XA ids explain."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from generator.audit.findings import AUDIT_RULES
 from generator.audit.run import parse_profiles
 from generator.errors import InputError
 from generator.spec import parse_spec
-from tests.conftest import BASE_SPEC
+from tests.conftest import BASE_SPEC, invoke
 
 SPEC = parse_spec(yaml.safe_dump(BASE_SPEC).encode(), "spec.yaml")
 
@@ -47,3 +49,12 @@ def test_any_typed_value_is_a_mapping_or_an_input_error(values: list[str]) -> No
         assert "\n" not in str(error)
     else:
         assert set(profiles) <= {"111111111111", "222222222222"}
+
+
+def test_every_audit_rule_is_explained_like_lint_rules(runner: CliRunner) -> None:
+    for rule_id in AUDIT_RULES:
+        result = invoke(runner, "explain", rule_id.lower())
+        assert result.exit_code == 0
+        first, title, _, why = result.stdout.splitlines()[:4]
+        assert first.startswith(f"{rule_id} (") and title and "Fix:" in why
+    assert invoke(runner, "explain", "XA999").exit_code == 2

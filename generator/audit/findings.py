@@ -13,17 +13,59 @@ from ..lint.findings import Finding, Severity
 
 @dataclass(frozen=True)
 class AuditRule:
+    """An audit finding's id, severity and title, and why it matters (`xgen explain`)."""
+
     id: str
     severity: Severity
     title: str
+    why: str
 
 
-MISSING = AuditRule("XA001", Severity.ERROR, "a resource of the deployment is not live")
-NOT_UNDER_KEY = AuditRule("XA002", Severity.ERROR, "the artifact is not SSE-KMS under the key")
-NOT_APPLIED = AuditRule(
-    "XA003", Severity.INFO, "no SageMaker model or endpoint of that name (not yet applied)"
+MISSING = AuditRule(
+    "XA001",
+    Severity.ERROR,
+    "A resource of the deployment is not live",
+    "The bucket, key, repository, artifact or execution role a render refers to does not "
+    "exist in its account: the root module was not applied there, or the resource was "
+    "deleted since. Nothing can read the model until it exists. Fix: run `terraform apply` "
+    "in the account's folder of the render (or train the model again for the artifact).",
 )
-UNJUDGED = AuditRule("XA004", Severity.WARNING, "a live policy audit cannot read or judge")
+NOT_UNDER_KEY = AuditRule(
+    "XA002",
+    Severity.ERROR,
+    "The artifact is not SSE-KMS under the spec's key",
+    "The model.tar.gz is under SSE-S3, the aws/s3 managed key or another key. Another "
+    "account can never decrypt SSE-S3 or aws/s3 objects, and the key policy the render "
+    "grants is for the spec's key only, so the endpoint fails to load the model. Fix: "
+    "`xgen reencrypt s3://BUCKET/KEY --kms-key KEY_ARN` (the finding gives the command).",
+)
+NOT_APPLIED = AuditRule(
+    "XA003",
+    Severity.INFO,
+    "No SageMaker model or endpoint of that name yet",
+    "The target's model or endpoint is not there yet: its root module was not applied, or "
+    "not since the model changed (the model's name carries a digest of what it is). Not a "
+    "failure on its own; it says the serving side is not deployed. Fix: `terraform apply` "
+    "in the target's folder.",
+)
+UNJUDGED = AuditRule(
+    "XA004",
+    Severity.WARNING,
+    "A live policy the audit cannot read or judge",
+    "A live policy uses a condition operator the offline evaluator does not model (Date*, "
+    "IpAddress, ...) or is not a policy xgen can parse. The checks that depend on it are "
+    "skipped rather than guessed, so the audit cannot vouch for that access path. Fix: "
+    "review the statement by hand, or remove the condition if the render did not have it.",
+)
+AUDIT_RULES = {rule.id: rule for rule in (MISSING, NOT_UNDER_KEY, NOT_APPLIED, UNJUDGED)}
+
+
+def explain(rule_id: str) -> str | None:
+    """`xgen explain XA00N`: the audit rule in the shape lint's rules are explained in."""
+    rule = AUDIT_RULES.get(rule_id.upper())
+    if rule is None:
+        return None
+    return f"{rule.id} ({rule.severity.value}, xgen audit)\n{rule.title}\n\n{rule.why}"
 
 
 def finding(rule: AuditRule, file: str, message: str, fix: str) -> Finding:

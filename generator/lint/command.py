@@ -108,7 +108,12 @@ def explain_rule(key: str) -> str:
 
     found = find_rule(key)
     if found is None:
-        raise InputError(f"no rule {key!r}", fix="`xgen rules` lists them")
+        from ..audit.findings import explain
+
+        audit = explain(key)
+        if audit is not None:
+            return audit
+        raise InputError(f"no rule {key!r}", fix="`xgen rules` lists them (XA001-XA004: audit)")
     profile = " (info in profile seed)" if found.hardened else ""
     return (
         f"{found.id} {found.name} ({found.severity.value}{profile})\n{found.title}\n\n{found.doc}"
