@@ -45,7 +45,9 @@ def session(profile: str) -> boto3.session.Session:
 class Deployment:
     """A spec over real moto resources of the source account, rendered to a folder."""
 
-    def __init__(self, tmp_path: Path, profile: str = "hardened") -> None:
+    def __init__(
+        self, tmp_path: Path, profile: str = "hardened", image_account: str = SOURCE_ACCOUNT
+    ) -> None:
         source = session("source")
         self.profile = profile
         self.bucket = f"xgen-audit-{uuid.uuid4().hex[:12]}"
@@ -67,7 +69,7 @@ class Deployment:
                     "region": REGION,
                     "artifact": f"s3://{self.bucket}/{ARTIFACT}",
                     "kms_key_arn": self.key_arn,
-                    "image": f"{SOURCE_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{self.repository}:1",
+                    "image": f"{image_account}.dkr.ecr.{REGION}.amazonaws.com/{self.repository}:1",
                 },
                 "targets": [
                     {
@@ -107,10 +109,11 @@ class Deployment:
         source.client("kms", region_name=REGION).put_key_policy(
             KeyId=self.key_arn, PolicyName="default", Policy=json.dumps(self.document(Kind.KEY))
         )
-        source.client("ecr", region_name=REGION).set_repository_policy(
-            repositoryName=self.repository,
-            policyText=json.dumps(self.document(Kind.ECR_REPOSITORY)),
-        )
+        if manifest.source.image_in_source_account:
+            source.client("ecr", region_name=REGION).set_repository_policy(
+                repositoryName=self.repository,
+                policyText=json.dumps(self.document(Kind.ECR_REPOSITORY)),
+            )
         target = manifest.targets[0]
         iam = session("target").client("iam", region_name=REGION)
         iam.create_role(
@@ -559,3 +562,12 @@ def test_a_model_without_network_isolation_is_drift(deployed: Deployment) -> Non
     assert drift["message"].endswith(
         "model: EnableNetworkIsolation differs (rendered: true; live: false)"
     )
+
+
+def test_an_image_outside_the_source_account_is_not_read_nor_asked_about(tmp_path: Path) -> None:
+    # an AWS-owned image registry (SageMaker's prebuilt containers): not the source's ECR
+    deployment = Deployment(tmp_path, image_account="683313688378")
+    deployment.apply()
+    code, report = audit_json(deployment)
+    assert (code, report["drift"], report["findings"]) == (0, [], [])
+    assert {c["layer"] for c in report["checks"]} == {"s3", "kms", "trust"}
