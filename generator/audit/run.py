@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..access.conditions import UnsupportedOperator, split_operator
 from ..access.deployment import Deployment, Document
@@ -97,23 +97,26 @@ def _in_parallel(tasks: list[tuple[str, Callable[[], T]]], progress: Progress) -
         return [future.result() for future in futures]
 
 
-def _check_identities(accounts: dict[str, str | None], region: str, progress: Progress) -> None:
+def _check_identities(
+    accounts: dict[str, str | None],
+    sessions: dict[str | None, Any],
+    region: str,
+    progress: Progress,
+) -> None:
     """Refuse credentials of another account than the one they are meant to read."""
     from ..aws.live import caller_account
 
-    # Named profiles first: a wrong one is reported before the ambient credentials are.
-    profiles = list(dict.fromkeys(sorted(accounts.values(), key=lambda p: p is None)))
     found = _in_parallel(
         [
             (
-                f"credentials of {f'profile {p}' if p else 'the ambient credentials'}",
-                partial(caller_account, p, region),
+                f"checked {f'profile {p}' if p else 'the ambient credentials'}",
+                partial(caller_account, p, via, region),
             )
-            for p in profiles
+            for p, via in sessions.items()
         ],
         progress,
     )
-    actual = dict(zip(profiles, found, strict=True))
+    actual = dict(zip(sessions, found, strict=True))
     for account, profile in sorted(accounts.items(), key=lambda item: item[1] is None):
         if actual[profile] == account:
             continue
@@ -142,15 +145,23 @@ def audit(
 ) -> AuditReport:
     """Read the live state of every account of `spec` and judge it (InputError: exit 2)."""
     from ..aws.live import AccountReader
+    from ..aws.session import session
 
     expected = from_render(render, spec, spec_path) if render else from_spec(spec, spec_path)
     src = expected.source
     order = [src.account_id, *(t.account_id for t in expected.targets)]
     accounts = {account: profiles.get(account) for account in order}
-    _check_identities(accounts, src.region, progress)
+    # One session per profile, shared by its identity check and its reads: a role or SSO
+    # profile then fetches credentials once. Named profiles first, so that a wrong one is
+    # reported before the ambient credentials are tried.
+    sessions = {
+        p: session(p) for p in dict.fromkeys(sorted(accounts.values(), key=lambda p: p is None))
+    }
+    _check_identities(accounts, sessions, src.region, progress)
 
     def reader(account: str) -> AccountReader:
-        return AccountReader(account, accounts[account], src.region)
+        profile = accounts[account]
+        return AccountReader(account, profile, sessions[profile], src.region)
 
     source_state, *target_states = _in_parallel(
         [

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
 from botocore.exceptions import ClientError
 
 from ..errors import InputError
@@ -85,10 +86,11 @@ class TargetState:
     endpoint: EndpointState | None = None  # None: no endpoint of that name
 
 
-def caller_account(profile: str | None, region: str) -> str:
+def caller_account(profile: str | None, via: boto3.session.Session, region: str) -> str:
     """The account the profile's credentials belong to (sts:GetCallerIdentity)."""
-    sts = client(profile, "sts", region)
-    with aws_call(_what(None, profile, "sts:GetCallerIdentity"), profile=profile, denied=""):
+    sts = client(profile, "sts", region, via=via)
+    call = "sts:GetCallerIdentity"
+    with aws_call(_what(None, profile, call), profile=profile, denied=call):
         return str(sts.get_caller_identity()["Account"])
 
 
@@ -98,11 +100,15 @@ def _what(account: str | None, profile: str | None, call: str) -> str:
 
 
 class AccountReader:
-    """Read-only calls into one account through one profile, clients made once each."""
+    """Read-only calls into one account through one profile's session (used by one thread
+    at a time), clients made once each."""
 
-    def __init__(self, account_id: str, profile: str | None, region: str) -> None:
+    def __init__(
+        self, account_id: str, profile: str | None, via: boto3.session.Session, region: str
+    ) -> None:
         self.account_id = account_id
         self.profile = profile
+        self.session = via
         self.region = region
         self._clients: dict[tuple[str, str], Any] = {}
 
@@ -119,7 +125,7 @@ class AccountReader:
         """One API call; None when AWS answers with one of the `missing` error codes."""
         where = region or self.region
         if (service, where) not in self._clients:
-            self._clients[service, where] = client(self.profile, service, where)
+            self._clients[service, where] = client(self.profile, service, where, via=self.session)
         method: Callable[..., dict[str, Any]] = getattr(self._clients[service, where], operation)
         what = _what(self.account_id, self.profile, permission)
         with aws_call(what, profile=self.profile, denied=permission):

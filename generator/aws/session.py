@@ -49,16 +49,28 @@ NOT_AUTHORIZED = re.compile(r"perform: ([a-z0-9-]+:[A-Za-z0-9*]+)")
 ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b")
 
 
-def client(profile: str | None, service: str, region: str) -> Any:
-    """A client for `profile` (None: AWS_PROFILE, then the default chain) in `region`.
+def session(profile: str | None) -> boto3.session.Session:
+    """A session for `profile` (None: AWS_PROFILE, then the default chain).
+
+    Keep one per profile: each session resolves its credentials once, and for a
+    `role_arn` or SSO profile that is a call to AWS (AssumeRole, GetRoleCredentials).
+    A session is not thread-safe; its clients are.
+    """
+    with aws_call("loading the AWS profile", profile=profile, denied="sts:AssumeRole"):
+        return boto3.session.Session(profile_name=profile)
+
+
+def client(
+    profile: str | None, service: str, region: str, *, via: boto3.session.Session | None = None
+) -> Any:
+    """A client for `profile` in `region`, from the session `via` or a new one.
 
     Retries throttling the standard way; the user agent names xgen and its version.
     """
     config = Config(retries={"mode": "standard"}, user_agent_extra=f"xgen/{__version__}")
     # botocore resolves static and source-profile credentials when it creates the client.
     with aws_call("loading the AWS profile", profile=profile, denied="sts:AssumeRole"):
-        session = boto3.session.Session(profile_name=profile)
-        return session.client(service, region_name=region, config=config)
+        return (via or session(profile)).client(service, region_name=region, config=config)
 
 
 def _mask(text: str) -> str:

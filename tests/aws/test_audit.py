@@ -373,7 +373,8 @@ def test_ambient_credentials_read_the_account_they_belong_to(
     ]
 
 
-def read_manifest_source() -> SourceEntry:
+def source_entry() -> SourceEntry:
+    """The source of a render whose bucket the stubbed calls are about."""
     bucket = "xgen-denied"
     return SourceEntry(
         account_id=SOURCE_ACCOUNT,
@@ -399,13 +400,13 @@ def read_manifest_source() -> SourceEntry:
 def test_a_failed_read_names_the_account_the_profile_and_the_call(
     code: str, status: int, expected: str
 ) -> None:
-    reader = AccountReader(SOURCE_ACCOUNT, "source", REGION)
+    reader = AccountReader(SOURCE_ACCOUNT, "source", session("source"), REGION)
     s3 = session("source").client("s3", region_name=REGION)
     reader._clients["s3", REGION] = s3
     with Stubber(s3) as stub:
         stub.add_client_error("get_bucket_policy", code, "no", status)
         with pytest.raises(InputError) as caught:
-            reader.source(read_manifest_source())
+            reader.source(source_entry())
     message = str(caught.value)
     assert message.startswith(
         f"account {SOURCE_ACCOUNT} (profile source): s3:GetBucketPolicy: {expected}"
@@ -571,3 +572,23 @@ def test_an_image_outside_the_source_account_is_not_read_nor_asked_about(tmp_pat
     code, report = audit_json(deployment)
     assert (code, report["drift"], report["findings"]) == (0, [], [])
     assert {c["layer"] for c in report["checks"]} == {"s3", "kms", "trust"}
+
+
+def test_each_profile_fetches_its_credentials_once(
+    deployed: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A role profile assumes its role once per audit, not once per service client."""
+    from botocore.client import BaseClient
+
+    calls: list[str] = []
+    make_call = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        calls.append(operation)
+        return make_call(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    code, _ = audit_json(deployed)
+    assert code == 0
+    assert calls.count("AssumeRole") == 2  # profiles source and target
+    assert calls.count("GetCallerIdentity") == 2
