@@ -69,14 +69,13 @@ def _serialise(doc: Document) -> bytes:
 def render(spec: Spec) -> Render:
     """Every file of the deployment, including the manifest, keyed by relative path."""
     env = _environment()
-    create_key = {t.name: spec.creates_volume_key(t) for t in spec.targets}
-    docs = documents(spec, create_key)
+    docs = documents(spec)
     _check_sizes(docs)
     files: dict[str, bytes] = {}
     files.update(_module_files())
     files.update(_source_files(env, spec))
     for target in spec.targets:
-        files.update(_target_files(env, spec, target, create_key[target.name]))
+        files.update(_target_files(env, spec, target))
     files.update({doc.path: _serialise(doc) for doc in docs})
     files["README.md"] = _text(
         env.get_template("README.md.j2").render(
@@ -177,10 +176,9 @@ def _source_files(env: jinja2.Environment, spec: Spec) -> dict[str, bytes]:
     }
 
 
-def _target_files(
-    env: jinja2.Environment, spec: Spec, target: Target, create_volume_key: bool
-) -> dict[str, bytes]:
+def _target_files(env: jinja2.Environment, spec: Spec, target: Target) -> dict[str, bytes]:
     base = target_dir(target)
+    create_volume_key = spec.creates_volume_key(target)
     endpoint = spec.endpoint_name(target)
     names = list(inline_policies(spec, target))
     context = {

@@ -21,7 +21,6 @@ from ..policy.document import parse_policy
 def from_spec(spec: Spec, spec_path: Path) -> Deployment:
     """The documents `xgen render` would write for `spec`, without writing them."""
     source, targets = deployment_entries(spec)
-    create_key = {t.name: spec.creates_volume_key(t) for t in spec.targets}
     return Deployment(
         root=spec_path.parent / "rendered",
         name=spec.name,
@@ -32,7 +31,7 @@ def from_spec(spec: Spec, spec_path: Path) -> Deployment:
             Document(
                 doc.kind, doc.account_id, doc.target, PolicyFile(doc.path, parse_policy(doc.body))
             )
-            for doc in documents(spec, create_key)
+            for doc in documents(spec)
         ),
         notes=(),
     )

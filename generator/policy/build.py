@@ -368,7 +368,7 @@ def managed_policy_arns(spec: Spec) -> list[str]:
     return [f"arn:{spec.source.partition.id}:iam::aws:{SAGEMAKER_FULL_ACCESS}"]
 
 
-def documents(spec: Spec, create_volume_key: dict[str, bool]) -> list[Document]:
+def documents(spec: Spec) -> list[Document]:
     """Every policy document of the deployment, in render order."""
     source = spec.source
     base = f"{source_dir(spec)}/policies"
@@ -399,7 +399,7 @@ def documents(spec: Spec, create_volume_key: dict[str, bool]) -> list[Document]:
         )
         for name, body in inline_policies(spec, target).items():
             docs.append(Document(f"{base}/{name}.json", Kind.IDENTITY, account, body, target.name))
-        if create_volume_key[target.name]:
+        if spec.creates_volume_key(target):
             docs.append(
                 Document(
                     f"{base}/volume-key-policy.json",
