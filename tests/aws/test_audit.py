@@ -196,9 +196,30 @@ def test_a_faithful_apply_audits_clean(deployed: Deployment) -> None:
     assert code == 0
 
 
-def test_a_faithful_apply_audits_clean_against_the_render_folder(deployed: Deployment) -> None:
-    code, report = audit_json(deployed, "--render", str(deployed.render))
+def test_render_compares_with_the_folder_as_applied_hand_edits_included(tmp_path: Path) -> None:
+    deployment = Deployment(tmp_path)
+    path = next(deployment.render.glob("source-*/policies/bucket-policy.json"))
+    policy = json.loads(path.read_text())
+    guard = {
+        "Sid": "NobodyDeletesTheModel",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:DeleteObject",
+        "Resource": f"arn:aws:s3:::{deployment.bucket}/{ARTIFACT}",
+    }
+    policy["Statement"].append(guard)  # a hand edit, applied with the rest
+    path.write_text(json.dumps(policy, indent=2))
+    deployment.apply()  # applies the folder as it is, like terraform apply
+
+    code, report = audit_json(deployment, "--render", str(deployment.render))
     assert (code, report["drift"]) == (0, [])
+    assert any("edited since `xgen render`" in note for note in report["notes"])
+    # against the spec, the hand-added statement is drift
+    code, report = audit_json(deployment)
+    assert code == 1
+    assert [(d["change"], d["statement"]) for d in report["drift"]] == [
+        ("unexpected", '"NobodyDeletesTheModel"')
+    ]
 
 
 def test_a_lost_principal_arn_condition_is_drift_a_finding_and_a_failed_check(
