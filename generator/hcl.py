@@ -41,8 +41,19 @@ def literal(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(literal(item) for item in value) + "]"
     if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = "".join(f"\n    {quote(k)} = {literal(v)}" for k, v in value.items())
-        return "{" + items + "\n  }"
+        return _object(value)
     raise TypeError(f"no HCL literal for {type(value).__name__}")
+
+
+def _object(value: dict[str, Any]) -> str:
+    """An object one level inside a block, as `terraform fmt` writes it.
+
+    Keys are sorted, so the spec's key order never changes the output bytes, and the `=`
+    signs are aligned: `terraform fmt` pads each key to the longest in characters (runes).
+    """
+    if not value:
+        return "{}"
+    keys = {key: quote(key) for key in sorted(value)}
+    width = max(len(quoted) for quoted in keys.values())
+    items = "".join(f"\n    {keys[k].ljust(width)} = {literal(value[k])}" for k in keys)
+    return "{" + items + "\n  }"

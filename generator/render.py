@@ -164,7 +164,6 @@ def _source_files(env: jinja2.Environment, spec: Spec) -> dict[str, bytes]:
         "enforce_bucket_owner": spec.enforce_bucket_owner(),
         "region": spec.source.region,
         "account_id": spec.source.account_id,
-        "with_time": False,
     }
     return {
         f"{base}/{name}": _text(env.get_template(f"{template}.j2").render(**context))
@@ -187,7 +186,6 @@ def _target_files(env: jinja2.Environment, spec: Spec, target: Target) -> dict[s
         "target": target,
         "region": spec.source.region,
         "account_id": target.account_id,
-        "with_time": True,
         "inline_policy_names": names,
         "inline_name_width": max(len(name) + 2 for name in names),  # `terraform fmt` alignment
         "managed_policy_arns": managed_policy_arns(spec),

@@ -17,6 +17,15 @@ resource "aws_s3_bucket_ownership_controls" "this" {
   rule {
     object_ownership = "BucketOwnerEnforced"
   }
+
+  # S3 may answer OperationAborted to concurrent writes of one bucket's configuration:
+  # write the policy first, then the ownership controls.
+  depends_on = [aws_s3_bucket_policy.this]
+}
+
+locals {
+  # arn:aws:kms:REGION:ACCOUNT:key/KEY_ID -> KEY_ID
+  kms_key_id = element(split("/", var.kms_key_arn), 1)
 }
 
 # aws_kms_key_policy manages the policy of a key created elsewhere (here: the key the
@@ -24,7 +33,9 @@ resource "aws_s3_bucket_ownership_controls" "this" {
 resource "aws_kms_key_policy" "this" {
   count = var.create ? 1 : 0
 
-  key_id = var.kms_key_arn
+  # The key id, not the ARN: the provider reads key_id back as the bare id, so an ARN
+  # here would show a change on every plan.
+  key_id = local.kms_key_id
   policy = var.key_policy
 }
 

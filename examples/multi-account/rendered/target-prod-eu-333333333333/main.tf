@@ -33,9 +33,9 @@ module "deploy_account" {
   volume_kms_key_policy = file("${path.module}/policies/volume-key-policy.json")
 
   tags = {
-    "team" = "ml-platform"
     "cost-center" = "4711"
     "environment" = "production"
+    "team"        = "ml-platform"
   }
 }
 

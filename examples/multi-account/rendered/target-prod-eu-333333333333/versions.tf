@@ -2,16 +2,14 @@
 # Do not edit: change the spec and run `xgen render`; `xgen render --check` finds drift.
 
 terraform {
-  required_version = ">= 1.5.0"
+  # The majors xgen's end-to-end test applies, plans and destroys with (Terraform 1.11,
+  # hashicorp/aws 5.100).
+  required_version = ">= 1.5.0, < 2.0.0"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.68"
-    }
-    time = {
-      source  = "hashicorp/time"
-      version = ">= 0.9"
+      version = ">= 5.68, < 6.0.0"
     }
   }
 

@@ -29,8 +29,8 @@ module "deploy_account" {
   volume_kms_key_policy = file("${path.module}/policies/volume-key-policy.json")
 
   tags = {
-    "team" = "ml-platform"
     "cost-center" = "4711"
+    "team"        = "ml-platform"
   }
 }
 

@@ -26,21 +26,6 @@ resource "aws_iam_role_policy_attachment" "this" {
   policy_arn = each.value
 }
 
-# CreateModel fails with "Could not access model data" when the role's policies are not
-# yet effective; wait for IAM to propagate whenever the role or its policies change.
-resource "time_sleep" "iam_propagation" {
-  count = var.create ? 1 : 0
-
-  create_duration = var.iam_propagation_delay
-
-  triggers = {
-    role_arn = aws_iam_role.this[0].arn
-    policies = sha256(jsonencode([var.inline_policies, var.managed_policy_arns]))
-  }
-
-  depends_on = [aws_iam_role_policy.this, aws_iam_role_policy_attachment.this]
-}
-
 resource "aws_kms_key" "volume" {
   count = var.create && var.create_volume_kms_key ? 1 : 0
 
@@ -84,7 +69,11 @@ resource "aws_sagemaker_model" "this" {
 
   tags = var.tags
 
-  depends_on = [time_sleep.iam_propagation]
+  # CreateModel checks that the role can read the artifact ("Could not access model
+  # data"), so the role's policies must be in place first. IAM propagation is covered
+  # by the AWS provider itself, which retries CreateModel on ValidationException for
+  # 2 minutes (internal/service/sagemaker/model.go).
+  depends_on = [aws_iam_role_policy.this, aws_iam_role_policy_attachment.this]
 }
 
 resource "aws_sagemaker_endpoint_configuration" "this" {

@@ -29,6 +29,7 @@ output "endpoint_arn" {
 }
 
 output "volume_kms_key_arn" {
-  description = "ARN of the KMS key that encrypts the endpoint's storage volume, or empty."
-  value       = try(aws_kms_key.volume[0].arn, coalesce(var.volume_kms_key_arn, ""))
+  description = "ARN of the KMS key that encrypts the endpoint's storage volume, or empty (SageMaker's default encryption)."
+  # Not coalesce(): it is an error when every argument is null or empty.
+  value = try(aws_kms_key.volume[0].arn, var.volume_kms_key_arn == null ? "" : var.volume_kms_key_arn)
 }

@@ -41,12 +41,6 @@ variable "managed_policy_arns" {
   default     = []
 }
 
-variable "iam_propagation_delay" {
-  description = "How long to wait after the role's policies change before creating the model: CreateModel checks that the role can read the artifact, and IAM changes take a few seconds to propagate."
-  type        = string
-  default     = "15s"
-}
-
 variable "model_name" {
   description = "Name of the SageMaker model. It must change whenever the model does (every change replaces a model, and the new one is created before the old one is deleted)."
   type        = string
