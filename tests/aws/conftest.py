@@ -7,6 +7,7 @@ credentials in the role's account). Nothing in xgen is patched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -71,10 +72,9 @@ def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"moto server did not answer within {STARTUP_SECONDS}s")
 
 
-@pytest.fixture(scope="session")
-def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start moto's server on a free port; stop it at the end of the session."""
-    log = tmp_path_factory.mktemp("moto") / "server.log"
+@contextlib.contextmanager
+def running_moto(log: Path) -> Iterator[str]:
+    """A moto server on a free port of 127.0.0.1 (its URL), stopped on exit."""
     port = _free_port()
     with log.open("wb") as out:
         server = subprocess.Popen(
@@ -95,6 +95,13 @@ def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The moto server the boto3 tests share; stopped at the end of the session."""
+    with running_moto(tmp_path_factory.mktemp("moto") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

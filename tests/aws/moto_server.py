@@ -7,6 +7,14 @@
    make. xgen itself never relies on moto to judge access: its evaluator does.
 2. moto's CreateModel drops `EnableNetworkIsolation` (DescribeModel always says false);
    here it is kept, as SageMaker keeps it.
+3. moto's DescribeModel and DescribeEndpointConfig return `"VpcConfig": {}` and
+   `"DataCaptureConfig": {}` for a model or configuration created without them, where
+   SageMaker leaves the fields out. Terraform reads the empty objects back as a
+   `vpc_config` and a `data_capture_config` block that the configuration does not have,
+   and plans to replace the model and the configuration after every apply. Here the
+   empty objects are left out, as SageMaker does, and nothing else is changed: the
+   end-to-end test's plan after apply must be empty for every resource, SageMaker's
+   included.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import json
 import sys
 from typing import Any
 
+from moto.core.responses import ActionResult
 from moto.s3.models import FakeBucket
 from moto.sagemaker.responses import SageMakerResponse
 from moto.server import main
@@ -50,6 +59,27 @@ def _create_model_keeping_isolation(self: SageMakerResponse) -> Any:
 
 
 SageMakerResponse.create_model = _create_model_keeping_isolation  # type: ignore[method-assign]
+
+
+def _without_empty(describe: Any, *fields: str) -> Any:
+    """A Describe* handler whose response leaves out `fields` when they are empty objects."""
+
+    def handler(self: SageMakerResponse) -> Any:
+        result = describe(self)
+        body = result.result
+        if isinstance(body, dict) and any(body.get(f) == {} for f in fields):
+            return ActionResult({k: v for k, v in body.items() if not (k in fields and v == {})})
+        return result
+
+    return handler
+
+
+SageMakerResponse.describe_model = _without_empty(  # type: ignore[method-assign]
+    SageMakerResponse.describe_model, "VpcConfig"
+)
+SageMakerResponse.describe_endpoint_config = _without_empty(  # type: ignore[method-assign]
+    SageMakerResponse.describe_endpoint_config, "DataCaptureConfig"
+)
 
 if __name__ == "__main__":
     main(sys.argv[1:])

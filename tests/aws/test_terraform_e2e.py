@@ -1,0 +1,283 @@
+"""Every example, in both profiles, goes through real Terraform against a moto server.
+
+For each (example, profile): render; `terraform fmt -check`; in each account's root module,
+with that account's own credentials, `init` offline (providers from the mirror only),
+`validate` and `apply`, source first; `xgen audit` of the spec exits 0; a second `plan` shows
+no change for any resource; `destroy` succeeds targets first, then the source, and leaves
+what the render's README says it leaves.
+
+Terraform's SDK would send a profile's `role_arn` AssumeRole to the real STS whatever
+AWS_ENDPOINT_URL says, so Terraform gets the session credentials that moto's STS hands out
+for each account. Each case runs on a moto server of its own: the examples name fixed
+buckets and roles, and a case that fails half-way must not leave them to the next.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+
+from generator.manifest import Manifest, read_manifest
+from generator.policy.kinds import Kind
+from tests.conftest import EXAMPLES, invoke
+from tests.terraformkit import Terraform, require_terraform
+
+from .conftest import running_moto
+
+CASES = [
+    (example, profile)
+    for example in ("seed-article", "multi-account")
+    for profile in ("seed", "hardened")
+]
+BASE_KEYS = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": "x" * 40}
+
+
+@dataclass
+class Accounts:
+    """Credentials for each account, from moto's STS, and boto3 sessions built on them."""
+
+    url: str
+    region: str
+    credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, account_id: str) -> None:
+        sts = boto3.client("sts", endpoint_url=self.url, region_name=self.region, **BASE_KEYS)
+        role = f"arn:aws:iam::{account_id}:role/xgen-e2e"
+        issued = sts.assume_role(RoleArn=role, RoleSessionName="xgen-e2e")["Credentials"]
+        self.credentials[account_id] = {
+            "AWS_ACCESS_KEY_ID": issued["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": issued["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": issued["SessionToken"],
+        }
+
+    def client(self, account_id: str, service: str) -> Any:
+        keys = self.credentials[account_id]
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=self.region,
+            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=keys["AWS_SESSION_TOKEN"],
+        )
+
+    def terraform_env(self, terraform: Terraform, account_id: str) -> dict[str, str]:
+        return terraform.env(
+            AWS_ENDPOINT_URL=self.url, AWS_REGION=self.region, **self.credentials[account_id]
+        )
+
+
+@dataclass(frozen=True)
+class Root:
+    """One rendered root module and the account whose credentials apply it."""
+
+    folder: Path
+    account_id: str
+
+
+def _source_resources(accounts: Accounts, spec: dict[str, Any]) -> str:
+    """What exists before xgen: the bucket with the artifact under the key, the repository.
+
+    Returns the key's ARN (moto picks key ids, so the spec is given the real one).
+    """
+    source = spec["source"]
+    account = source["account_id"]
+    accounts.add(account)
+    s3 = accounts.client(account, "s3")
+    bucket, key = source["artifact"].removeprefix("s3://").split("/", 1)
+    location = {} if accounts.region == "us-east-1" else {"LocationConstraint": accounts.region}
+    s3.create_bucket(Bucket=bucket, **({"CreateBucketConfiguration": location} if location else {}))
+    key_arn = accounts.client(account, "kms").create_key()["KeyMetadata"]["Arn"]
+    s3.put_object(
+        Bucket=bucket, Key=key, Body=b"model", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_arn
+    )
+    image_account, repository = re.match(
+        r"(\d{12})\.dkr\.ecr\.[^/]+/([^:@]+)", source["image"]
+    ).groups()
+    if image_account == account:
+        accounts.client(account, "ecr").create_repository(repositoryName=repository)
+    return key_arn
+
+
+def _in_parallel(work: Callable[[Root], Any], roots: list[Root]) -> list[Any]:
+    """Run `work` for every root at once (separate accounts and states, as users may)."""
+    with ThreadPoolExecutor(max_workers=max(1, len(roots))) as pool:
+        return list(pool.map(work, roots))
+
+
+def _expected_addresses(manifest: Manifest, spec: dict[str, Any], root: Root) -> set[str]:
+    """The resources Terraform must manage in `root`, derived from the spec and manifest."""
+    if root.folder.name == manifest.source.dir:
+        prefix = "module.source_account."
+        found = {f"{prefix}aws_s3_bucket_policy.this[0]", f"{prefix}aws_kms_key_policy.this[0]"}
+        if spec.get("profile") == "hardened":
+            found.add(f"{prefix}aws_s3_bucket_ownership_controls.this[0]")
+        if manifest.source.image_in_source_account:
+            found.add(f"{prefix}aws_ecr_repository_policy.this[0]")
+        return found
+    [target] = [t for t in manifest.targets if t.dir == root.folder.name]
+    prefix = "module.deploy_account."
+    inline = [
+        Path(d.path).stem
+        for d in manifest.documents
+        if d.target == target.name and d.kind is Kind.IDENTITY
+    ]
+    found = {
+        f"{prefix}aws_iam_role.this[0]",
+        f"{prefix}aws_sagemaker_model.this[0]",
+        f"{prefix}aws_sagemaker_endpoint_configuration.this[0]",
+        f"{prefix}aws_sagemaker_endpoint.this[0]",
+        *(f'{prefix}aws_iam_role_policy.this["{name}"]' for name in inline),
+        *(
+            f'{prefix}aws_iam_role_policy_attachment.this["{arn}"]'
+            for arn in target.managed_policy_arns
+        ),
+    }
+    if any(d.target == target.name and d.kind is Kind.KEY for d in manifest.documents):
+        found.add(f"{prefix}aws_kms_key.volume[0]")
+    return found
+
+
+@dataclass(frozen=True)
+class Case:
+    """An example's spec in one profile, over the moto server and accounts it runs on."""
+
+    spec: dict[str, Any]
+    spec_path: Path
+    accounts: Accounts
+    terraform: Terraform
+
+
+@pytest.fixture(params=CASES, ids=[f"{e}-{p}" for e, p in CASES])
+def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Case]:
+    """The example's spec in the case's profile, over a moto server of its own."""
+    terraform = require_terraform(tmp_path)
+    example, profile = request.param
+    spec = yaml.safe_load((EXAMPLES / example / "spec.yaml").read_text(encoding="utf-8"))
+    spec["profile"] = profile
+    with running_moto(tmp_path / "moto.log") as url:
+        accounts = Accounts(url, spec["source"]["region"])
+        spec["source"]["kms_key_arn"] = _source_resources(accounts, spec)
+        for target in spec["targets"]:
+            accounts.add(target["account_id"])
+        path = tmp_path / "spec.yaml"
+        path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+        yield Case(spec, path, accounts, terraform)
+
+
+def test_render_applies_audits_clean_replans_to_no_change_and_destroys(
+    case: Case, tmp_path: Path, runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, accounts, terraform = case.spec, case.accounts, case.terraform
+    out = tmp_path / "rendered"
+
+    # 1. render; the output is as `terraform fmt` writes it
+    result = invoke(runner, "render", case.spec_path, "-o", out)
+    assert result.exit_code == 0, result.output
+    terraform.run(out, "fmt", "-check", "-recursive", "-diff")
+    manifest = read_manifest(out)
+    source = Root(out / manifest.source.dir, manifest.source.account_id)
+    targets = [Root(out / t.dir, t.account_id) for t in manifest.targets]
+
+    def tf(root: Root, *args: str, check: bool = True):
+        env = accounts.terraform_env(terraform, root.account_id)
+        return terraform.run(root.folder, *args, env=env, check=check)
+
+    # 2. init offline and validate everywhere; apply the source first, then the targets
+    _in_parallel(lambda r: (tf(r, "init", "-input=false"), tf(r, "validate")), [source, *targets])
+    timings: dict[str, float] = {}
+
+    def apply(root: Root) -> None:
+        started = time.monotonic()
+        tf(root, "apply", "-auto-approve", "-input=false")
+        timings[root.folder.name] = round(time.monotonic() - started, 1)
+        state = set(tf(root, "state", "list").stdout.split())
+        assert state == _expected_addresses(manifest, spec, root), root.folder.name
+
+    apply(source)
+    _in_parallel(apply, targets)
+    print(f"apply seconds per root module: {timings}")
+
+    # 3. the audit of the spec sees exactly what was rendered, and every check holds
+    _audit_clean(case, monkeypatch, runner)
+
+    # 4. a second plan changes nothing, for any resource
+    def plan(root: Root) -> tuple[str, int, str]:
+        planned = tf(root, "plan", "-detailed-exitcode", "-input=false", check=False)
+        return root.folder.name, planned.returncode, planned.stdout[-3000:] + planned.stderr
+
+    for name, code, text in _in_parallel(plan, [source, *targets]):
+        assert code == 0, f"{name}: plan after apply is not empty (exit {code}):\n{text}"
+
+    # 5. destroy, targets first, then the source
+    _in_parallel(lambda r: tf(r, "destroy", "-auto-approve", "-input=false"), targets)
+    tf(source, "destroy", "-auto-approve", "-input=false")
+    _destroyed_as_the_readme_says(spec, manifest, accounts)
+
+
+def _audit_clean(case: Case, monkeypatch: pytest.MonkeyPatch, runner) -> None:
+    """`xgen audit SPEC` with a profile per account (role_arn through moto's STS) exits 0."""
+    spec, accounts = case.spec, case.accounts
+    config = case.spec_path.with_name("aws-config")
+    credentials = case.spec_path.with_name("aws-credentials")
+    credentials.write_text(
+        "[base]\n" + "".join(f"{k} = {v}\n" for k, v in BASE_KEYS.items()), encoding="utf-8"
+    )
+    profiles = [spec["source"]["account_id"], *(t["account_id"] for t in spec["targets"])]
+    config.write_text(
+        "[profile base]\n"
+        + "".join(
+            f"[profile a{account}]\nrole_arn = arn:aws:iam::{account}:role/xgen-audit\n"
+            "source_profile = base\n"
+            for account in profiles
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", accounts.url)
+    monkeypatch.setenv("AWS_REGION", accounts.region)
+    args = [arg for account in profiles for arg in ("--profile", f"{account}=a{account}")]
+    result = invoke(runner, "audit", case.spec_path, *args, "--format", "json", "--quiet")
+    report = json.loads(result.stdout) if result.stdout.startswith("{") else {}
+    assert result.exit_code == 0, (
+        f"audit after apply exited {result.exit_code}: {result.stderr}\n"
+        f"drift: {report.get('drift')}\nfindings at warning and above: "
+        f"{[f for f in report.get('findings', []) if f['severity'] != 'info']}\n"
+        f"failed checks: {[c for c in report.get('checks', []) if not c['ok']]}"
+    )
+    assert report["drift"] == []
+    assert report["checks"] and all(check["ok"] for check in report["checks"])
+
+
+def _destroyed_as_the_readme_says(
+    spec: dict[str, Any], manifest: Manifest, accounts: Accounts
+) -> None:
+    """Destroy deletes the bucket policy and puts the key's default policy back."""
+    source = manifest.source.account_id
+    s3 = accounts.client(source, "s3")
+    with pytest.raises(s3.exceptions.ClientError, match="NoSuchBucketPolicy"):
+        s3.get_bucket_policy(Bucket=spec["source"]["artifact"].split("/")[2])
+    kms = accounts.client(source, "kms")
+    policy = json.loads(
+        kms.get_key_policy(KeyId=spec["source"]["kms_key_arn"], PolicyName="default")["Policy"]
+    )
+    assert [s["Principal"] for s in policy["Statement"]] == [
+        {"AWS": f"arn:aws:iam::{source}:root"}
+    ], "the key's default policy: only the account root"
+    for target in manifest.targets:
+        iam = accounts.client(target.account_id, "iam")
+        with pytest.raises(iam.exceptions.NoSuchEntityException):
+            iam.get_role(RoleName=target.role_arn.rsplit("/", 1)[1])
+        sagemaker = accounts.client(target.account_id, "sagemaker")
+        assert sagemaker.list_endpoints()["Endpoints"] == []
