@@ -109,9 +109,10 @@ def render(
 
     if output is not None and len(specs) > 1:
         fail(InputError("--output takes one spec", fix="render the specs one at a time"))
+    outputs = [output if output is not None else path.parent / "rendered" for path in specs]
+    _refuse_shared_output(specs, outputs)
     drifted = False
-    for spec_path in specs:
-        out = output if output is not None else spec_path.parent / "rendered"
+    for spec_path, out in zip(specs, outputs, strict=True):
         try:
             rendered = render_spec(load_spec(spec_path))
             if check:
@@ -136,6 +137,22 @@ def render(
             typer.echo(f"kept {out / path} (not written by xgen)", err=True)
     if drifted:
         raise typer.Exit(1)
+
+
+def _refuse_shared_output(specs: list[Path], outputs: list[Path]) -> None:
+    """Two specs rendering into one folder would overwrite each other: refuse before writing."""
+    seen: dict[Path, Path] = {}
+    for spec_path, out in zip(specs, outputs, strict=True):
+        first = seen.setdefault(out.resolve(), spec_path)
+        if first != spec_path:
+            fail(
+                InputError(
+                    f"{first} and {spec_path} both render into {out}",
+                    file=str(spec_path),
+                    fix="keep one spec per folder (each renders into 'rendered' beside it), "
+                    "or render them one at a time with different -o folders",
+                )
+            )
 
 
 @app.command()

@@ -548,6 +548,7 @@ class Spec(_Strict):
                     "; give every target its own name"
                 )
             seen[target.name] = index
+            self._check_unique_in_account(index, target)
             if target.account_id == self.source.account_id:
                 raise ValueError(
                     f"targets[{index}].account_id: {target.account_id} is the source account; a "
@@ -574,6 +575,28 @@ class Spec(_Strict):
                         "create one there or remove volume_kms_key_arn"
                     )
         return self
+
+    def _check_unique_in_account(self, index: int, target: Target) -> None:
+        """Two targets in one account must not create the same role or endpoint.
+
+        IAM role names and SageMaker endpoint names are unique per account (and region):
+        every check passes on such a spec, and the second `terraform apply` fails.
+        """
+        for earlier, other in enumerate(self.targets[:index]):
+            if other.account_id != target.account_id:
+                continue
+            if other.role_name == target.role_name:
+                raise ValueError(
+                    f"targets[{index}].role_name: {target.role_name!r} is also the role of "
+                    f"targets[{earlier}] in account {target.account_id}; give each target in "
+                    "one account its own role_name"
+                )
+            if self.endpoint_name(other) == self.endpoint_name(target):
+                raise ValueError(
+                    f"targets[{index}].endpoint_name: {self.endpoint_name(target)!r} is also "
+                    f"the endpoint of targets[{earlier}] in account {target.account_id}; give "
+                    "each target in one account its own endpoint_name"
+                )
 
     # --- derived values -------------------------------------------------------------------------
 

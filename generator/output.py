@@ -9,6 +9,7 @@ the user and is never overwritten or deleted without `--force`.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -17,7 +18,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from .errors import InputError
-from .manifest import MANIFEST, read_manifest
+from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
 from .render import Render
 
 
@@ -41,12 +42,12 @@ class Drift:
         )
 
 
-def previous_files(out: Path) -> dict[str, str]:
-    """path -> sha256 of the files the manifest in `out` says xgen wrote ({} if none)."""
+def previous_manifest(out: Path) -> Manifest | None:
+    """The manifest of the render already in `out`, or None when there is none."""
     if not (out / MANIFEST).is_file():
-        return {}
+        return None
     try:
-        return read_manifest(out).files
+        return read_manifest(out)
     except InputError as error:
         raise InputError(
             f"cannot read the previous manifest: {error.message}",
@@ -54,6 +55,39 @@ def previous_files(out: Path) -> dict[str, str]:
             place=error.place,
             fix="restore it from version control, or delete the folder and render again",
         ) from None
+
+
+def previous_files(out: Path) -> dict[str, str]:
+    """path -> sha256 of the files the manifest in `out` says xgen wrote ({} if none)."""
+    manifest = previous_manifest(out)
+    return manifest.files if manifest else {}
+
+
+def displaced_deployment(previous: Manifest, new: Manifest) -> str | None:
+    """Why writing `new` over `previous` would abandon a deployment, or None if it would not.
+
+    Another spec's render (another name or source account) is another deployment, and a
+    target that drops out leaves its account's Terraform state behind with nothing to
+    destroy it. Adding targets to the same deployment is how a spec grows, and is fine.
+    """
+    if previous.name != new.name:
+        return f"it holds the render of spec {previous.name!r}, not {new.name!r}"
+    if previous.source.account_id != new.source.account_id:
+        return (
+            f"it holds a render for source account {previous.source.account_id}, "
+            f"not {new.source.account_id}"
+        )
+    dropped = sorted({t.dir for t in previous.targets} - {t.dir for t in new.targets})
+    if dropped:
+        return (
+            f"target folders {', '.join(dropped)} would no longer be rendered, leaving "
+            "their Terraform state with no configuration to destroy it"
+        )
+    return None
+
+
+def _json(rendered: Render) -> object:
+    return json.loads(rendered.files[MANIFEST])
 
 
 def _digest(path: Path) -> str:
@@ -132,7 +166,17 @@ def write(rendered: Render, out: Path, *, force: bool = False) -> list[str]:
             fix="choose another --output folder",
         )
     existing = _existing_files(out) if out.is_dir() else []
-    previous = previous_files(out) if existing else {}
+    manifest = previous_manifest(out) if existing else None
+    previous = manifest.files if manifest else {}
+    if manifest is not None and not force:
+        reason = displaced_deployment(manifest, parse_manifest(_json(rendered), MANIFEST))
+        if reason:
+            raise InputError(
+                f"the output folder belongs to another deployment: {reason}",
+                file=str(out),
+                fix="render into another folder; or run `terraform destroy` in the folders "
+                "that drop out, then pass --force to replace the render",
+            )
     foreign = foreign_files(rendered, out, previous, existing)
     if foreign and not force:
         more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""

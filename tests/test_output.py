@@ -98,9 +98,69 @@ def test_check_reports_files_that_are_no_longer_rendered(tmp_path, runner):
     result = invoke(runner, "render", one, "-o", out, "--check")
     assert result.exit_code == 1
     assert f"{out}/target-dev-333333333333/main.tf: no longer rendered" in result.stdout
-    # and a real render removes them
-    assert invoke(runner, "render", one, "-o", out).exit_code == 0
+    # a target that drops out would orphan its state: refused until the user says --force
+    before = _snapshot(out)
+    refused = invoke(runner, "render", one, "-o", out)
+    assert refused.exit_code == 2
+    assert "target folders target-dev-333333333333 would no longer be rendered" in refused.stderr
+    assert "terraform destroy" in refused.stderr
+    assert _snapshot(out) == before
+    assert invoke(runner, "render", one, "-o", out, "--force").exit_code == 0
     assert not (out / "target-dev-333333333333").exists()
+
+
+def test_adding_a_target_to_the_same_deployment_needs_no_force(tmp_path, runner, spec_path):
+    out = tmp_path / "out"
+    assert invoke(runner, "render", spec_path, "-o", out).exit_code == 0
+    spec = base_spec()
+    spec["targets"].append({"name": "dev", "account_id": "333333333333"})
+    assert invoke(runner, "render", write_spec(tmp_path, spec), "-o", out).exit_code == 0
+    assert (out / "target-dev-333333333333" / "main.tf").is_file()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            {"name": "other-model"},
+            "it holds the render of spec 'linear-learner', not 'other-model'",
+        ),
+        (
+            {"source": {**base_spec()["source"], "account_id": "999999999999"}},
+            "it holds a render for source account 111111111111, not 999999999999",
+        ),
+    ],
+)
+def test_a_render_of_another_deployment_is_refused_without_force(
+    tmp_path, runner, spec_path, change, reason
+):
+    out = tmp_path / "out"
+    assert invoke(runner, "render", spec_path, "-o", out).exit_code == 0
+    (out / "source-111111111111" / "terraform.tfstate").write_text("{}")
+    before = _snapshot(out)
+    spec = base_spec(**change)
+    if "source" in change:
+        spec["source"]["kms_key_arn"] = spec["source"]["kms_key_arn"].replace(
+            "111111111111", "999999999999"
+        )
+        spec["source"]["image"] = spec["source"]["image"].replace("111111111111", "999999999999")
+    other = write_spec(tmp_path, spec, "other.yaml")
+    result = invoke(runner, "render", other, "-o", out)
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert f"{out}: the output folder belongs to another deployment: {reason}" in line
+    assert _snapshot(out) == before
+    assert invoke(runner, "render", other, "-o", out, "--force").exit_code == 0
+
+
+def test_two_specs_rendering_into_one_folder_are_refused_before_writing(tmp_path, runner):
+    first = write_spec(tmp_path, base_spec(), "a.yaml")
+    second = write_spec(tmp_path, base_spec(name="other-model"), "b.yaml")
+    for extra in ((), ("--check",)):
+        result = invoke(runner, "render", first, second, *extra)
+        assert result.exit_code == 2
+        assert f"{first} and {second} both render into {tmp_path / 'rendered'}" in result.stderr
+        assert not (tmp_path / "rendered").exists()
 
 
 def test_check_of_a_missing_folder_is_drift(tmp_path, runner, spec_path):
@@ -205,7 +265,7 @@ def test_swap_restores_the_old_folder_if_the_new_one_cannot_move_in(tmp_path, mo
 
     monkeypatch.setattr(output.os, "replace", failing_second_replace)
     with pytest.raises(OSError):
-        output.write(render(load_spec(MULTI_SPEC)), out)
+        output.write(render(load_spec(MULTI_SPEC)), out, force=True)
     assert _snapshot(out) == before
 
 

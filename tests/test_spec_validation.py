@@ -200,6 +200,16 @@ CASES = {
         "source.key_policy_statements",
         "reserves",
     ),
+    "same role twice in one account": (
+        _two_targets({"name": "canary", "endpoint_name": "canary"}),
+        "targets[1].role_name",
+        "also the role of targets[0] in account 222222222222",
+    ),
+    "same endpoint twice in one account": (
+        _two_targets({"name": "canary", "role_name": "Canary"}),
+        "targets[1].endpoint_name",
+        "'linear-learner' is also the endpoint of targets[0]",
+    ),
     "vpc bad subnet": (
         _target(vpc={"subnet_ids": ["subnet-1"], "security_group_ids": ["sg-0123abcd"]}),
         "targets[0].vpc.subnet_ids",
