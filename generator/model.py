@@ -475,10 +475,14 @@ class Source(_Strict):
     def image_in_source_account(self) -> bool:
         return self.image_account_id == self.account_id
 
+    def via_service(self, service: str) -> str:
+        """The `kms:ViaService` value `service` of this region sends when it calls KMS."""
+        return f"{service}.{self.region}.{self.partition.dns_suffix}"
+
     @property
     def s3_service(self) -> str:
         """The `kms:ViaService` value S3 sends when it decrypts for a caller."""
-        return f"s3.{self.region}.{self.partition.dns_suffix}"
+        return self.via_service("s3")
 
 
 def _image_part(image: str, group: str) -> str:

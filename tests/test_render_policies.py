@@ -219,11 +219,40 @@ def test_hardened_identity_policies(hardened):
     assert logs["Resource"] == [group, f"{group}:log-stream:*"]
 
 
-def test_hardened_volume_key_policy_names_the_execution_role(hardened):
+VIA_SAGEMAKER_OR_EC2 = {
+    "kms:ViaService": ["sagemaker.us-east-1.amazonaws.com", "ec2.us-east-1.amazonaws.com"]
+}
+# What EBS uses a customer managed key for (EBS user guide, "Permissions for EBS encryption").
+EBS_KEY_ACTIONS = [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncrypt*",
+]
+
+
+def test_hardened_volume_key_policy_grants_the_role_only_what_ebs_uses_via_sagemaker(hardened):
     admin, use, grants = hardened[f"{TGT}/volume-key-policy.json"]["Statement"]
     assert admin["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}
-    assert use["Principal"] == grants["Principal"] == {"AWS": ROLE}
-    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert use == {
+        "Sid": "XgenExecutionRoleUseForEndpointStorage",
+        "Effect": "Allow",
+        "Principal": {"AWS": ROLE},
+        "Action": EBS_KEY_ACTIONS,
+        "Resource": "*",
+        "Condition": {"StringEquals": VIA_SAGEMAKER_OR_EC2},
+    }
+    assert grants == {
+        "Sid": "XgenExecutionRoleGrantsForEndpointStorage",
+        "Effect": "Allow",
+        "Principal": {"AWS": ROLE},
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": VIA_SAGEMAKER_OR_EC2,
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+        },
+    }
 
 
 def test_extra_statements_are_kept_after_xgen_statements():
@@ -250,7 +279,11 @@ def test_vpc_and_own_volume_key_extend_the_execution_policy():
     docs = _docs(Spec.model_validate(spec))
     sids = {s["Sid"]: s for s in docs[f"{TGT}/sagemaker-execution.json"]["Statement"]}
     assert "ec2:CreateNetworkInterface" in sids["XgenManageVpcNetworkInterfaces"]["Action"]
-    assert sids["XgenUseEndpointVolumeKey"]["Resource"] == volume_key
+    use, grant = sids["XgenUseEndpointVolumeKey"], sids["XgenGrantEndpointVolumeKeyToAwsResources"]
+    assert use["Resource"] == grant["Resource"] == volume_key
+    assert use["Action"] == EBS_KEY_ACTIONS
+    assert use["Condition"] == {"StringEquals": VIA_SAGEMAKER_OR_EC2}
+    assert grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
     assert f"{TGT}/volume-key-policy.json" not in docs  # the user's key, not one xgen creates
 
 

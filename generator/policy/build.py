@@ -32,6 +32,8 @@ SEED_KEY_ACTIONS = [
     "kms:GenerateDataKey*",
     "kms:DescribeKey",
 ]
+# The console's "Allow attachment of persistent resources" statement for other accounts.
+SEED_GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
 # Endpoint container logs (SageMaker "CreateModel API: Execution Role Permissions").
 LOG_ACTIONS = [
     "logs:CreateLogGroup",
@@ -51,15 +53,29 @@ VPC_ACTIONS = [
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcs",
 ]
-# Using a customer managed key for the endpoint's ML storage volume.
+# The endpoint's ML storage volume is an EBS volume that SageMaker attaches to the instance.
+# EBS uses a customer managed key through a grant, created for the principal that uses the
+# key; the key policy must allow that principal (SageMaker: "The KMS key policy must grant
+# permission to the IAM role ...", CreateEndpointConfig KmsKeyId), and EBS needs exactly
+# these actions (EBS user guide, "Permissions for EBS encryption": CreateGrant, Decrypt,
+# DescribeKey, GenerateDataKeyWithoutPlaintext, ReEncrypt*). kms:Encrypt and the other
+# GenerateDataKey* actions are not used.
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html
+# https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
 VOLUME_KEY_ACTIONS = [
     "kms:Decrypt",
     "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey*",
+    "kms:GenerateDataKeyWithoutPlaintext",
     "kms:ReEncrypt*",
 ]
-GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+# Only CreateGrant: EBS and SageMaker retire their own grants; listing and revoking grants
+# is administration, which stays with the account root's statement.
+GRANT_ACTION = "kms:CreateGrant"
+# SageMaker calls KMS for the volume, and EC2 (EBS) for the instance it launches: the role
+# may use the key only through those two (kms:ViaService, KMS developer guide, "AWS KMS
+# condition keys"), never directly.
+# https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+VOLUME_KEY_SERVICES = ("sagemaker", "ec2")
 
 # Inline role policy names: the file is policies/<name>.json, the IAM policy name is <name>.
 ARTIFACT_READ = "model-artifact-read"
@@ -165,7 +181,7 @@ def key_policy(spec: Spec) -> PolicyDoc:
             "Sid": "Allow attachment of persistent resources",
             "Effect": "Allow",
             "Principal": {"AWS": roots},
-            "Action": GRANT_ACTIONS,
+            "Action": SEED_GRANT_ACTIONS,
             "Resource": "*",
             "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
         }
@@ -320,9 +336,33 @@ def execution_policy(spec: Spec, target: Target) -> PolicyDoc:
                 "Effect": "Allow",
                 "Action": VOLUME_KEY_ACTIONS,
                 "Resource": target.volume_kms_key_arn,
+                "Condition": _volume_key_services(spec),
+            }
+        )
+        statements.append(
+            {
+                "Sid": "XgenGrantEndpointVolumeKeyToAwsResources",
+                "Effect": "Allow",
+                "Action": GRANT_ACTION,
+                "Resource": target.volume_kms_key_arn,
+                "Condition": _volume_key_grants(spec),
             }
         )
     return _policy(statements)
+
+
+def _volume_key_services(spec: Spec) -> dict[str, Any]:
+    """Use of an endpoint volume key only through SageMaker or EC2 of the region."""
+    services = [spec.source.via_service(name) for name in VOLUME_KEY_SERVICES]
+    return {"StringEquals": {"kms:ViaService": services}}
+
+
+def _volume_key_grants(spec: Spec) -> dict[str, Any]:
+    """Grants on an endpoint volume key only for AWS resources, through SageMaker or EC2."""
+    return {
+        **_volume_key_services(spec),
+        "Bool": {"kms:GrantIsForAWSResource": "true"},
+    }
 
 
 def volume_key_policy(spec: Spec, target: Target) -> PolicyDoc:
@@ -339,14 +379,15 @@ def volume_key_policy(spec: Spec, target: Target) -> PolicyDoc:
                 "Principal": {"AWS": role},
                 "Action": VOLUME_KEY_ACTIONS,
                 "Resource": "*",
+                "Condition": _volume_key_services(spec),
             },
             {
                 "Sid": "XgenExecutionRoleGrantsForEndpointStorage",
                 "Effect": "Allow",
                 "Principal": {"AWS": role},
-                "Action": GRANT_ACTIONS,
+                "Action": GRANT_ACTION,
                 "Resource": "*",
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                "Condition": _volume_key_grants(spec),
             },
         ],
         "xgen-endpoint-volume-key",
