@@ -50,6 +50,7 @@ class TargetEntry:
     model_name: str
     endpoint_name: str
     managed_policy_arns: tuple[str, ...] = ()
+    in_vpc: bool = False  # the model runs in the target's VPC subnets
 
     @property
     def root_arn(self) -> str:
@@ -128,6 +129,7 @@ def deployment_entries(spec: Spec) -> tuple[SourceEntry, tuple[TargetEntry, ...]
                 model_name=spec.model_name(target),
                 endpoint_name=spec.endpoint_name(target),
                 managed_policy_arns=tuple(managed_policy_arns(spec)),
+                in_vpc=target.vpc is not None,
             )
             for target in spec.targets
         ),
@@ -189,6 +191,7 @@ def parse_manifest(data: Any, shown: str) -> Manifest:
                 managed_policy_arns=tuple(
                     get.strings(entry, "managed_policy_arns", f"targets[{index}]")
                 ),
+                in_vpc=get.flag(entry, "in_vpc", f"targets[{index}]"),
             )
             for index, entry in enumerate(get.items(data, "targets"))
         ),
@@ -242,6 +245,13 @@ class _Getter:
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise self._fail(f"{where}.{key}", "not a list of strings")
         return values
+
+    def flag(self, data: dict[str, Any], key: str, where: str) -> bool:
+        """An optional boolean (fields added after manifest version 1 began): false if absent."""
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            raise self._fail(f"{where}.{key}", "not a boolean")
+        return value
 
     def kind(self, entry: dict[str, Any], where: str) -> Kind:
         text = self.value(entry, "kind", str, where)

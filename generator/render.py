@@ -20,6 +20,7 @@ from .errors import InputError
 from .hcl import literal
 from .manifest import MANIFEST, DocumentEntry, Manifest, deployment_entries
 from .model import Spec, Target
+from .network import vpc_requirements
 from .policy.build import (
     Document,
     Kind,
@@ -77,24 +78,55 @@ def render(spec: Spec) -> Render:
     for target in spec.targets:
         files.update(_target_files(env, spec, target))
     files.update({doc.path: _serialise(doc) for doc in docs})
-    files["README.md"] = _text(
+    files["README.md"] = _readme(env, spec, docs)
+    files = dict(sorted(files.items()))
+    files[MANIFEST] = _manifest(spec, docs, files)
+    return Render(files)
+
+
+def _readme(env: jinja2.Environment, spec: Spec, docs: list[Document]) -> bytes:
+    """The render's README: apply and destroy order, what destroy leaves, who needs what."""
+    resource_policies = {
+        Kind.BUCKET: "bucket policy",
+        Kind.KEY: "key policy",
+        Kind.ECR_REPOSITORY: "ECR repository policy",
+    }
+    return _text(
         env.get_template("README.md.j2").render(
             **_common(spec),
             source_dir=source_dir(spec),
+            enforce_bucket_owner=spec.enforce_bucket_owner(),
+            managed_policy_arns=managed_policy_arns(spec),
+            any_volume_key=any(spec.creates_volume_key(t) for t in spec.targets),
             target_rows=[
                 {
                     "dir": target_dir(t),
                     "account_id": t.account_id,
                     "role_name": t.role_name,
                     "endpoint_name": spec.endpoint_name(t),
+                    "volume_key": spec.creates_volume_key(t),
                 }
                 for t in spec.targets
             ],
+            size_rows=[
+                {
+                    "what": resource_policies[doc.kind],
+                    "size": f"{compact_size(doc.body):,}",
+                    "limit": f"{SIZE_LIMITS[doc.kind]:,}",
+                }
+                for doc in docs
+                if doc.account_id == spec.source.account_id and doc.kind in resource_policies
+            ],
+            vpc_rows=[
+                {
+                    "dir": target_dir(t),
+                    "text": vpc_requirements(spec.source.region, spec.source.bucket_arn),
+                }
+                for t in spec.targets
+                if t.vpc is not None
+            ],
         )
     )
-    files = dict(sorted(files.items()))
-    files[MANIFEST] = _manifest(spec, docs, files)
-    return Render(files)
 
 
 def _check_sizes(docs: list[Document]) -> None:

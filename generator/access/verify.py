@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..network import vpc_requirements
 from .deployment import Deployment, load
 from .evaluate import authorize
 from .questions import SEED, Question, questions
@@ -63,7 +64,13 @@ class Report:
                 "ecr layer not checked",
             )
         )
-        return (*dep.notes, *skipped)
+        vpc = tuple(
+            f"target {target.name} runs in a VPC: "
+            + vpc_requirements(dep.source.region, dep.source.bucket_arn)
+            for target in dep.targets
+            if target.in_vpc
+        )
+        return (*dep.notes, *skipped, *vpc)
 
 
 def judge(question: Question, profile: str) -> Check:

@@ -216,3 +216,19 @@ def test_drift_is_a_note_not_a_failure(copy_of: Callable[[str], Path]) -> None:
 def test_committed_example_renders_verify_without_notes(example: str) -> None:
     report = verify_json(EXAMPLES / example / "rendered", 0)
     assert not [note for note in report["notes"] if "edited since" in note]
+
+
+def test_a_target_in_a_vpc_gets_a_note_on_the_endpoints_its_subnets_need() -> None:
+    report = verify_json(EXAMPLES / "multi-account" / "rendered", 0)
+    vpc = [note for note in report["notes"] if "VPC" in note]
+    # only prod-eu runs in subnets; staging and analytics use SageMaker's own network
+    assert len(vpc) == 1
+    assert vpc[0].startswith("target prod-eu runs in a VPC: ")
+    for needed in (
+        "com.amazonaws.eu-west-1.s3",
+        "arn:aws:s3:::ml-training-output-111111111111/*",
+        "prod-eu-west-1-starport-layer-bucket",
+        "com.amazonaws.eu-west-1.ecr.api",
+        "com.amazonaws.eu-west-1.ecr.dkr",
+    ):
+        assert needed in vpc[0]

@@ -109,10 +109,22 @@ def _source_resources(accounts: Accounts, spec: dict[str, Any]) -> str:
     return key_arn
 
 
-def _in_parallel(work: Callable[[Root], Any], roots: list[Root]) -> list[Any]:
-    """Run `work` for every root at once (separate accounts and states, as users may)."""
-    with ThreadPoolExecutor(max_workers=max(1, len(roots))) as pool:
-        return list(pool.map(work, roots))
+def _in_parallel(work: Callable[[str], Any], folders: list[str]) -> list[Any]:
+    """Run `work` for every root module at once (separate accounts and states)."""
+    with ThreadPoolExecutor(max_workers=max(1, len(folders))) as pool:
+        return list(pool.map(work, folders))
+
+
+def _readme_steps(readme: str, heading: str) -> list[tuple[str, list[str]]]:
+    """The `(cd FOLDER && COMMAND && ...)` lines of the render README's section `heading`."""
+    section = readme.split(f"\n## {heading}", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    steps = []
+    for line in block.splitlines():
+        match = re.fullmatch(r"\(cd (\S+) && (.+)\)", line)
+        assert match, f"not a (cd FOLDER && COMMAND) line: {line!r}"
+        steps.append((match[1], match[2].split(" && ")))
+    return steps
 
 
 def _expected_addresses(manifest: Manifest, spec: dict[str, Any], root: Root) -> set[str]:
@@ -186,42 +198,53 @@ def test_render_applies_audits_clean_replans_to_no_change_and_destroys(
     assert result.exit_code == 0, result.output
     terraform.run(out, "fmt", "-check", "-recursive", "-diff")
     manifest = read_manifest(out)
-    source = Root(out / manifest.source.dir, manifest.source.account_id)
-    targets = [Root(out / t.dir, t.account_id) for t in manifest.targets]
+    roots = {t.dir: Root(out / t.dir, t.account_id) for t in manifest.targets}
+    roots[manifest.source.dir] = Root(out / manifest.source.dir, manifest.source.account_id)
+    # the order and commands are the render README's: source first, targets at once
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    applies, destroys = _readme_steps(readme, "Apply"), _readme_steps(readme, "Destroy")
+    targets = [t.dir for t in manifest.targets]
+    assert [folder for folder, _ in applies] == [manifest.source.dir, *targets]
+    assert [folder for folder, _ in destroys] == [*targets, manifest.source.dir]
+    assert {tuple(c) for _, c in applies} == {("terraform init", "terraform apply")}
+    assert {tuple(c) for _, c in destroys} == {("terraform destroy",)}
 
-    def tf(root: Root, *args: str, check: bool = True):
+    def tf(folder: str, *args: str, check: bool = True):
+        root = roots[folder]
         env = accounts.terraform_env(terraform, root.account_id)
         return terraform.run(root.folder, *args, env=env, check=check)
 
     # 2. init offline and validate everywhere; apply the source first, then the targets
-    _in_parallel(lambda r: (tf(r, "init", "-input=false"), tf(r, "validate")), [source, *targets])
     timings: dict[str, float] = {}
 
-    def apply(root: Root) -> None:
+    def apply(folder: str) -> None:
+        tf(folder, "init", "-input=false")
+        tf(folder, "validate")
         started = time.monotonic()
-        tf(root, "apply", "-auto-approve", "-input=false")
-        timings[root.folder.name] = round(time.monotonic() - started, 1)
-        state = set(tf(root, "state", "list").stdout.split())
-        assert state == _expected_addresses(manifest, spec, root), root.folder.name
+        tf(folder, "apply", "-auto-approve", "-input=false")
+        timings[folder] = round(time.monotonic() - started, 1)
+        state = set(tf(folder, "state", "list").stdout.split())
+        assert state == _expected_addresses(manifest, spec, roots[folder]), folder
 
-    apply(source)
-    _in_parallel(apply, targets)
+    apply(applies[0][0])
+    _in_parallel(apply, [folder for folder, _ in applies[1:]])
     print(f"apply seconds per root module: {timings}")
 
     # 3. the audit of the spec sees exactly what was rendered, and every check holds
     _audit_clean(case, monkeypatch, runner)
 
     # 4. a second plan changes nothing, for any resource
-    def plan(root: Root) -> tuple[str, int, str]:
-        planned = tf(root, "plan", "-detailed-exitcode", "-input=false", check=False)
-        return root.folder.name, planned.returncode, planned.stdout[-3000:] + planned.stderr
+    def plan(folder: str) -> tuple[str, int, str]:
+        planned = tf(folder, "plan", "-detailed-exitcode", "-input=false", check=False)
+        return folder, planned.returncode, planned.stdout[-3000:] + planned.stderr
 
-    for name, code, text in _in_parallel(plan, [source, *targets]):
-        assert code == 0, f"{name}: plan after apply is not empty (exit {code}):\n{text}"
+    for folder, code, text in _in_parallel(plan, list(roots)):
+        assert code == 0, f"{folder}: plan after apply is not empty (exit {code}):\n{text}"
 
-    # 5. destroy, targets first, then the source
-    _in_parallel(lambda r: tf(r, "destroy", "-auto-approve", "-input=false"), targets)
-    tf(source, "destroy", "-auto-approve", "-input=false")
+    # 5. destroy, targets first (at once), then the source
+    destroy = ("destroy", "-auto-approve", "-input=false")
+    _in_parallel(lambda folder: tf(folder, *destroy), [folder for folder, _ in destroys[:-1]])
+    tf(destroys[-1][0], *destroy)
     _destroyed_as_the_readme_says(spec, manifest, accounts)
 
 
