@@ -1,7 +1,11 @@
-"""`xgen audit` against a moto server that a boto3 'terraform apply' filled from the render.
+"""`xgen audit` against a moto server filled from the render, then tampered with.
 
-moto does not enforce bucket or key policies; the audit's evaluator judges access, and
-the tests check that it judges the live documents, not the rendered ones.
+That a real `terraform apply` of a render audits clean is tested with Terraform itself
+(test_terraform_e2e.py). These tests need a fresh deployment each to tamper with, which
+Terraform would take 10-20 s to make (the KMS key waits for propagation), so they put the
+rendered documents in place with boto3, the calls the provider makes, and then change
+what is live. moto does not enforce bucket or key policies; the audit's evaluator judges
+access, and the tests check that it judges the live documents, not the rendered ones.
 """
 
 from __future__ import annotations
