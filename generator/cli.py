@@ -127,14 +127,16 @@ def render(
                         err=True,
                     )
                 continue
-            kept = write(rendered, out, force=force)
+            written = write(rendered, out, force=force)
         except InputError as error:
             if error.file is None:
                 error.file = str(spec_path)
             fail(error)
         typer.echo(f"wrote {len(rendered.files)} files to {out}", err=True)
-        for path in kept:
+        for path in written.kept:
             typer.echo(f"kept {out / path} (not written by xgen)", err=True)
+        for path in written.replaced:
+            typer.echo(f"replaced {out / path} (not xgen's, or edited since; --force)", err=True)
     if drifted:
         raise typer.Exit(1)
 

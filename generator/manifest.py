@@ -197,7 +197,7 @@ def parse_manifest(data: Any, shown: str) -> Manifest:
         ),
         documents=tuple(
             DocumentEntry(
-                path=get.value(entry, "path", str, f"documents[{index}]"),
+                path=get.path(entry, f"documents[{index}]"),
                 kind=get.kind(entry, f"documents[{index}]"),
                 account_id=get.value(entry, "account_id", str, f"documents[{index}]"),
                 target=entry.get("target") if isinstance(entry.get("target"), str) else None,
@@ -205,9 +205,7 @@ def parse_manifest(data: Any, shown: str) -> Manifest:
             for index, entry in enumerate(get.items(data, "documents"))
         ),
         files={
-            get.value(entry, "path", str, f"files[{index}]"): get.value(
-                entry, "sha256", str, f"files[{index}]"
-            )
+            get.path(entry, f"files[{index}]"): get.value(entry, "sha256", str, f"files[{index}]")
             for index, entry in enumerate(get.items(data, "files"))
         },
     )
@@ -228,6 +226,24 @@ class _Getter:
         if not isinstance(value, kind):
             raise self._fail(place, f"missing or not a {kind.__name__}")
         return value
+
+    def path(self, entry: dict[str, Any], where: str) -> str:
+        """A path inside the render's folder: relative, '/'-separated, no '..' or '.' parts.
+
+        A manifest is committed beside the render, so a pull request can change it: a path
+        that could leave the folder is refused, whatever reads it.
+        """
+        text = self.value(entry, "path", str, where)
+        parts = text.split("/")
+        if (
+            not text
+            or text.startswith("/")
+            or "\\" in text
+            or any(part in ("", ".", "..") for part in parts)
+            or any(ord(char) < 32 for char in text)
+        ):
+            raise self._fail(f"{where}.path", f"{text!r} is not a path inside the render's folder")
+        return text
 
     def mapping(self, data: Any, key: str) -> dict[str, Any]:
         return self.value(data, key, dict)

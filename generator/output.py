@@ -1,9 +1,17 @@
 """Put a render on disk without losing anything, or compare it with what is there.
 
-A render is written to a temporary sibling folder and swapped into place, so a failure
-leaves the previous output as it was. The previous manifest says which files xgen wrote
-and with which content: any other file, or a listed file changed by hand, belongs to
-the user and is never overwritten or deleted without `--force`.
+A render is built in a sibling folder and exchanged with the output folder in one step
+(`atomic.replace`), under a lock: a reader, a killed render or a second render never sees
+a mix of two renders or a missing folder. The files to keep (Terraform's working files,
+and with `--force` the user's own) are hard-linked into the new folder, so the state
+file is never copied or moved while the render runs.
+
+What is in the output folder is found by walking it without following symlinks; the
+previous manifest only says which of those files xgen wrote and with which content.
+Nothing a manifest names is ever opened, written or deleted by its name: a manifest
+planted in a pull request cannot reach outside the folder. Any other file, a listed file
+changed by hand, a symlink or a special file belongs to the user and is never replaced
+or dropped without `--force`, and what is printed is what happened.
 """
 
 from __future__ import annotations
@@ -11,15 +19,88 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
+import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
+from . import atomic
 from .errors import InputError
 from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
 from .render import Render
+
+# Files that Terraform and its users keep beside a root module: state, the provider cache,
+# the lock file, a backend and variable values. A render keeps them and never asks.
+TERRAFORM_COMPANIONS = (
+    "*/.terraform/*",
+    "*/.terraform.lock.hcl",
+    "*/terraform.tfstate",
+    "*/terraform.tfstate.backup",
+    "*/.terraform.tfstate.lock.info",
+    "*/backend.tf",
+    "*/override.tf",
+    "*/*_override.tf",
+    "*/*.tfvars",
+    "*/*.tfvars.json",
+)
+
+
+def is_companion(path: str) -> bool:
+    """True for Terraform's and the user's working files inside a rendered root module."""
+    return any(fnmatch(path, pattern) for pattern in TERRAFORM_COMPANIONS)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Something found in the output folder (never followed if it is a symlink)."""
+
+    mode: int
+    size: int
+
+    @property
+    def regular(self) -> bool:
+        return stat.S_ISREG(self.mode)
+
+    @property
+    def symlink(self) -> bool:
+        return stat.S_ISLNK(self.mode)
+
+    @property
+    def folder(self) -> bool:
+        return stat.S_ISDIR(self.mode)
+
+    def what(self) -> str:
+        if self.symlink:
+            return "a symlink"
+        if self.regular:
+            return "a file"
+        return "a FIFO, socket or device"
+
+
+def inventory(out: Path) -> dict[str, Entry]:
+    """Every file, symlink, special file and empty folder under `out`, symlinks unfollowed."""
+    found: dict[str, Entry] = {}
+    if not out.is_dir() or out.is_symlink():
+        return found
+    for folder, dirs, files in os.walk(out, followlinks=False):
+        base = Path(folder)
+        linked_dirs = [d for d in dirs if (base / d).is_symlink()]
+        if not dirs and not files and base != out:
+            found[base.relative_to(out).as_posix()] = Entry(stat.S_IFDIR, 0)
+        for name in [*files, *linked_dirs]:
+            info = os.lstat(base / name)
+            found[(base / name).relative_to(out).as_posix()] = Entry(info.st_mode, info.st_size)
+    return found
+
+
+def _same_bytes(path: Path, entry: Entry, content: bytes) -> bool:
+    """True when the regular file at `path` holds exactly `content` (never reads a big file)."""
+    return entry.regular and entry.size == len(content) and path.read_bytes() == content
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -42,9 +123,27 @@ class Drift:
         )
 
 
+def check(rendered: Render, out: Path) -> Drift:
+    """Compare `out` with the render, without writing anything."""
+    check_output_folder(out)
+    found = inventory(out)
+    previous = previous_manifest(out) if MANIFEST in found else None
+    missing, changed = [], []
+    for path, content in rendered.files.items():
+        entry = found.get(path)
+        if entry is None:
+            missing.append(path)
+        elif not _same_bytes(out / path, entry, content):
+            changed.append(path)
+    listed = previous.files if previous else {}
+    stale = sorted(p for p in listed if p not in rendered.files and p in found)
+    return Drift(missing, changed, stale)
+
+
 def previous_manifest(out: Path) -> Manifest | None:
     """The manifest of the render already in `out`, or None when there is none."""
-    if not (out / MANIFEST).is_file():
+    path = out / MANIFEST
+    if not path.is_file() or path.is_symlink():
         return None
     try:
         return read_manifest(out)
@@ -55,12 +154,6 @@ def previous_manifest(out: Path) -> Manifest | None:
             place=error.place,
             fix="restore it from version control, or delete the folder and render again",
         ) from None
-
-
-def previous_files(out: Path) -> dict[str, str]:
-    """path -> sha256 of the files the manifest in `out` says xgen wrote ({} if none)."""
-    manifest = previous_manifest(out)
-    return manifest.files if manifest else {}
 
 
 def displaced_deployment(previous: Manifest, new: Manifest) -> str | None:
@@ -86,147 +179,173 @@ def displaced_deployment(previous: Manifest, new: Manifest) -> str | None:
     return None
 
 
-def _json(rendered: Render) -> object:
-    return json.loads(rendered.files[MANIFEST])
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _existing_files(out: Path) -> list[str]:
-    return sorted(
-        path.relative_to(out).as_posix()
-        for path in out.rglob("*")
-        if path.is_file() or path.is_symlink()
-    )
-
-
-def check(rendered: Render, out: Path) -> Drift:
-    """Compare `out` with the render, without writing anything."""
-    previous = previous_files(out) if out.is_dir() else {}
-    missing, changed = [], []
-    for path, content in rendered.files.items():
-        target = out / path
-        if not target.is_file():
-            missing.append(path)
-        elif target.read_bytes() != content:
-            changed.append(path)
-    stale = sorted(p for p in previous if p not in rendered.files and (out / p).exists())
-    return Drift(missing, changed, stale)
-
-
-# Files that Terraform and its users keep beside a root module: state, the provider cache,
-# the lock file, a backend and variable values. A render keeps them and never asks.
-TERRAFORM_COMPANIONS = (
-    "*/.terraform/*",
-    "*/.terraform.lock.hcl",
-    "*/terraform.tfstate",
-    "*/terraform.tfstate.backup",
-    "*/.terraform.tfstate.lock.info",
-    "*/backend.tf",
-    "*/override.tf",
-    "*/*_override.tf",
-    "*/*.tfvars",
-    "*/*.tfvars.json",
-)
-
-
-def is_companion(path: str) -> bool:
-    """True for Terraform's and the user's working files inside a rendered root module."""
-    return any(fnmatch(path, pattern) for pattern in TERRAFORM_COMPANIONS)
-
-
-def foreign_files(
-    rendered: Render, out: Path, previous: dict[str, str], existing: list[str]
-) -> list[str]:
-    """Files in `out` that xgen did not write, or that were edited since it wrote them.
-
-    Terraform's working files (see TERRAFORM_COMPANIONS) are not foreign: they are kept.
-    """
-    foreign = []
-    for path in existing:
-        if (path == MANIFEST and previous) or (is_companion(path) and path not in previous):
-            continue
-        recorded = previous.get(path)
-        if recorded is None or recorded != _digest(out / path):
-            # an identical file is harmless to replace, whoever wrote it
-            same = path in rendered.files and (out / path).read_bytes() == rendered.files[path]
-            if not same:
-                foreign.append(path)
-    return foreign
-
-
-def write(rendered: Render, out: Path, *, force: bool = False) -> list[str]:
-    """Write the render to `out`; returns the files left in place that xgen did not write."""
+def check_output_folder(out: Path) -> None:
+    """Refuse an output path that is not a folder of the render's own."""
+    if out.is_symlink():
+        raise InputError(
+            "the output folder is a symlink; xgen writes only into a real folder",
+            file=str(out),
+            fix="give the folder the symlink points to, or another --output folder",
+        )
     if out.exists() and not out.is_dir():
         raise InputError(
             "the output path is a file, not a folder",
             file=str(out),
             fix="choose another --output folder",
         )
-    existing = _existing_files(out) if out.is_dir() else []
-    manifest = previous_manifest(out) if existing else None
-    previous = manifest.files if manifest else {}
-    if manifest is not None and not force:
-        reason = displaced_deployment(manifest, parse_manifest(_json(rendered), MANIFEST))
-        if reason:
+    resolved = out.resolve()
+    if resolved == Path(resolved.anchor) or Path.cwd().resolve().is_relative_to(resolved):
+        raise InputError(
+            "the output folder must be a folder of its own, not the file system's root or a "
+            "folder holding the current directory",
+            file=str(out),
+            fix="render into a subfolder, e.g. -o rendered",
+        )
+
+
+@dataclass
+class Plan:
+    """What a write keeps from the output folder, and what it replaces that was not xgen's."""
+
+    keep: list[str] = field(default_factory=list)  # Terraform's files and the user's
+    replaced: list[str] = field(default_factory=list)  # not xgen's (or edited), with --force
+    kept_foreign: list[str] = field(default_factory=list)  # not xgen's, kept with --force
+
+
+def _plan(rendered: Render, out: Path, found: dict[str, Entry], force: bool) -> Plan:
+    """Sort what is in `out` into xgen's own files, files to keep, and foreign files."""
+    previous = previous_manifest(out) if MANIFEST in found else None
+    listed = previous.files if previous else {}
+    rendered_dirs = {parent.as_posix() for p in rendered.files for parent in Path(p).parents}
+    plan, foreign = Plan(), []
+    for path, entry in found.items():
+        in_the_way = (
+            path in rendered.files
+            or path in rendered_dirs
+            or any(parent.as_posix() in rendered.files for parent in Path(path).parents)
+        )
+        if path == MANIFEST and previous is not None:
+            continue  # replaced by the new manifest
+        if entry.folder:
+            if not in_the_way:
+                plan.keep.append(path)  # an empty folder (e.g. Terraform's) holds no data
+            continue
+        if entry.regular and not in_the_way and is_companion(path) and path not in listed:
+            plan.keep.append(path)
+            continue
+        ours = entry.regular and path in listed and listed[path] == _sha256(out / path)
+        identical = path in rendered.files and _same_bytes(out / path, entry, rendered.files[path])
+        if ours or identical:
+            continue  # xgen's own file, replaced or dropped with the old render
+        if is_companion(path) and entry.symlink and not in_the_way:
+            plan.keep.append(path)  # e.g. .terraform's links into a provider mirror
+            continue
+        foreign.append(path)
+        if not (entry.regular or entry.symlink):
             raise InputError(
-                f"the output folder belongs to another deployment: {reason}",
+                f"{path} is {entry.what()}, which a render never keeps or replaces",
                 file=str(out),
-                fix="render into another folder; or run `terraform destroy` in the folders "
-                "that drop out, then pass --force to replace the render",
+                fix="move it out of the output folder",
             )
-    foreign = foreign_files(rendered, out, previous, existing)
+        if in_the_way:
+            plan.replaced.append(path)
+        else:
+            plan.keep.append(path)
+            plan.kept_foreign.append(path)
     if foreign and not force:
+        shown = ", ".join(f"{p} ({found[p].what()})" for p in sorted(foreign)[:3])
         more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
         raise InputError(
-            f"the output folder holds files xgen did not write, or edited since: "
-            f"{', '.join(foreign[:3])}{more}",
+            f"the output folder holds files xgen did not write, or edited since: {shown}{more}",
             file=str(out),
             fix="choose another --output folder, move those files away, or pass --force to "
-            "write beside them (xgen's edited files are then replaced)",
+            "keep them beside the render (those in the render's way are replaced)",
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.xgen-", dir=out.parent))
+    return plan
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write did with what was not xgen's: kept beside the render, or replaced."""
+
+    kept: list[str]
+    replaced: list[str]
+
+
+def write(rendered: Render, out: Path, *, force: bool = False) -> Written:
+    """Write the render to `out` as one step; report what was kept or replaced."""
+    check_output_folder(out)
     try:
-        for path, content in rendered.files.items():
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        if foreign or any(is_companion(path) for path in existing):
-            _move_in(staging, out, [p for p in previous if p not in rendered.files])
-        else:
-            _swap(staging, out)
-            staging = None
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-    return [path for path in foreign if path not in rendered.files]
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _cannot_write(out, error) from None
+    with atomic.exclusive(out):
+        atomic.recover(out)
+        found = inventory(out)
+        previous = previous_manifest(out) if MANIFEST in found else None
+        if previous is not None and not force:
+            new = parse_manifest(json.loads(rendered.files[MANIFEST]), MANIFEST)
+            reason = displaced_deployment(previous, new)
+            if reason:
+                raise InputError(
+                    f"the output folder belongs to another deployment: {reason}",
+                    file=str(out),
+                    fix="render into another folder; or run `terraform destroy` in the folders "
+                    "that drop out, then pass --force to replace the render",
+                )
+        plan = _plan(rendered, out, found, force)
+        try:
+            staging = Path(
+                tempfile.mkdtemp(prefix=atomic.sibling(out, atomic.STAGING), dir=out.parent)
+            )
+        except OSError as error:
+            raise _cannot_write(out, error) from None
+        try:
+            _fill(staging, rendered, out, plan.keep)
+            atomic.replace(staging, out)
+        except OSError as error:
+            atomic.remove_tree(staging)
+            raise _cannot_write(out, error) from None
+        except BaseException:
+            atomic.remove_tree(staging)
+            raise
+    return Written(sorted(plan.kept_foreign), sorted(plan.replaced))
 
 
-def _move_in(staging: Path, out: Path, stale: list[str]) -> None:
-    """Replace xgen's files one by one and keep every other file (state, backend, --force)."""
-    for path in _existing_files(staging):
-        if path != MANIFEST:
-            (out / path).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / path, out / path)
-    for path in stale:
-        (out / path).unlink(missing_ok=True)
-    os.replace(staging / MANIFEST, out / MANIFEST)  # last: it vouches for the rest
+def _fill(staging: Path, rendered: Render, out: Path, keep: list[str]) -> None:
+    """The new folder: the render's files, and links to the files kept from `out`."""
+    for path, content in rendered.files.items():
+        target = staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    for path in keep:
+        source, target = out / path, staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir() and not source.is_symlink():
+            target.mkdir(exist_ok=True)
+            continue
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+            continue
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            _copy(source, target)
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Replace `out` by `staging` with two renames; the old folder is removed last."""
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.rmdir(retired)
-    os.replace(out, retired)
-    try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(retired, out)  # put the previous output back
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+def _copy(source: Path, target: Path) -> None:
+    """Copy a regular file without following a symlink (where hard links are refused)."""
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle, target.open("xb") as copy:
+        while chunk := handle.read(1 << 20):
+            copy.write(chunk)
+    os.chmod(target, stat.S_IMODE(os.stat(source, follow_symlinks=False).st_mode))
+
+
+def _cannot_write(out: Path, error: OSError) -> InputError:
+    return InputError(
+        f"cannot write the render: {error.strerror or error}",
+        file=str(out),
+        fix="check that the output folder's parent exists, is writable and has free space; "
+        "the previous render is unchanged",
+    )

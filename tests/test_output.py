@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import output
+from generator import atomic, output
+from generator.errors import InputError
 from generator.render import MANIFEST, render
 from generator.spec import load_spec
 from tests.conftest import MULTI_SPEC, SEED_SPEC, base_spec, invoke, write_spec
@@ -238,35 +239,50 @@ def test_failed_render_leaves_previous_output_untouched(tmp_path, runner, spec_p
     invoke(runner, "render", spec_path, "-o", out)
     before = _snapshot(out)
 
-    def broken_swap(staging: Path, target: Path) -> None:
+    def disk_full(staging: Path, target: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(output, "_swap", broken_swap)
+    monkeypatch.setattr(atomic, "replace", disk_full)
     spec = base_spec()
     spec["targets"][0]["instance_count"] = 3
-    with pytest.raises(OSError):
-        output.write(render(load_spec(write_spec(tmp_path, spec))), out)
+    result = invoke(runner, "render", write_spec(tmp_path, spec), "-o", out)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"xgen: error: {out}: cannot write the render: No space left")
     assert _snapshot(out) == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "spec.yaml"]
 
 
-def test_swap_restores_the_old_folder_if_the_new_one_cannot_move_in(tmp_path, monkeypatch):
+def test_two_rename_swap_restores_the_old_folder_if_the_new_one_cannot_move_in(
+    tmp_path, monkeypatch
+):
+    """Where the atomic exchange is unavailable, a failed second rename puts the old back."""
     out = tmp_path / "out"
     output.write(render(load_spec(SEED_SPEC)), out)
     before = _snapshot(out)
-    real_replace = os.replace
+    real_rename = os.rename
     calls = []
 
-    def failing_second_replace(src, dst):
+    def failing_second_rename(src, dst):
         calls.append((src, dst))
         if len(calls) == 2:
             raise OSError(5, "I/O error")
-        return real_replace(src, dst)
+        return real_rename(src, dst)
 
-    monkeypatch.setattr(output.os, "replace", failing_second_replace)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(atomic, "_exchange", lambda first, second: False)
+    monkeypatch.setattr(atomic.os, "rename", failing_second_rename)
+    with pytest.raises(InputError, match="I/O error"):
         output.write(render(load_spec(MULTI_SPEC)), out, force=True)
     assert _snapshot(out) == before
+
+
+def test_a_folder_lost_between_two_renames_is_put_back_by_the_next_render(tmp_path, spec_path):
+    out = tmp_path / "out"
+    output.write(render(load_spec(spec_path)), out)
+    before = _snapshot(out)
+    os.rename(out, tmp_path / ".out.xgen-old-4242")  # killed between the two renames
+    output.write(render(load_spec(spec_path)), out)
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "spec.yaml"]
 
 
 def test_output_path_that_is_a_file_is_refused(tmp_path, runner, spec_path):
