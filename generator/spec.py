@@ -8,7 +8,9 @@ counting the expanded size of the node graph before anything is built from it.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +26,69 @@ MAX_EXPANDED_NODES = 100_000  # bounds memory when aliases (`*ref`) repeat large
 
 def load_spec(path: Path) -> Spec:
     """Parse and validate the spec at `path`; every failure is an `InputError`."""
+    return parse_spec(read_spec_file(path), str(path))
+
+
+def read_spec_file(path: Path) -> bytes:
+    """The bytes of the regular file at `path`, at most MAX_SPEC_BYTES (else InputError).
+
+    A FIFO would block `open` until a writer comes and a device (`/dev/zero`) never ends,
+    so the path is checked with stat first (opening some devices has side effects), then
+    opened with O_NONBLOCK and checked again with fstat, in case it changed in between.
+    """
     name = str(path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SPEC_BYTES + 1)
+        _require_regular(os.stat(path).st_mode, name)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        raise InputError(
-            f"cannot read spec: {error.strerror or error}", file=name, fix="check the path"
-        ) from None
+        raise _unreadable(path, error) from None
+    with open(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        _require_regular(info.st_mode, name)
+        if info.st_size > MAX_SPEC_BYTES:
+            raise _too_large(name)
+        try:
+            data = handle.read(MAX_SPEC_BYTES + 1)
+        except OSError as error:
+            raise _unreadable(path, error) from None
     if len(data) > MAX_SPEC_BYTES:
-        raise InputError(
-            f"spec is larger than {MAX_SPEC_BYTES // 1024} KiB",
-            file=name,
-            fix="a spec is a few KB of YAML; check that this is the right file",
-        )
-    return parse_spec(data, name)
+        raise _too_large(name)
+    return data
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _require_regular(mode: int, name: str) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((kind for test, kind in _FILE_KINDS if test(mode)), "not a regular file")
+    raise InputError(
+        f"cannot read spec: it is {kind}, not a file",
+        file=name,
+        fix="give the path of the spec's YAML file, e.g. spec.yaml",
+    )
+
+
+def _unreadable(path: Path, error: OSError) -> InputError:
+    reason = error.strerror or str(error)
+    if isinstance(error, FileNotFoundError) and path.is_symlink():
+        reason = f"it is a symbolic link to {os.readlink(path)!r}, which does not exist"
+    return InputError(f"cannot read spec: {reason}", file=str(path), fix="check the path")
+
+
+def _too_large(name: str) -> InputError:
+    return InputError(
+        f"spec is larger than {MAX_SPEC_BYTES // 1024} KiB",
+        file=name,
+        fix="a spec is a few KB of YAML; check that this is the right file",
+    )
 
 
 def parse_spec(data: bytes, name: str) -> Spec:
