@@ -25,4 +25,6 @@ class InputError(Exception):
         text = f"{where}: {self.message}" if where else self.message
         if self.fix:
             text = f"{text} (fix: {self.fix})"
-        return " ".join(text.split("\n"))
+        # One line whatever the values in it: every break str.splitlines knows (\r, \v,
+        # \x1c-\x1e, \x85, \u2028 ...) and not only \n, e.g. from a file name.
+        return " ".join(text.splitlines())

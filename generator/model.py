@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import math
 import re
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -391,6 +392,13 @@ class Source(_Strict):
                     f"statement {index} has no Effect of Allow or Deny; copy the whole "
                     "statement from the current policy"
                 )
+            problem = _not_json(statement)
+            if problem:
+                raise ValueError(
+                    f"statement {index}: {problem}; kept statements must be JSON: text, "
+                    "finite numbers, true/false, null, lists and mappings with text keys "
+                    "(quote dates)"
+                )
             if "Sid" in statement and str(statement["Sid"]).startswith("Xgen"):
                 raise ValueError(
                     f"statement {index} uses the Sid prefix 'Xgen' that xgen reserves for "
@@ -483,6 +491,35 @@ class Source(_Strict):
     def s3_service(self) -> str:
         """The `kms:ViaService` value S3 sends when it decrypts for a caller."""
         return self.via_service("s3")
+
+
+def _not_json(value: Any, path: str = "") -> str | None:
+    """Why `value` is not a JSON value (with where in it), or None.
+
+    Kept statements are written into policy JSON as they are: a date or a set would fail
+    the render, and NaN or Infinity would be written where Terraform's jsondecode and AWS
+    refuse them. (The spec loader refuses these in YAML already, with line and column.)
+    """
+    where = path or "the statement"
+    if value is None or isinstance(value, (str, bool, int)):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{where} is {value}, not a finite number"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where} has the key {key!r}, which is not text"
+            problem = _not_json(item, f"{path}.{key}" if path else key)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            problem = _not_json(item, f"{path}[{index}]")
+            if problem:
+                return problem
+        return None
+    return f"{where} is of type {type(value).__name__}, which JSON cannot hold"
 
 
 def _image_part(image: str, group: str) -> str:

@@ -3,16 +3,23 @@
 YAML is parsed in two steps (compose, then construct) so that every error can point at
 the line and column of the offending value, and so that alias bombs are refused by
 counting the expanded size of the node graph before anything is built from it.
+
+Hostile input ends in one InputError too: characters YAML forbids, nesting deeper than
+MAX_DEPTH, an alias that contains itself, tags other than YAML's JSON-like types, values
+a tag's constructor cannot read, keys that are not text, and NaN or infinite numbers
+(the spec's values end up in policy JSON, which has neither). Unquoted dates stay the
+text they are written as (YAML 1.2 reads them so), since JSON has no dates either.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -22,6 +29,7 @@ from .model import Spec
 
 MAX_SPEC_BYTES = 1 << 20  # a spec of 100 targets is ~20 KB; anything near 1 MiB is not a spec
 MAX_EXPANDED_NODES = 100_000  # bounds memory when aliases (`*ref`) repeat large subtrees
+MAX_DEPTH = 64  # a spec nests about 8 deep; PyYAML composes recursively
 
 
 def load_spec(path: Path) -> Spec:
@@ -99,6 +107,7 @@ def parse_spec(data: bytes, name: str) -> Spec:
         raise InputError(
             f"spec is not UTF-8 text (byte {error.start})", file=name, fix="save it as UTF-8"
         ) from None
+    _check_characters(text, name)
     node = _compose(text, name)
     if node is None:
         raise InputError("spec is empty", file=name, fix="run `xgen init` for a starter spec")
@@ -112,7 +121,10 @@ def parse_spec(data: bytes, name: str) -> Spec:
     _check_expansion(node, name)
     _check_duplicate_keys(node, name)
     try:
-        document = yaml.SafeLoader("").construct_document(node)
+        _check_tags_and_keys(node)
+        document = _Loader("").construct_document(node)
+    except _Refused as refused:
+        raise refused.error(node, name) from None
     except yaml.YAMLError as error:
         raise _yaml_error(error, name) from None
     try:
@@ -121,15 +133,179 @@ def parse_spec(data: bytes, name: str) -> Spec:
         raise _validation_error(error, node, name) from None
 
 
+YAML = "tag:yaml.org,2002:"
+# Tags whose values JSON can hold; `merge` is the `<<` key that aliases a mapping's entries.
+JSON_TAGS = {f"{YAML}{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+KEY_TAGS = {f"{YAML}str", f"{YAML}merge"}
+# Plain scalars read as text rather than as these YAML 1.1 types (YAML 1.2 has neither).
+TEXT_TAGS = {f"{YAML}timestamp", f"{YAML}value"}
+# What YAML allows in a stream (PyYAML's reader refuses the rest with a traceback).
+NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+class _Refused(Exception):
+    """A problem found while reading the YAML, at `node` (or `mark` before nodes exist)."""
+
+    def __init__(self, message: str, fix: str, *, node: yaml.Node | None = None, mark=None):
+        super().__init__(message)
+        self.message, self.fix, self.node = message, fix, node
+        self.mark = mark if node is None else node.start_mark
+
+    def error(self, root: yaml.Node | None, name: str) -> InputError:
+        field = _field_path(_path_to(root, self.node)) if root and self.node else ""
+        return InputError(
+            f"{field}: {self.message}" if field else self.message,
+            file=name,
+            place=f"{self.mark.line + 1}:{self.mark.column + 1}",
+            fix=self.fix,
+        )
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that bounds nesting, reads dates as text and refuses unreadable values."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag not in TEXT_TAGS]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(
+                    f"values are nested more than {MAX_DEPTH} levels deep",
+                    "a spec nests a few levels; check for unbalanced brackets",
+                    mark=self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            value = super().construct_object(node, deep)
+        except (yaml.YAMLError, _Refused, RecursionError):
+            raise
+        except Exception:  # the constructors of !!int, !!float, !!bool ... raise anything
+            raise _Refused(
+                f"{_shown(node)} is not a valid {_tag(node)}",
+                "correct the value, or quote it if it is text",
+                node=node,
+            ) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Refused(
+                f"{_shown(node)} is not a finite number: JSON (and so Terraform's "
+                "jsondecode and AWS policies) has no NaN or Infinity",
+                "write a finite number, or quote it if it is text",
+                node=node,
+            )
+        return value
+
+
+def _check_characters(text: str, name: str) -> None:
+    bad = NON_PRINTABLE.search(text)
+    if bad is None:
+        return
+    index = bad.start()
+    breaks = list(LINE_BREAK.finditer(text, 0, index))
+    column = index - (breaks[-1].end() if breaks else 0)
+    raise InputError(
+        f"spec contains the control character U+{ord(bad.group()):04X}, which YAML does "
+        "not allow (only tab, line breaks and printable characters)",
+        file=name,
+        place=f"{len(breaks) + 1}:{column + 1}",
+        fix="remove it; if the file is not meant to be binary, save it as UTF-8 text",
+    )
+
+
 def _compose(text: str, name: str) -> yaml.Node | None:
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
+        loader = _Loader(text)
+    except yaml.YAMLError as error:
+        raise _yaml_error(error, name) from None
+    try:
+        return loader.get_single_node()
+    except _Refused as refused:
+        raise refused.error(None, name) from None
     except yaml.YAMLError as error:
         raise _yaml_error(error, name) from None
     finally:
         loader.dispose()
-    return node
+
+
+def _check_tags_and_keys(root: yaml.Node) -> None:
+    """Only JSON's types (YAML's sets, binary, timestamps and Python objects are refused),
+    and only text as mapping keys (JSON object keys are strings)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag not in JSON_TAGS:
+            raise _Refused(
+                f"the YAML tag {_tag(node)} is not allowed: a spec holds text, numbers, "
+                "true/false, null, lists and mappings only",
+                "remove the tag, and quote the value if it is text",
+                node=node,
+            )
+        if isinstance(node, yaml.MappingNode):
+            for key, _ in node.value:
+                if key.tag not in KEY_TAGS:
+                    what = "text" if isinstance(key, yaml.ScalarNode) else "a list or mapping"
+                    raise _Refused(
+                        f"the key {_shown(key)} is read as {_type_name(key)}, not text"
+                        if what == "text"
+                        else f"a key is {what}, not text",
+                        "quote the key" if what == "text" else "use a text key",
+                        node=key,
+                    )
+        stack.extend(_children(node))
+
+
+def _tag(node: yaml.Node) -> str:
+    return f"!!{node.tag[len(YAML) :]}" if node.tag.startswith(YAML) else node.tag
+
+
+def _type_name(node: yaml.Node) -> str:
+    names = {"int": "a number", "float": "a number", "bool": "true/false", "null": "null"}
+    return names.get(node.tag[len(YAML) :], _tag(node))
+
+
+def _shown(node: yaml.Node, limit: int = 40) -> str:
+    """A scalar as written, shortened: messages stay one readable line."""
+    text = node.value if isinstance(node, yaml.ScalarNode) else _kind(node)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _path_to(root: yaml.Node, target: yaml.Node) -> list[Any]:
+    """The field path from `root` to `target` (a value, or a key: its mapping's path)."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, list[Any]]] = [(root, [])]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, [*path, i]) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key is target:
+                    return path
+                stack.append((value, [*path, key.value if isinstance(key.value, str) else "?"]))
+    return []
 
 
 def _yaml_error(error: yaml.YAMLError, name: str) -> InputError:
@@ -145,8 +321,10 @@ def _yaml_error(error: yaml.YAMLError, name: str) -> InputError:
 
 
 def _check_expansion(root: yaml.Node, name: str) -> None:
-    """Refuse documents whose aliases would expand past MAX_EXPANDED_NODES."""
+    """Refuse documents whose aliases would expand past MAX_EXPANDED_NODES, or forever
+    (`a: &a [*a]`: an alias inside the value it names)."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the nodes whose subtree is being counted: the path
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -157,14 +335,23 @@ def _check_expansion(root: yaml.Node, name: str) -> None:
             size = 1 + sum(sizes.get(id(child), 0) for child in children)
             if size > MAX_EXPANDED_NODES:
                 raise InputError(
-                    "spec expands to more than "
-                    f"{MAX_EXPANDED_NODES} values through YAML aliases (an alias bomb?)",
+                    f"spec holds more than {MAX_EXPANDED_NODES} values, counting each use "
+                    "of a YAML alias (an alias bomb?)",
                     file=name,
                     place=_mark(node),
-                    fix="write the values out instead of nesting aliases",
+                    fix="a spec holds a few hundred values; write them out instead of "
+                    "nesting aliases",
                 )
             sizes[id(node)] = size
+            open_nodes.discard(id(node))
             continue
+        if id(node) in open_nodes:
+            raise _Refused(
+                f"this {_kind(node)} contains an alias to itself, so it never ends",
+                "write the values out instead of the alias",
+                node=node,
+            ).error(root, name)
+        open_nodes.add(id(node))
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
 
@@ -203,6 +390,8 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "mapping"
     return "list" if isinstance(node, yaml.SequenceNode) else "single value"
 
 
