@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..safe_read import Unreadable, read_limited
 from .findings import Severity
 from .suppress import RULE_TOKEN, Suppression
 
@@ -40,8 +41,8 @@ def find_config(start: Path) -> Path | None:
 
 def _has_table(path: Path) -> bool:
     try:
-        return "[tool.xgen" in path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return "[tool.xgen" in read_limited(path).decode("utf-8")
+    except (Unreadable, UnicodeDecodeError):
         return False
 
 
@@ -53,10 +54,12 @@ def load_config(start: Path) -> Config:
     import tomllib  # only with a config file: most runs have none
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8")
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except (Unreadable, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise InputError(f"cannot read config: {error}", file=str(path)) from None
+    except RecursionError:
+        raise InputError("cannot read config: nested too deeply", file=str(path)) from None
     table = data.get("tool", {}).get("xgen", data if path.name == ".xgen.toml" else {})
     return _parse(table, path, text)
 

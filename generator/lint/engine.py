@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..policy.kinds import Kind
+from ..safe_read import Unreadable
 from .config import Config
 from .context import LintDocument
 from .deployment import Deployment
@@ -21,6 +22,7 @@ from .findings import Finding, Severity
 from .loader import SEEN, Input, Loaded, Loader
 from .registry import Rule, load_rules
 from .results import FileResult
+from .scope import Scope
 from .suppress import Suppression
 
 if TYPE_CHECKING:
@@ -52,7 +54,7 @@ def lint(
     cache: ResultCache | None = None,
 ) -> Result:
     """Lint every policy found under `paths`; `cache` reuses unchanged files' results."""
-    loader = Loader(kind, deployment)
+    loader = Loader(kind, deployment, Scope.of(paths))
     scope = f"{kind}\0{deployment!r}"
     files = [
         _lint_file(loader, item, cache, scope)
@@ -110,9 +112,8 @@ def _lint_file(loader: Loader, item: Input, cache: ResultCache | None, scope: st
     """One file's result: from the cache when nothing it depends on changed."""
     try:
         data = item.read_bytes()
-    except OSError as error:
-        why = error.strerror or str(error)
-        return FileResult(errors=(f"{item.display}: cannot read policy: {why}",))
+    except Unreadable as error:
+        return FileResult(errors=(f"{item.display}: cannot read policy: {error}",))
     key = ""
     if cache is not None:
         key = cache.key(scope, item.display, item.resolved, loader.context(item), data=data)

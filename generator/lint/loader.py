@@ -16,12 +16,14 @@ from ..manifest import MANIFEST
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from ..policy.limits import compact_size
+from ..safe_read import FILE_LIMIT, Unreadable, read_limited
 from .context import LintDocument, Origin
 from .deployment import Deployment
 from .infer import infer_kind
 from .renders import Placement, Renders
+from .scope import Outside, Scope
 from .sources import Raw, ReadError
-from .sources.jsonfile import load_json, locator, policy_raws
+from .sources.jsonfile import MAX_BYTES, load_json, locator, policy_raws
 from .suppress import Suppression, inline
 
 SKIP_DIRS = ("node_modules", "__pycache__")
@@ -31,7 +33,9 @@ ABSENT = "absent"
 
 @dataclass(frozen=True)
 class Input:
-    """One file to lint: as named on the command line (and opened), and resolved."""
+    """One file to lint: as named on the command line (or found in a named folder), and
+    resolved; the file read is the resolved one, so a symlink checked is the one read.
+    """
 
     display: str
     resolved: str
@@ -41,8 +45,8 @@ class Input:
         return self.display.endswith(".tf")
 
     def read_bytes(self) -> bytes:
-        with open(self.display, "rb") as handle:
-            return handle.read()
+        """The file's bytes (`Unreadable`: not a regular file, over the limit, an error)."""
+        return read_limited(self.resolved, FILE_LIMIT if self.terraform else MAX_BYTES)
 
 
 @dataclass
@@ -56,10 +60,11 @@ class Loaded:
 
 
 class Loader:
-    def __init__(self, kind: Kind | None, deployment: Deployment | None) -> None:
+    def __init__(self, kind: Kind | None, deployment: Deployment | None, scope: Scope) -> None:
         self.kind = kind
         self.deployment = deployment
-        self.renders = Renders()
+        self.scope = scope
+        self.renders = Renders(scope)
         self.seen: set[str] = set()  # resolved JSON files already linted
         self.errors: list[str] = []
 
@@ -68,8 +73,15 @@ class Loader:
         found: dict[str, Input] = {}
         for path in paths:
             if path.is_dir():
-                items = _walk(path)
-            elif path.is_file():
+                items = []
+                for item in _walk(path):
+                    if self.scope.inside(item.resolved):
+                        items.append(item)
+                    else:  # a symlink out of the folder
+                        self.errors.append(
+                            f"{item.display}: cannot read policy: symlink {Outside()}"
+                        )
+            elif path.exists():  # read wherever it is; not a regular file: refused when read
                 items = [Input(str(path), os.path.realpath(path))]
             else:
                 self.errors.append(f"{path}: cannot read policy: no such file or folder")
@@ -93,9 +105,9 @@ class Loader:
         import hashlib  # only with the result cache: loading OpenSSL costs milliseconds
 
         try:
-            data = Path(resolved).read_bytes()
-        except OSError:
-            return ABSENT
+            data = self.scope.read(resolved)
+        except Unreadable as error:
+            return ABSENT if error.missing else f"unreadable: {error}"
         return hashlib.sha256(data).hexdigest()[:32] + self.renders.context(resolved)
 
     def read(self, item: Input, data: bytes) -> Loaded:
@@ -109,9 +121,6 @@ class Loader:
                 raws = policy_raws(value, text, item.display)
         except ReadError as error:
             loaded.errors.append(f"{item.display}: cannot read policy: {error}")
-            return loaded
-        except OSError as error:
-            loaded.errors.append(f"{item.display}: cannot read policy: {error.strerror or error}")
             return loaded
         scope = os.path.dirname(item.resolved) if item.terraform else item.display
         for raw in raws:
@@ -128,11 +137,12 @@ class Loader:
     def _terraform(self, item: Input, data: bytes, loaded: Loaded) -> list[Raw]:
         from .sources.terraform import TerraformFile
 
-        tf = TerraformFile(Path(item.display), item.display, data)
+        tf = TerraformFile(Path(item.display), item.display, data, self.scope.read)
         try:
             raws = tf.raws(self.seen)
         finally:
             loaded.deps = [(p, SEEN if seen else self._file_state(p)) for p, seen in tf.deps]
+        loaded.errors.extend(tf.refused)
         for number, lines, text in tf.suppressions():
             loaded.suppressions.append(inline(item.display, number, lines, text))
         return raws

@@ -3,20 +3,23 @@
 A manifest gives each of its documents' kind, account, target and the deployment, so a
 file linted alone (pre-commit passes single files) is checked as part of its render.
 Lookups are cached per folder: a render of 1000 files reads its manifest once and walks
-up from each folder once, not once per file.
+up from each folder once, not once per file. Inside the repository the lookup stops at
+its root (see `scope`): a manifest above it is not the repository's to read.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from ..errors import InputError
-from ..manifest import MANIFEST, read_manifest
+from ..manifest import MANIFEST, parse_manifest
 from ..policy.kinds import Kind
+from ..safe_read import Unreadable, read_limited
 from .deployment import Deployment
+from .scope import Scope, within
 
 SEARCH_DEPTH = 4
 
@@ -47,7 +50,8 @@ class Renders:
     a folder holding other JSON beside a broken manifest is not a render to lint.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, scope: Scope | None = None) -> None:
+        self._top = scope.roots[0] if scope else None  # the repository root
         self._entries: dict[str, dict[str, Placement]] = {}  # render folder -> entries
         self._broken: dict[str, str] = {}  # render folder -> why its manifest is unreadable
         self._nearest: dict[str, str | None] = {}  # folder -> its render's folder
@@ -71,12 +75,13 @@ class Renders:
         if folder not in self._nearest:
             found = None
             current = folder
+            top = self._top if self._top and within(folder, self._top) else None
             for _ in range(SEARCH_DEPTH):
                 if os.path.isfile(os.path.join(current, MANIFEST)):
                     found = current
                     break
                 parent = os.path.dirname(current)
-                if parent == current:
+                if current in (parent, top):
                     break
                 current = parent
             if found is not None and found not in self._entries:
@@ -85,10 +90,17 @@ class Renders:
         return self._nearest[folder]
 
     def _read(self, folder: str) -> dict[str, Placement]:
+        where = os.path.join(folder, MANIFEST)
         try:
-            manifest = read_manifest(Path(folder))
+            manifest = parse_manifest(json.loads(read_limited(where)), where)
+        except Unreadable as error:
+            self._broken[folder] = f"{where}: cannot read policy: {error}"
+            return {}
+        except (ValueError, RecursionError) as error:  # not UTF-8, not JSON, nested too deep
+            why = f"invalid JSON: {error}" if str(error) else "nested too deeply"
+            self._broken[folder] = f"{where}: cannot read policy: not an xgen manifest ({why})"
+            return {}
         except InputError as error:
-            where = os.path.join(folder, MANIFEST)
             self._broken[folder] = f"{where}: cannot read policy: not an xgen manifest ({error})"
             return {}
         deployment = Deployment.from_manifest(manifest)

@@ -9,16 +9,20 @@ python-hcl2 keeps no line numbers, so blocks and attributes are located in the t
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
+from ...safe_read import FILE_LIMIT, Unreadable, size
+from ..scope import Outside
 from . import Raw, ReadError
 from .jsonfile import load_json
 
-MAX_BYTES = 4 * 1024 * 1024
+MAX_BYTES = FILE_LIMIT
 DOCUMENT_VERSION = "2012-10-17"
 
 # A module argument's name says what the policy is (xgen's own modules use these names).
@@ -40,10 +44,13 @@ IGNORE = re.compile(r"(?:#|//)\s*xgen:ignore\b[ \t]*([^\n]*)")
 class TerraformFile:
     """One parsed `.tf` file, with a text index for line numbers."""
 
-    def __init__(self, path: Path, display: str, data: bytes) -> None:
+    def __init__(self, path: Path, display: str, data: bytes, read: Callable[[str], bytes]) -> None:
+        """`read(resolved)` reads a `file()` target, or raises `Unreadable` (see `scope`)."""
         if len(data) > MAX_BYTES:
-            raise ReadError(f"{len(data) // 1024} KB is over the 4 MB limit for .tf files")
+            raise ReadError(f"{size(len(data))} is over the {size(MAX_BYTES)} limit")
         self.path = path
+        self.read = read
+        self.refused: list[str] = []  # file() targets not read, one message each
         self.display = display
         self.text = data.decode("utf-8", errors="replace")
         self.lines = self.text.splitlines()
@@ -114,7 +121,7 @@ class TerraformFile:
             return []
         value = value.strip()
         if match := FILE_CALL.match(value):
-            return self._file(match.group(1), kind)
+            return self._file(match.group(1), kind, line)
         if files_only:
             return []
         if match := DATA_REF.match(value):
@@ -130,19 +137,27 @@ class TerraformFile:
             return [Raw(body, self.display, line=line, kind=kind)]
         return []  # a variable or an expression: known only at plan time
 
-    def _file(self, target: str, kind: str | None) -> list[Raw]:
+    def _file(self, target: str, kind: str | None, line: int) -> list[Raw]:
         relative = target.replace("${path.module}", ".").replace("${path.root}", ".")
         if "${" in relative:
             return []
-        path = (self.path.parent / relative).resolve()
-        resolved = str(path)
+        resolved = os.path.realpath(self.path.parent / relative)
         if all(dep != resolved for dep, _ in self.deps):
             self.deps.append((resolved, resolved in self.seen))
-        if resolved in self.seen or not path.is_file():
+        if resolved in self.seen:
+            return []
+        try:
+            data = self.read(resolved)
+        except Unreadable as error:
+            if not error.missing:  # a missing file may be written before plan: skipped
+                why = f" {error}" if isinstance(error, Outside) else f": {error}"
+                self.refused.append(
+                    f'{self.display}:{line}: cannot read policy: file("{target}"){why}'
+                )
             return []
         self.seen.add(resolved)
-        body, text = load_json(path.read_bytes(), resolved)
-        shown = _display(path, self.path, self.display)
+        body, text = load_json(data, resolved)
+        shown = _display(Path(resolved), self.path, self.display)
         return [Raw(body, shown, text=text, kind=kind, path=resolved)]
 
     def block_line(self, *labels: str) -> int:

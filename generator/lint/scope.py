@@ -1,0 +1,75 @@
+"""Where lint may read: the paths it is given, and inside the repository what they point to.
+
+`xgen lint` runs in pre-commit and CI on files other people wrote. A path named on the
+command line is read wherever it is: the user chose it. What an input points to is
+read only if it resolves, after symlinks, inside the repository root or inside a folder
+named on the command line or the folder of a named file (a module's own files): a `.tf`
+file's `file()` targets, and symlinks met while walking a folder. So a pull request's
+`file("../../outside/secret.json")`, `file("/etc/x.json")` or symlink to `~/.aws` is never
+read, and its text never reaches the report or the result cache.
+
+The repository root is the git top level above the current folder (the nearest folder
+holding `.git`, a folder or, in a worktree or submodule, a file; git itself is not run:
+lint must start fast), else the current folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..safe_read import FILE_LIMIT, Unreadable, read_limited
+
+
+class Outside(Unreadable):
+    """A path that resolves outside the scope: refused before anything reads it."""
+
+    def __init__(self) -> None:
+        super().__init__("resolves outside the repository root; not read")
+
+
+def repository_root(start: str) -> str:
+    """The nearest folder from `start` upwards that holds `.git`; else `start` (resolved)."""
+    first = current = os.path.realpath(start)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return first
+        current = parent
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The resolved folders that what inputs point to must be inside."""
+
+    roots: tuple[str, ...]
+
+    @classmethod
+    def of(cls, paths: Iterable[Path], cwd: str | None = None) -> Scope:
+        """The repository root above `cwd` (default: the current folder), and of `paths`
+        (the paths named on the command line) each folder and each file's folder.
+        """
+        roots = [repository_root(cwd or os.getcwd())]
+        roots += [os.path.realpath(p if p.is_dir() else p.parent) for p in paths]
+        return cls(tuple(dict.fromkeys(roots)))
+
+    def read(self, resolved: str, limit: int = FILE_LIMIT) -> bytes:
+        """The bytes of what an input points to (`resolved`: a resolved path), if it is
+        inside the scope; `Outside` or another `Unreadable` otherwise.
+        """
+        if not self.inside(resolved):
+            raise Outside
+        return read_limited(resolved, limit)
+
+    def inside(self, resolved: str) -> bool:
+        """Whether the resolved path `resolved` is inside one of the roots."""
+        return any(within(resolved, root) for root in self.roots)
+
+
+def within(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or below it (both resolved)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

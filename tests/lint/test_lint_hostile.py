@@ -1,0 +1,210 @@
+"""Hostile input: lint runs in pre-commit and CI on files other people wrote.
+
+What a file points to is read only inside the repository; devices, FIFOs and huge files
+are refused, one line each, and nothing read from outside the repository reaches the
+report or the result cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.cli import app
+
+SECRET = "TopSecret7f3a"  # in a Sid and a bucket name: any finding would show it
+SECRET_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": SECRET,
+            "Effect": "Allow",
+            "Principal": {"AWS": "222222222222"},
+            "Action": "s3:*",
+            "Resource": f"arn:aws:s3:::{SECRET.lower()}/*",
+        }
+    ],
+}
+BAD = {  # findings of its own, to show the other files are still linted
+    "Version": "2012-10-17",
+    "Statement": {
+        "Effect": "Allow",
+        "Principal": {"AWS": "333333333333"},
+        "Action": "s3:*",
+        "Resource": "arn:aws:s3:::bucket/*",
+    },
+}
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def run_process(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`xgen ARGS` in a process of its own: a hang fails the test instead of wedging it."""
+    script = "import sys; sys.argv[0] = 'xgen'; from generator.entry import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", script, *(str(a) for a in args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def tf_resource(name: str, policy: str) -> str:
+    return f'resource "aws_s3_bucket_policy" "{name}" {{\n  bucket = "b"\n  policy = {policy}\n}}\n'
+
+
+def cached_text() -> str:
+    """Everything in the xgen cache folder (the result caches of every run)."""
+    folder = Path(os.environ["XGEN_CACHE_DIR"])
+    return "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository (a `.git` folder) as the current folder, a secret policy outside it."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.json").write_text(json.dumps(SECRET_POLICY, indent=2))
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "mod").mkdir()
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
+def test_file_targets_outside_the_repository_are_not_read(repo: Path, output_format: str) -> None:
+    secret = repo.parent / "outside" / "secret.json"
+    (repo / "mod" / "link.json").symlink_to(secret)
+    (repo / "mod" / "main.tf").write_text(
+        tf_resource("a", 'file("../../outside/secret.json")')
+        + tf_resource("b", 'file("${path.module}/../../outside/secret.json")')
+        + tf_resource("c", f'file("{secret}")')
+        + tf_resource("d", 'templatefile("../../outside/secret.json", {})')
+        + tf_resource("e", 'file("link.json")')
+    )
+    (repo / "mod" / "bad.json").write_text(json.dumps(BAD))
+    outside = " resolves outside the repository root; not read"
+    refused = [
+        f'xgen: mod/main.tf:3: cannot read policy: file("../../outside/secret.json"){outside}',
+        "xgen: mod/main.tf:7: cannot read policy: "
+        f'file("${{path.module}}/../../outside/secret.json"){outside}',
+        f'xgen: mod/main.tf:11: cannot read policy: file("{secret}"){outside}',
+        f'xgen: mod/main.tf:19: cannot read policy: file("link.json"){outside}',
+    ]
+    walked = f"xgen: mod/link.json: cannot read policy: symlink{outside}"
+    for named, expected in (("mod", [*refused, walked]), ("mod/main.tf", refused)):
+        code, out, err = run("lint", "--format", output_format, named)
+        assert code == 2
+        assert sorted(err.splitlines()) == sorted(expected)
+        assert SECRET not in out + err and SECRET.lower() not in out + err
+        assert ("XG012" in out) == (named == "mod")  # bad.json was still linted
+    assert SECRET not in cached_text() and SECRET.lower() not in cached_text()
+
+
+def test_the_repository_root_is_the_git_top_level_above_the_current_folder(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "policies").mkdir()
+    (repo / "policies" / "shared.json").write_text(json.dumps(BAD))
+    (repo / "mod" / "main.tf").write_text(tf_resource("a", 'file("../policies/shared.json")'))
+    monkeypatch.chdir(repo / "mod")
+    code, out, err = run("lint", "--no-cache", "main.tf")
+    assert (code, err) == (1, "")
+    assert "XG012" in out and "policies/shared.json" in out
+    (repo / ".git").rmdir()  # no repository: the current folder is the root
+    code, out, err = run("lint", "--no-cache", "main.tf")
+    assert code == 2 and "XG012" not in out
+    assert err == (
+        'xgen: main.tf:3: cannot read policy: file("../policies/shared.json") '
+        "resolves outside the repository root; not read\n"
+    )
+
+
+def test_a_symlink_out_of_a_linted_folder_is_refused_but_a_named_path_is_read(
+    repo: Path,
+) -> None:
+    (repo / "policies").mkdir()
+    (repo / "policies" / "link.json").symlink_to(repo.parent / "outside" / "secret.json")
+    (repo / "policies" / "bad.json").write_text(json.dumps(BAD))
+    code, out, err = run("lint", "policies")
+    assert code == 2
+    assert err == (
+        "xgen: policies/link.json: cannot read policy: "
+        "symlink resolves outside the repository root; not read\n"
+    )
+    assert "XG012" in out and SECRET not in out
+    code, out, _ = run("lint", repo.parent / "outside" / "secret.json")  # the user's choice
+    assert code == 1 and SECRET in out
+
+
+@needs_fifo
+def test_fifos_devices_and_huge_files_are_refused_one_line_each(repo: Path) -> None:
+    mod = repo / "mod"
+    os.mkfifo(mod / "fifo.json")
+    os.mkfifo(mod / "target.json")
+    with open(mod / "huge.json", "wb") as huge:  # sparse: over the limit, costs no disk
+        huge.truncate(64 * 1024 * 1024 + 1)
+    with open(mod / "huge.tf", "wb") as huge:
+        huge.truncate(4 * 1024 * 1024 + 1)
+    with open(mod / "big-target.json", "wb") as huge:
+        huge.truncate(4 * 1024 * 1024 + 1)
+    (mod / "main.tf").write_text(
+        tf_resource("a", 'file("target.json")')
+        + tf_resource("b", 'file("/dev/zero")')
+        + tf_resource("c", 'file("big-target.json")')
+    )
+    (mod / "bad.json").write_text(json.dumps(BAD))
+    result = run_process("lint", "--no-cache", "mod", cwd=repo)
+    assert result.returncode == 2
+    assert sorted(result.stderr.splitlines()) == sorted(
+        [
+            'xgen: mod/main.tf:3: cannot read policy: file("target.json"): '
+            "not a regular file (a FIFO)",
+            'xgen: mod/main.tf:7: cannot read policy: file("/dev/zero") '
+            "resolves outside the repository root; not read",
+            'xgen: mod/main.tf:11: cannot read policy: file("big-target.json"): '
+            "4.1 MiB is over the 4 MiB limit",
+            "xgen: mod/fifo.json: cannot read policy: not a regular file (a FIFO)",
+            "xgen: mod/target.json: cannot read policy: not a regular file (a FIFO)",
+            "xgen: mod/huge.json: cannot read policy: 64.1 MiB is over the 64 MiB limit",
+            "xgen: mod/huge.tf: cannot read policy: 4.1 MiB is over the 4 MiB limit",
+            # a policy file() reads is at most 4 MiB; a JSON file linted may be a plan
+            "xgen: mod/big-target.json: cannot read policy: invalid JSON at 1:1: Expecting value",
+        ]
+    )
+    assert "XG012" in result.stdout  # bad.json was still linted
+    result = run_process(
+        "lint", "--no-cache", "/dev/zero", "mod/fifo.json", "mod/bad.json", cwd=repo
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "xgen: /dev/zero: cannot read policy: not a regular file (a character device)",
+        "xgen: mod/fifo.json: cannot read policy: not a regular file (a FIFO)",
+    ]
+    assert "XG012" in result.stdout
+
+
+def test_a_manifest_over_the_limit_is_refused(repo: Path) -> None:
+    (repo / "policies").mkdir()
+    (repo / "policies" / "bad.json").write_text(json.dumps(BAD))
+    with open(repo / "xgen-manifest.json", "wb") as huge:
+        huge.truncate(4 * 1024 * 1024 + 1)
+    code, out, err = run("lint", "--no-cache", "policies")
+    assert code == 2
+    manifest = os.path.realpath(repo / "xgen-manifest.json")
+    assert err == f"xgen: {manifest}: cannot read policy: 4.1 MiB is over the 4 MiB limit\n"
+    assert "XG012" in out
