@@ -90,3 +90,8 @@ def size(count: int) -> str:
     if count >= 1024:
         return f"{-(-count // 1024)} KiB"
     return f"{count} bytes"
+
+
+def within(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or below it (both resolved: `os.path.realpath`)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

@@ -3,22 +3,25 @@
 The manifest (`xgen-manifest.json`, see docs/architecture.md) says what each policy file
 is; the files themselves may have been edited by hand since `xgen render`, and verify
 judges what would be applied, so it parses the files on disk and reports the edit as a
-note. Anything unreadable is an `InputError` (exit 2) naming the file, place and fix.
+note. Anything unreadable is an `InputError` (exit 2) naming the file, place and fix;
+files are read as `safe_read` reads them, and only inside the rendered folder.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..manifest import RENDER_FIX, SourceEntry, TargetEntry, read_manifest
+from ..manifest import MANIFEST, RENDER_FIX, Manifest, SourceEntry, TargetEntry, parse_manifest
 from ..partitions import partition_of
 from ..policy.document import Policy, PolicyError, parse_policy
 from ..policy.kinds import Kind
+from ..safe_read import Unreadable, read_limited, within
 from .conditions import UnsupportedOperator, split_operator
 from .evaluate import PolicyFile
 
@@ -75,15 +78,25 @@ class Deployment:
         )
 
 
-def _read_json(path: Path, shown: str, fix: str) -> Any:
+def _read_json(
+    path: str | Path, shown: str, fix: str, *, missing: str = "file not found"
+) -> tuple[Any, bytes]:
+    """The parsed JSON of a render's file and its bytes; InputError if unreadable.
+
+    Read as `safe_read` reads: a regular file of at most 4 MiB (a pull request can put a
+    FIFO, a device or a huge file in a render's place).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=shown, fix=fix) from None
-    except (OSError, UnicodeDecodeError) as error:
+        data = read_limited(path)
+    except Unreadable as error:
+        if error.missing:
+            raise InputError(missing, file=shown, fix=fix) from None
         raise InputError(f"cannot read: {error}", file=shown, fix=fix) from None
     try:
-        return json.loads(text)
+        return json.loads(data.decode("utf-8")), data
+    except UnicodeDecodeError as error:
+        why = f"not UTF-8 ({error.reason} at byte {error.start})"
+        raise InputError(why, file=shown, fix=fix) from None
     except json.JSONDecodeError as error:
         raise InputError(
             f"invalid JSON: {error.msg}",
@@ -91,6 +104,10 @@ def _read_json(path: Path, shown: str, fix: str) -> Any:
             place=f"{error.lineno}:{error.colno}",
             fix="fix the JSON syntax",
         ) from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", file=shown, fix=fix) from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise InputError(f"invalid JSON: {error}", file=shown, fix=fix) from None
 
 
 def _check_operators(policy: Policy, shown: str) -> None:
@@ -109,47 +126,71 @@ def _check_operators(policy: Policy, shown: str) -> None:
                 ) from None
 
 
-def load_policy(root: Path, relative: str) -> PolicyFile:
+def load_policy(root: Path, relative: str, raw: Any) -> PolicyFile:
     """A policy file of the render, parsed and checked; `relative` names it in reasons."""
     shown = str(root / relative)
-    raw = _read_json(root / relative, shown, RENDER_FIX)
     try:
         policy = parse_policy(raw)
     except PolicyError as error:
         raise InputError(
             str(error), file=shown, fix="make it a valid IAM policy document"
         ) from None
+    except RecursionError:
+        raise InputError("nested too deeply", file=shown, fix=RENDER_FIX) from None
     _check_operators(policy, shown)
     return PolicyFile(relative, policy)
 
 
-def _drift(root: Path, relative: str, hashes: dict[str, str]) -> str | None:
-    digest = hashlib.sha256((root / relative).read_bytes()).hexdigest()
-    if hashes.get(relative) == digest:
+def _drift(relative: str, data: bytes, hashes: dict[str, str]) -> str | None:
+    if hashes.get(relative) == hashlib.sha256(data).hexdigest():
         return None
     return (
         f"{relative}: edited since `xgen render` (differs from the manifest); verified as on disk"
     )
 
 
+def _manifest(root: Path) -> Manifest:
+    """The render's manifest, read as `_read_json` reads; InputError when unreadable."""
+    shown = str(root / MANIFEST)
+    data, _ = _read_json(root / MANIFEST, shown, RENDER_FIX, missing="no xgen manifest here")
+    return parse_manifest(data, shown)
+
+
 def load(root: Path) -> Deployment:
-    """The deployment rendered into `root`; raises InputError for anything unreadable."""
+    """The deployment rendered into `root`; raises InputError for anything unreadable.
+
+    A document is read only if its path resolves, symlinks followed, inside `root`: the
+    manifest is committed beside the render, so a pull request can point it at
+    `../../secret.json`, `/etc/...` or a symlink out of the folder, and verify's reasons
+    would show what it read.
+    """
     if not root.is_dir():
         raise InputError("not a folder", file=str(root), fix="pass the folder `xgen render` wrote")
-    manifest = read_manifest(root)
-    documents = tuple(
-        Document(entry.kind, entry.account_id, entry.target, load_policy(root, entry.path))
-        for entry in manifest.documents
-    )
-    notes = tuple(
-        note for entry in manifest.documents if (note := _drift(root, entry.path, manifest.files))
-    )
+    manifest = _manifest(root)
+    base = os.path.realpath(root)
+    documents: list[Document] = []
+    notes: list[str] = []
+    for index, entry in enumerate(manifest.documents):
+        real = os.path.realpath(root / entry.path)
+        if not within(real, base):
+            raise InputError(
+                f"{entry.path!r} resolves outside the rendered folder; not read",
+                file=str(root / MANIFEST),
+                place=f"documents[{index}].path",
+                fix="list only the render's own policy files (inside the folder, no symlink "
+                "out of it), or " + RENDER_FIX,
+            )
+        raw, data = _read_json(real, str(root / entry.path), RENDER_FIX)
+        policy = load_policy(root, entry.path, raw)
+        documents.append(Document(entry.kind, entry.account_id, entry.target, policy))
+        if note := _drift(entry.path, data, manifest.files):
+            notes.append(note)
     return Deployment(
         root=root,
         name=manifest.name,
         profile=manifest.profile,
         source=manifest.source,
         targets=manifest.targets,
-        documents=documents,
-        notes=notes,
+        documents=tuple(documents),
+        notes=tuple(notes),
     )

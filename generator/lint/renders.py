@@ -17,9 +17,9 @@ from functools import cached_property
 from ..errors import InputError
 from ..manifest import MANIFEST, parse_manifest
 from ..policy.kinds import Kind
-from ..safe_read import Unreadable, read_limited
+from ..safe_read import Unreadable, read_limited, within
 from .deployment import Deployment
-from .scope import Scope, within
+from .scope import Scope
 
 SEARCH_DEPTH = 4
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..safe_read import FILE_LIMIT, Unreadable, read_limited
+from ..safe_read import FILE_LIMIT, Unreadable, read_limited, within
 
 
 class Outside(Unreadable):
@@ -68,8 +68,3 @@ class Scope:
     def inside(self, resolved: str) -> bool:
         """Whether the resolved path `resolved` is inside one of the roots."""
         return any(within(resolved, root) for root in self.roots)
-
-
-def within(path: str, folder: str) -> bool:
-    """Whether `path` is `folder` or below it (both resolved)."""
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
