@@ -87,14 +87,24 @@ def _in_parallel(tasks: list[tuple[str, Callable[[], T]]], progress: Progress) -
     """Run read-only AWS calls for several accounts at once (each waits on the network).
 
     Progress is reported as tasks finish; results come back in the tasks' order, and the
-    first failure in that order is raised, so output and errors stay deterministic.
+    first failure in that order is raised, so output and errors stay deterministic. After
+    a failure, tasks not yet started are dropped: with more than READERS accounts behind
+    an endpoint that never answers, the wait stays one call's bound, not one per wave.
     """
     with ThreadPoolExecutor(max_workers=min(READERS, len(tasks))) as pool:
         futures = {pool.submit(task): label for label, task in tasks}
         for done, future in enumerate(as_completed(futures), start=1):
+            if future.cancelled():
+                continue
             if future.exception() is None:
                 progress(f"[{done}/{len(tasks)}] {futures[future]}")
-        return [future.result() for future in futures]
+            else:
+                for other in futures:
+                    other.cancel()  # only those still waiting for a worker
+    failed = [f for f in futures if not f.cancelled() and f.exception() is not None]
+    if failed:
+        raise failed[0].exception()  # type: ignore[misc]
+    return [future.result() for future in futures]
 
 
 def _check_identities(

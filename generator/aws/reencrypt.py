@@ -10,6 +10,7 @@ SageMaker SDK has at times dropped the key (aws/sagemaker-python-sdk#646, #1124)
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,11 +20,14 @@ from botocore.exceptions import ClientError
 from ..errors import InputError
 from .multipart import DEFAULT_PART_SIZE, copy_in_parts, part_ranges
 from .names import KmsKey, S3Object
-from .session import aws_call, client
+from .session import COPY_READ_TIMEOUT, aws_call, client, session
 
 # CopyObject copies up to 5 GB in one atomic call; larger objects need a multipart copy.
 # https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
 COPY_OBJECT_MAX = 5 * 1024**3
+# The client that copies, per client `s3_client` made: reads must answer within seconds,
+# copies may take minutes (see session.COPY_READ_TIMEOUT). Other clients copy themselves.
+_COPIERS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ class Plan:
     head: dict[str, Any]
     multipart: bool
     part_size: int
+    copier: Any = None  # the client for CopyObject and the multipart copy (None: s3)
+
+    @property
+    def copying(self) -> Any:
+        return self.s3 if self.copier is None else self.copier
 
     @property
     def parts(self) -> int:
@@ -123,8 +132,15 @@ def describe_encryption(head: dict[str, Any]) -> str:
 
 
 def s3_client(profile: str | None, key: KmsKey) -> Any:
-    """An S3 client in the key's region: SSE-KMS needs the bucket there anyway."""
-    return client(profile, "s3", key.region)
+    """An S3 client in the key's region: SSE-KMS needs the bucket there anyway.
+
+    Its calls must answer within session.READ_TIMEOUT; `apply` copies through a second
+    client of the same session that waits COPY_READ_TIMEOUT for S3 to finish a copy.
+    """
+    via = session(profile)
+    s3 = client(profile, "s3", key.region, via=via)
+    _COPIERS[s3] = client(profile, "s3", key.region, via=via, read_timeout=COPY_READ_TIMEOUT)
+    return s3
 
 
 def inspect(
@@ -148,7 +164,8 @@ def inspect(
             fix=f"use a key in {bucket_region} (or copy the artifact to a bucket in {key.region})",
         )
     head = _head(s3, obj, profile)
-    return Plan(s3, obj, key, profile, head, head["ContentLength"] > multipart_threshold, part_size)
+    multipart = head["ContentLength"] > multipart_threshold
+    return Plan(s3, obj, key, profile, head, multipart, part_size, _COPIERS.get(s3))
 
 
 def apply(plan: Plan, progress: Callable[[int], None] = lambda _: None) -> Result:
@@ -156,7 +173,7 @@ def apply(plan: Plan, progress: Callable[[int], None] = lambda _: None) -> Resul
     obj, key = plan.obj, plan.key
     if plan.multipart:
         written = copy_in_parts(
-            plan.s3,
+            plan.copying,
             obj,
             plan.head,
             key,
@@ -235,7 +252,7 @@ def _copy_object(plan: Plan) -> dict[str, Any]:
         f"kms:GenerateDataKey on {plan.key.arn}"
     )
     with aws_call(f"copying {obj.uri}", profile=plan.profile, denied=denied):
-        response = plan.s3.copy_object(
+        response = plan.copying.copy_object(
             Bucket=obj.bucket,
             Key=obj.key,
             CopySource=source,
