@@ -10,8 +10,9 @@ is a password in an endpoint URL.
 Every call is bounded (botocore's defaults wait 60 s to connect and 60 s for an answer,
 three times over): CONNECT_TIMEOUT to connect, READ_TIMEOUT for each answer, at most
 MAX_ATTEMPTS attempts. An endpoint that accepts connections but never answers fails after
-3 x 4 s = 12 s plus the retry backoff (under 0.4 s; under 3 s with botocore before 1.40),
-and no call waits longer than 3 x (2 + 4) s plus that backoff. The same bounds reach the
+3 x 4 s = 12 s plus the retry backoff (tens of milliseconds with current botocore, up to
+3 s with older releases, whose backoff starts at 1 s), and no call waits longer than
+3 x (2 + 4) s = 18 s plus that backoff. The same bounds reach the
 calls botocore makes for credentials (AssumeRole, SSO), through the session's default
 client config. Only S3 copies wait longer for an answer (COPY_READ_TIMEOUT), since S3 may
 send nothing while it copies gigabytes; they come after HeadObject has answered.
