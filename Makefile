@@ -38,6 +38,7 @@ $(PARLIAMENT_VENV)/bin/parliament:
 bench: $(VENV)/.installed $(CHECKOV_VENV)/bin/checkov $(PARLIAMENT_VENV)/bin/parliament
 	$(BIN)/python benchmarks/bench.py --xgen $(BIN)/xgen \
 		--parliament $(PARLIAMENT_VENV)/bin/parliament --checkov $(CHECKOV_VENV)/bin/checkov
+	$(BIN)/python benchmarks/large_inputs.py --xgen $(BIN)/xgen
 
 demo: $(VENV)/.installed
 	rm -rf $(DEMO_OUT)

@@ -208,3 +208,51 @@ def test_a_manifest_over_the_limit_is_refused(repo: Path) -> None:
     manifest = os.path.realpath(repo / "xgen-manifest.json")
     assert err == f"xgen: {manifest}: cannot read policy: 4.1 MiB is over the 4 MiB limit\n"
     assert "XG012" in out
+
+
+def statements(count: int) -> list[dict[str, object]]:
+    return [
+        {
+            "Sid": f"S{i}",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+            "Action": "s3:*",
+            "Resource": f"arn:aws:s3:::bucket/k{i}",
+        }
+        for i in range(count)
+    ]
+
+
+def test_a_policy_of_many_statements_lints_with_every_line_right(tmp_path: Path) -> None:
+    """2 MB, 12,000 statements, 24,000 findings: locating each finding's statement used
+    to count lines from the start of the text each time (a 38 MB policy never finished).
+    benchmarks/large_inputs.py times it.
+    """
+    count = 12_000
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": statements(count)}, indent=2))
+    code, out, err = run("lint", "--no-cache", "--format", "json", path)
+    assert (code, err) == (1, "")
+    lines = {f["line"] for f in json.loads(out)["findings"] if f["rule"] == "XG012"}
+    assert lines == {4 + 9 * i for i in range(count)}  # each statement's "{", 9 lines each
+
+
+def test_a_plan_of_many_resources_lints_with_every_line_right(tmp_path: Path) -> None:
+    """Each policy's line is its resource's `address` line: one scan of the plan, not one
+    search per resource.
+    """
+    count = 3_000
+    changes = [
+        {
+            "address": f"aws_s3_bucket_policy.b{i}",
+            "type": "aws_s3_bucket_policy",
+            "change": {"after": {"policy": json.dumps({"Statement": statements(1)})}},
+        }
+        for i in range(count)
+    ]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"format_version": "1.2", "resource_changes": changes}, indent=1))
+    code, out, _ = run("lint", "--no-cache", "--format", "json", path)
+    assert code == 1
+    lines = {f["line"] for f in json.loads(out)["findings"] if f["rule"] == "XG012"}
+    assert lines == {5 + 9 * i for i in range(count)}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any
 
 from ...policy.document import looks_like_policy
@@ -16,6 +18,7 @@ from . import Raw, ReadError
 
 MAX_BYTES = 64 * 1024 * 1024  # plans of large estates; a policy is at most 32 KB
 TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
 def load_json(data: bytes, name: str) -> tuple[Any, str]:
@@ -39,9 +42,18 @@ def is_plan(value: Any) -> bool:
     return isinstance(value, dict) and "resource_changes" in value and "format_version" in value
 
 
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+class Lines:
+    """Where each line of a text starts, found once: the line and column of any offset by
+    bisection. Counting newlines from the start for each statement made a policy of many
+    statements quadratic (a 38 MB policy never finished).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 def statement_offsets(text: str) -> list[int]:
@@ -74,7 +86,8 @@ def statement_offsets(text: str) -> list[int]:
 
 def locator(text: str, base_line: int = 1) -> list[tuple[int, int]]:
     """Line and column of each statement, for `Origin.locate`."""
-    positions = [line_col(text, offset) for offset in statement_offsets(text)]
+    lines = Lines(text)
+    positions = [lines.line_col(offset) for offset in statement_offsets(text)]
     return [(line + base_line - 1, col) for line, col in positions]
 
 
@@ -90,6 +103,7 @@ def policy_raws(value: Any, text: str, file: str) -> list[Raw]:
 def plan_raws(plan: dict[str, Any], text: str, file: str) -> list[Raw]:
     """Policies in a plan's `resource_changes` (the values after apply)."""
     found: list[Raw] = []
+    lines = _AddressLines(text)
     changes = plan.get("resource_changes")
     for change in changes if isinstance(changes, list) else []:
         if not isinstance(change, dict) or not isinstance(change.get("change"), dict):
@@ -98,7 +112,7 @@ def plan_raws(plan: dict[str, Any], text: str, file: str) -> list[Raw]:
         attributes = TERRAFORM_POLICY_ATTRIBUTES.get(str(change.get("type")), ())
         if not isinstance(after, dict) or not attributes:
             continue
-        line = _address_line(text, str(change.get("address", "")))
+        line = lines.line(str(change.get("address", "")))
         role = after.get("role") if change.get("type") == "aws_iam_role_policy" else None
         for attribute, kind in attributes:
             found.extend(_plan_policy(after.get(attribute), file, line, kind, role))
@@ -120,6 +134,19 @@ def _plan_policy(value: Any, file: str, line: int, kind: str, role: Any) -> list
     return [Raw(body, file, line=line, kind=kind, role=named)]
 
 
-def _address_line(text: str, address: str) -> int:
-    match = re.search(r'"address"\s*:\s*' + re.escape(json.dumps(address)), text)
-    return line_col(text, match.start())[0] if match else 1
+class _AddressLines:
+    """The line of each address's first `"address": "..."` in a plan, from one scan of
+    the text when first asked (a search per resource made large plans quadratic).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.first: dict[str, int] | None = None
+
+    def line(self, address: str) -> int:
+        if self.first is None:
+            lines = Lines(self.text)
+            self.first = {}
+            for match in ADDRESS.finditer(self.text):
+                self.first.setdefault(match.group(1), lines.line_col(match.start())[0])
+        return self.first.get(json.dumps(address), 1)
