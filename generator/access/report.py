@@ -2,14 +2,15 @@
 
 JSON is built from plain dicts (never through Rich) so that it stays a stable contract:
 `{"checks": [{"layer", "principal", "action", "resource", "expected", "decision", "ok",
-"reasons"}]}`; keys may be added, never renamed.
+"reasons"}]}`; keys may be added, never renamed. Whatever a policy holds prints (see
+`printable`).
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
+from ..printable import dumps, printable
 from .deployment import Deployment
 from .simulate import Answer
 from .verify import Check, Report
@@ -84,7 +85,7 @@ def text(report: Report) -> str:
         f"{s['checks']} checks: {s['ok']} ok ({s['accepted_by_profile_seed']} accepted by "
         f"profile seed), {s['failed']} failed"
     )
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def as_json(report: Report) -> str:
@@ -97,7 +98,7 @@ def as_json(report: Report) -> str:
         "profile": dep.profile,
         "name": dep.name,
     }
-    return json.dumps(body, indent=2) + "\n"
+    return dumps(body, indent=2) + "\n"
 
 
 def _label(text: str) -> str:
@@ -152,7 +153,7 @@ def mermaid(report: Report) -> str:
     for (caller, resource, style), actions in edges.items():
         label = _label(", ".join(dict.fromkeys(actions)) + suffix[style])
         lines.append(f'  {ids[caller]} {arrows[style]}|"{label}"| {ids[resource]}')
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def answer_text(answer: Answer) -> str:
@@ -161,8 +162,8 @@ def answer_text(answer: Answer) -> str:
     lines = [f"{answer.result.decision}: {req.caller.arn} {req.action} {req.resource}"]
     lines += [f"  context {key} = {', '.join(values)}" for key, values in req.context.items()]
     lines += [f"    {reason}" for reason in answer.result.reasons]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def answer_json(answer: Answer) -> str:
-    return json.dumps(answer.as_json(), indent=2) + "\n"
+    return dumps(answer.as_json(), indent=2) + "\n"

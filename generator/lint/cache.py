@@ -63,7 +63,7 @@ class ResultCache:
     """The store of one project; `get` and `put` by `key`, `save` at the end of a run."""
 
     def __init__(self, root: Path) -> None:
-        project = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+        project = hashlib.sha256(_utf8(str(root.resolve()))).hexdigest()[:16]
         self.path = cache_dir() / f"lint-v{FORMAT}" / f"{project}.json"
         self.fingerprint = fingerprint()
         self.entries = self._load()
@@ -82,7 +82,7 @@ class ResultCache:
 
     @staticmethod
     def key(*parts: str, data: bytes) -> str:
-        digest = hashlib.sha256("\0".join(parts).encode())
+        digest = hashlib.sha256(_utf8("\0".join(parts)))
         digest.update(b"\0" + data)
         return digest.hexdigest()
 
@@ -114,6 +114,11 @@ class ResultCache:
         text = json.dumps({"fingerprint": self.fingerprint, "entries": entries})
         with contextlib.suppress(OSError):  # a read-only home still lints, just slower
             write_atomic(self.path, text.encode("utf-8"))
+
+
+def _utf8(text: str) -> bytes:
+    """`text` as bytes for a digest: a file name that is not UTF-8 (surrogates) too."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _encode(result: FileResult) -> dict[str, Any]:

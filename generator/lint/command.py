@@ -6,10 +6,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ..errors import InputError
 from ..policy.kinds import Kind
+from ..printable import printable
 from .findings import Severity
 
 if TYPE_CHECKING:
@@ -59,14 +60,21 @@ def run_lint(
         cache = ResultCache(config.root)
     result = lint(paths, config=config, kind=kind_value, deployment=deployment, cache=cache)
     for error in result.errors:
-        print(f"xgen: {error}", file=sys.stderr)
+        _print(f"xgen: {error}", sys.stderr)
     if output_format == "json":
-        print(report.as_json(result))
+        _print(report.as_json(result), sys.stdout)
     elif output_format == "sarif":
-        print(report.sarif(result, load_rules()))
+        _print(report.sarif(result, load_rules()), sys.stdout)
     else:
-        print(report.text(result, colour=_colour()))
+        _print(report.text(result, colour=_colour()), sys.stdout)
     return result.exit_code(level)
+
+
+def _print(text: str, stream: TextIO) -> None:
+    """Print `text`, escaping what the stream's encoding cannot encode (an ASCII locale,
+    a lone surrogate from a policy or a file name): a report never fails to print.
+    """
+    print(printable(text, getattr(stream, "encoding", None)), file=stream)
 
 
 def threshold(fail_on: str | None, config: Config) -> Severity:

@@ -1,12 +1,15 @@
-"""Output formats: text (`path:line:col: ID severity message`), json, SARIF 2.1.0."""
+"""Output formats: text (`path:line:col: ID severity message`), json, SARIF 2.1.0.
+
+All of them print whatever a policy or a file name holds (see `printable`).
+"""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 from .. import __version__
+from ..printable import dumps, file_uri, printable
 from .engine import Result
 from .findings import Finding, Severity
 from .registry import Rule
@@ -43,12 +46,12 @@ def text(result: Result, *, colour: bool) -> str:
         f"({s['error']} error, {s['warning']} warning, {s['info']} info), "
         f"{s['suppressed']} suppressed"
     )
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def as_json(result: Result) -> str:
     findings = [f.as_json() for f in result.findings]
-    return json.dumps({"findings": findings, "summary": summary(result)}, indent=2)
+    return dumps({"findings": findings, "summary": summary(result)}, indent=2)
 
 
 def sarif(result: Result, rules: dict[str, Rule]) -> str:
@@ -78,7 +81,7 @@ def sarif(result: Result, rules: dict[str, Rule]) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2)
+    return dumps(log, indent=2)
 
 
 def _sarif_rule(rule: Rule) -> dict[str, Any]:
@@ -101,7 +104,7 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": finding.file.replace("\\", "/")},
+                    "artifactLocation": {"uri": file_uri(finding.file)},
                     "region": {"startLine": finding.line, "startColumn": finding.col},
                 }
             }

@@ -117,3 +117,19 @@ def test_fifos_and_huge_files_are_refused(render: Path) -> None:
 def test_json_nested_too_deeply_is_one_line(render: Path) -> None:
     (render / KEY).write_text("[" * 100_000 + "]" * 100_000)
     one_line_error(xgen("verify", render), KEY, "nested too deeply")
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "mermaid"])
+def test_a_lone_surrogate_in_a_sid_prints_escaped(render: Path, output_format: str) -> None:
+    text = (render / BUCKET).read_text()
+    body = json.loads(text)
+    body["Statement"][0]["Sid"] = "Sid\ud800"
+    (render / BUCKET).write_text(json.dumps(body))  # ASCII: the JSON escape "\ud800"
+    result = xgen("verify", "--format", output_format, render)
+    assert result.exit_code == 0, result.stderr
+    result.stdout.encode("utf-8")  # strict: nothing unencodable reached the output
+    if output_format == "text":
+        assert "bucket-policy.json Sid\\ud800: Allow" in result.stdout
+    if output_format == "json":
+        reasons = [r for c in json.loads(result.stdout)["checks"] for r in c["reasons"]]
+        assert any("Sid\\ud800" in reason for reason in reasons)

@@ -256,3 +256,48 @@ def test_a_plan_of_many_resources_lints_with_every_line_right(tmp_path: Path) ->
     assert code == 1
     lines = {f["line"] for f in json.loads(out)["findings"] if f["rule"] == "XG012"}
     assert lines == {5 + 9 * i for i in range(count)}
+
+
+LONE_SURROGATE_SID = json.dumps(BAD).replace('"Effect"', '"Sid": "caf\\u00e9\\ud800", "Effect"')
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
+def test_a_lone_surrogate_or_a_name_that_is_not_utf8_prints_escaped(
+    tmp_path: Path, output_format: str
+) -> None:
+    (tmp_path / "sid.json").write_text(LONE_SURROGATE_SID)
+    try:
+        (tmp_path / os.fsdecode(b"name-\xff.json")).write_text(json.dumps(BAD))
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system takes only UTF-8 names")
+    code, out, err = run("lint", "--format", output_format, tmp_path)
+    assert (code, err) == (1, "")
+    out.encode("utf-8")  # strict: nothing unencodable reached the output
+    if output_format == "text":
+        assert "XG012 error caf\u00e9\\ud800 grants 's3:*'" in out
+        assert f"{tmp_path}/name-\\udcff.json:1:40: XG012" in out
+        return
+    report = json.loads(out)
+    texts = json.dumps(report, ensure_ascii=False)
+    assert "\ud800" not in texts and "\udcff" not in texts  # no lone surrogate in the JSON
+    assert "caf\u00e9\\\\ud800 grants" in texts
+    if output_format == "sarif":
+        uris = {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in report["runs"][0]["results"]
+        }
+        assert uris == {f"{tmp_path}/sid.json", f"{tmp_path}/name-%FF.json"}
+
+
+def test_a_report_prints_on_an_ascii_terminal(tmp_path: Path) -> None:
+    (tmp_path / "sid.json").write_text(LONE_SURROGATE_SID)
+    result = subprocess.run(
+        [sys.executable, "-c", "from generator.lint.argv import main; main(['sid.json'])"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.stderr == b""
+    assert b"XG012 error caf\\xe9\\ud800 grants 's3:*'" in result.stdout

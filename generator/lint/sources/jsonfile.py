@@ -14,9 +14,10 @@ from typing import Any
 
 from ...policy.document import looks_like_policy
 from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
+from ...safe_read import MIB, size
 from . import Raw, ReadError
 
-MAX_BYTES = 64 * 1024 * 1024  # plans of large estates; a policy is at most 32 KB
+MAX_BYTES = 64 * MIB  # plans of large estates; a policy is at most 32 KB
 TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
 ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
 
@@ -24,12 +25,18 @@ ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
 def load_json(data: bytes, name: str) -> tuple[Any, str]:
     """Parsed JSON and its text; ReadError on anything the parser refuses."""
     if len(data) > MAX_BYTES:
-        raise ReadError(f"{len(data) // (1024 * 1024)} MB is over the 64 MB limit")
+        raise ReadError(f"{size(len(data))} is over the {size(MAX_BYTES)} limit")
     try:
         text = data.decode("utf-8-sig")
-        return json.loads(text), text
     except UnicodeDecodeError as error:
         raise ReadError(f"not UTF-8 ({error.reason} at byte {error.start})") from None
+    return parse_json(text), text
+
+
+def parse_json(text: str) -> Any:
+    """JSON text (a file's, or a policy held in a string) parsed; ReadError if refused."""
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise ReadError(f"invalid JSON at {error.lineno}:{error.colno}: {error.msg}") from None
     except RecursionError:
@@ -129,7 +136,7 @@ def _plan_policy(value: Any, file: str, line: int, kind: str, role: Any) -> list
     """One policy of a planned resource; `role` names the role it is inline in, if any."""
     if not isinstance(value, str) or not value.strip():
         return []  # unknown until apply, or not set
-    body, _ = load_json(value.encode("utf-8"), file)
+    body = parse_json(value)
     named = role if isinstance(role, str) and role else None
     return [Raw(body, file, line=line, kind=kind, role=named)]
 

@@ -20,7 +20,7 @@ from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
 from ...safe_read import FILE_LIMIT, Unreadable, size
 from ..scope import Outside
 from . import Raw, ReadError
-from .jsonfile import load_json
+from .jsonfile import load_json, parse_json
 
 MAX_BYTES = FILE_LIMIT
 DOCUMENT_VERSION = "2012-10-17"
@@ -133,7 +133,7 @@ class TerraformFile:
         if match := JSONENCODE.match(value):
             return [Raw(_hcl_value(match.group(1)), self.display, line=line, kind=kind)]
         if value.startswith("{"):
-            body, _ = load_json(value.encode("utf-8"), self.display)
+            body = parse_json(value)
             return [Raw(body, self.display, line=line, kind=kind)]
         return []  # a variable or an expression: known only at plan time
 
