@@ -12,10 +12,10 @@ three times over): CONNECT_TIMEOUT to connect, READ_TIMEOUT for each answer, at 
 MAX_ATTEMPTS attempts. An endpoint that accepts connections but never answers fails after
 3 x 4 s = 12 s plus the retry backoff (tens of milliseconds with current botocore, up to
 3 s with older releases, whose backoff starts at 1 s), and no call waits longer than
-3 x (2 + 4) s = 18 s plus that backoff. The same bounds reach the
-calls botocore makes for credentials (AssumeRole, SSO), through the session's default
-client config. Only S3 copies wait longer for an answer (COPY_READ_TIMEOUT), since S3 may
-send nothing while it copies gigabytes; they come after HeadObject has answered.
+3 x (2 + 4) s = 18 s plus that backoff. The same bounds reach the calls botocore makes
+for credentials (AssumeRole, SSO), through the session's default client config. Only S3
+copies wait longer for an answer (COPY_READ_TIMEOUT), since S3 may send nothing while it
+copies gigabytes; they come after HeadObject has answered.
 """
 
 from __future__ import annotations
