@@ -1,12 +1,28 @@
-"""python-hcl2's Lark parser, built once and kept pickled in the xgen cache folder.
+"""python-hcl2's Lark parser, built once and kept pickled beside this module's bytecode.
 
-python-hcl2 8 builds its parser through Lark's own cache, which still re-creates the
-LALR tables from a serialised form on every run: about 50 ms, as much as parsing twenty
-`.tf` files. The pickled parser loads in a fifth of that. The file name carries the size
-and modification time of python-hcl2's and lark's files and Python's version, so an
-upgrade of either builds a new one; a file that does not load falls back to python-hcl2's
-own construction. (A pickle runs code when loaded: it is the user's own cache folder,
-where Lark itself keeps such caches.)
+python-hcl2 8 builds its parser through Lark's own cache, which re-creates the LALR tables
+from a serialised form on every run: about 45 ms, as much as parsing twenty `.tf` files.
+The pickled parser loads in 10 ms.
+
+Loading a pickle runs whatever code the pickle names, so where it is kept decides who can
+make lint run code. Not the user cache folder (`~/.cache/xgen`, `XGEN_CACHE_DIR`), where
+it used to be: CI systems restore that folder from caches other jobs wrote, a pull
+request's among them, and a pickle replaced there ran on the next lint. It is kept in
+this package's `__pycache__` folder, beside the bytecode Python loads and runs from
+there: whoever can write there can already change what xgen runs. Even so it is loaded
+only from a regular file owned by the current user (or root) that neither group nor
+others may write, and used only if it is a `lark.Lark`; anything else (missing,
+truncated, of another version, not a parser) is replaced by a freshly built parser, so a
+bad file never stops lint. It is written only where Python may write bytecode (not under
+PYTHONDONTWRITEBYTECODE, not in a read-only install); there python-hcl2 builds the
+parser on each run (+35 ms; about 1 s more when its own Lark cache is missing too).
+
+Rejected: a data-only cache (Lark's own cache is a pickle too, and rebuilding the tables
+from data is the 45 ms), and a digest of the pickle kept beside it (whoever can replace
+the pickle can replace the digest).
+
+The file name carries the size and modification time of python-hcl2's and lark's files
+and Python's version, so an upgrade of either builds a new one.
 """
 
 from __future__ import annotations
@@ -17,30 +33,37 @@ import importlib
 import io
 import os
 import pickle
+import stat
 import sys
 import types
 from functools import lru_cache
 from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
-from ..cachedir import cache_dir, write_atomic
+from ..cachedir import write_atomic
 
-FORMAT = 1
+FORMAT = 2
 KEY_FILES = (
     ("hcl2", ("version.py", "parser.py", "postlexer.py", "hcl2.lark")),
     ("lark", ("__init__.py", "lark.py", "parsers/lalr_analysis.py")),
 )
 
 
+def folder() -> Path:
+    """Where the pickle is kept: this package's `__pycache__`, as trusted as the code."""
+    return Path(__file__).resolve().parent / "__pycache__"
+
+
 def _key() -> str:
     parts = [str(FORMAT), sys.version]
     for package, names in KEY_FILES:
         spec = find_spec(package)
-        folder = os.path.dirname(spec.origin) if spec and spec.origin else ""
+        location = os.path.dirname(spec.origin) if spec and spec.origin else ""
         for name in names:
             with contextlib.suppress(OSError):
-                stat = os.stat(os.path.join(folder, name))
-                parts.append(f"{package}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
+                info = os.stat(os.path.join(location, name))
+                parts.append(f"{package}/{name}:{info.st_size}:{info.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
@@ -59,18 +82,53 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
+def _trusted(info: os.stat_result) -> bool:
+    """A regular file that only its owner, the current user or root, may write."""
+    owners = (os.getuid(), 0) if hasattr(os, "getuid") else None
+    return (
+        stat.S_ISREG(info.st_mode)
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        and (owners is None or info.st_uid in owners)
+    )
+
+
+def _load(path: Path) -> Any:
+    """The parser pickled at `path`, or None when it is missing, untrusted or not one."""
+    from lark import Lark
+
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as file:
+        if not _trusted(os.fstat(file.fileno())):
+            return None
+        try:
+            loaded = pickle.load(file)
+        except Exception:  # truncated, or pickled by other code: rebuilt
+            return None
+    return loaded if isinstance(loaded, Lark) else None
+
+
+def _store(path: Path, built: Any) -> None:
+    """Pickle `built` to `path` where bytecode may be written; nothing where it cannot."""
+    if sys.dont_write_bytecode:
+        return
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(built)
+    with contextlib.suppress(OSError):  # a read-only install still lints, just slower
+        write_atomic(path, buffer.getvalue())  # mode 0600: mkstemp's
+
+
 @lru_cache(maxsize=1)
 def parser() -> Any:
     """The Lark parser python-hcl2 parses with (`hcl2.parser.parser()`)."""
-    path = cache_dir() / f"hcl2-parser-{_key()}.pickle"
-    # missing, truncated or of other code: rebuild
-    with contextlib.suppress(Exception), open(path, "rb") as handle:
-        return pickle.load(handle)
+    path = folder() / f"hcl2-parser-{_key()}.pickle"
+    loaded = _load(path)
+    if loaded is not None:
+        return loaded
     from hcl2.parser import parser as build
 
     built = build()
-    buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(built)
-    with contextlib.suppress(OSError):  # a read-only home still lints, just slower
-        write_atomic(path, buffer.getvalue())
+    _store(path, built)
     return built
