@@ -11,9 +11,12 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -301,3 +304,35 @@ def test_a_report_prints_on_an_ascii_terminal(tmp_path: Path) -> None:
     )
     assert result.stderr == b""
     assert b"XG012 error caf\\xe9\\ud800 grants 's3:*'" in result.stdout
+
+
+JSON_PIECES = ["{", "}", "[", "]", ":", ",", '"Statement"', '"Effect"', '"Allow"', '"Action"']
+JSON_PIECES += ['"Principal"', '"AWS"', '"*"', '"s3:*"', '"Sid"', '"\\ud800"', '"\\u0000"', "1e999"]
+JSON_PIECES += ["-0", "null", "true", '"', "\\", "\n", "\u00e9", "\x00", '"resource_changes"']
+TF_PIECES = ['resource "aws_s3_bucket_policy" "a" {', "}", "{", "policy = ", "jsonencode(", ")"]
+TF_PIECES += ['file("', '")', "<<EOF\n", "EOF\n", "${", '"', "# xgen:ignore XG012", "\n", "= ["]
+TF_PIECES += ['data "aws_iam_policy_document" "d" {', "statement {", "]", "../", "/dev/zero"]
+TF_PIECES += ['module "m" {', "bucket_policy = ", '{"Statement": []}', "\\", "\u00e9", "\ud800"]
+
+
+def pieces(choices: list[str]) -> st.SearchStrategy[bytes]:
+    """Text made of the format's own tokens (deeper than random bytes get), or any bytes."""
+    text = st.lists(st.sampled_from(choices), max_size=40).map("".join)
+    return text.map(lambda t: t.encode("utf-8", "surrogatepass")) | st.binary(max_size=300)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(policy=pieces(JSON_PIECES), terraform=pieces(TF_PIECES))
+def test_random_input_never_crashes_lint(policy: bytes, terraform: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for name, data in (("p.json", policy), ("main.tf", terraform)):
+            path = Path(folder) / name
+            path.write_bytes(data)
+            for output_format in ("text", "sarif"):
+                code, out, err = run("lint", "--format", output_format, path)
+                assert code in (0, 1, 2)
+                lines = err.splitlines()
+                assert (code == 2) == bool(lines)
+                assert all(line.startswith(f"xgen: {path}") for line in lines), err
+                assert all(": cannot read policy: " in line for line in lines), err
+                out.encode("utf-8")
