@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 from .policy.kinds import Kind
+from .safe_read import Unreadable, read_limited
 
 if TYPE_CHECKING:
     from .model import Spec
@@ -141,13 +142,18 @@ def read_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST
     shown = str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            "no xgen manifest here", file=shown, fix="pass a folder written by `xgen render`"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
+        # A regular file of bounded size: a pull request can put a FIFO or a huge file here.
+        data = json.loads(read_limited(path).decode("utf-8"))
+    except Unreadable as error:
+        if error.missing:
+            raise InputError(
+                "no xgen manifest here", file=shown, fix="pass a folder written by `xgen render`"
+            ) from None
         raise InputError(f"cannot read: {error}", file=shown, fix=RENDER_FIX) from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"cannot read: {error}", file=shown, fix=RENDER_FIX) from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", file=shown, fix=RENDER_FIX) from None
     except json.JSONDecodeError as error:
         raise InputError(
             f"invalid JSON: {error.msg}",
@@ -155,6 +161,8 @@ def read_manifest(folder: Path) -> Manifest:
             place=f"{error.lineno}:{error.colno}",
             fix="restore it from version control, or " + RENDER_FIX,
         ) from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise InputError(f"invalid JSON: {error}", file=shown, fix=RENDER_FIX) from None
     return parse_manifest(data, shown)
 
 

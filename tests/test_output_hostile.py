@@ -355,3 +355,20 @@ def test_any_manifest_is_refused_in_one_line_or_changes_nothing_outside(
     assert outside.read_text() == "keep"
     assert sorted(p.name for p in base.iterdir()) == ["out", "spec.yaml", "x"]
     assert yaml.safe_load((out / MANIFEST).read_text())  # a manifest is always there
+
+
+def test_a_fifo_or_huge_manifest_is_one_line_never_a_hang(tmp_path, runner, spec_path):
+    out = tmp_path / "out"
+    assert invoke(runner, "render", spec_path, "-o", out).exit_code == 0
+    (out / MANIFEST).unlink()
+    (out / MANIFEST).write_bytes(b'{"x": "' + b"a" * (5 * 1024 * 1024) + b'"}')
+    result = invoke(runner, "render", spec_path, "-o", out)
+    assert result.exit_code == 2
+    assert "cannot read the previous manifest: cannot read: " in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    (out / MANIFEST).unlink()
+    os.mkfifo(out / MANIFEST)
+    for extra in ((), ("--force",)):
+        result = invoke(runner, "render", spec_path, "-o", out, *extra)
+        assert result.exit_code == 2
+        assert f"{MANIFEST} is a FIFO, socket or device" in result.stderr
