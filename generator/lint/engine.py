@@ -23,7 +23,7 @@ from .loader import SEEN, Input, Loaded, Loader
 from .registry import Rule, load_rules
 from .results import FileResult
 from .scope import Scope
-from .suppress import Suppression
+from .suppress import Silencer, Suppression
 
 if TYPE_CHECKING:
     from .cache import ResultCache
@@ -95,9 +95,8 @@ def _combine(files: list[FileResult], config: Config, errors: list[str]) -> Resu
         for f in rule.check(s)
     ]
     root = config.root.resolve()
-    kept = [
-        f for f in found if not any(s.silences(f, _relative(f.file, root)) for s in suppressions)
-    ]
+    silencer = Silencer(suppressions)
+    kept = [f for f in found if not silencer.silences(f, lambda f=f: _relative(f.file, root))]
     # dict.fromkeys: a broken manifest is reported once, not once per file under it
     errors = list(dict.fromkeys([*errors, *(e for file in files for e in file.errors)]))
     return Result(

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .findings import Finding
 
@@ -31,6 +34,45 @@ class Suppression:
         if self.lines is not None:
             return finding.file == self.file and finding.line in self.lines
         return self.path_glob is None or fnmatch.fnmatch(relative, self.path_glob)
+
+
+class Silencer:
+    """Every suppression of a run, indexed so that asking about a finding does not try
+    each one: inline comments by (rule, file) as sorted line ranges, config entries by
+    rule. A file of thousands of comments and findings took hours before.
+    """
+
+    def __init__(self, suppressions: Iterable[Suppression]) -> None:
+        spans: dict[tuple[str, str], list[range]] = {}
+        self.config: dict[str, list[Suppression]] = {}
+        for suppression in suppressions:
+            for rule in suppression.rules:
+                if suppression.lines is not None:
+                    spans.setdefault((rule, suppression.file), []).append(suppression.lines)
+                else:
+                    self.config.setdefault(rule, []).append(suppression)
+        # per (rule, file): the ranges' starts in order, and the furthest stop up to each
+        self.inline = {
+            key: ([r.start for r in ordered], list(accumulate((r.stop for r in ordered), max)))
+            for key, ranges in spans.items()
+            for ordered in [sorted(ranges, key=lambda r: r.start)]
+        }
+
+    def silences(self, finding: Finding, relative: Callable[[], str]) -> bool:
+        """Whether any suppression silences `finding`; `relative()` gives its path from the
+        config's folder (asked only when a config entry may apply).
+        """
+        spans = self.inline.get((finding.rule, finding.file))
+        if spans is not None:
+            starts, reach = spans
+            index = bisect_right(starts, finding.line)
+            if index and reach[index - 1] > finding.line:
+                return True
+        entries = self.config.get(finding.rule)
+        if not entries:
+            return False
+        path = relative()
+        return any(s.silences(finding, path) for s in entries)
 
 
 def inline(file: str, line: int, lines: range, text: str) -> Suppression:

@@ -336,3 +336,31 @@ def test_random_input_never_crashes_lint(policy: bytes, terraform: bytes) -> Non
                 assert all(line.startswith(f"xgen: {path}") for line in lines), err
                 assert all(": cannot read policy: " in line for line in lines), err
                 out.encode("utf-8")
+
+
+def test_a_tf_file_of_many_blocks_and_comments_lints_with_every_line_right(
+    tmp_path: Path,
+) -> None:
+    """Each block used to be looked up from the top of the file, each statement from the
+    top of its block, each comment's next code line searched for, and each finding
+    checked against every suppression: all quadratic.
+    """
+    count = 600
+    policy = json.dumps(json.dumps({"Statement": statements(1)}))
+    comments = "# xgen:ignore XG012 the first bucket is a test fixture\n" * 1000
+    blocks = "".join(tf_resource(f"b{i}", policy) for i in range(count))
+    statement = (
+        '  statement {\n    actions = ["s3:*"]\n    resources = ["*"]\n    principals {\n'
+        '      type = "AWS"\n      identifiers = ["222222222222"]\n    }\n  }\n'
+    )
+    data = f'data "aws_iam_policy_document" "d" {{\n{statement * count}}}\n'
+    path = tmp_path / "main.tf"
+    path.write_text(comments + blocks + data)
+    code, out, err = run("lint", "--no-cache", "--format", "json", path)
+    assert (code, err) == (1, "")
+    report = json.loads(out)
+    lines = {f["line"] for f in report["findings"] if f["rule"] == "XG012"}
+    resources = {1003 + 4 * i for i in range(1, count)}  # the first one's is silenced
+    data_statements = {1002 + 4 * count + 8 * i for i in range(count)}
+    assert lines == resources | data_statements
+    assert report["summary"]["suppressed"] == 1

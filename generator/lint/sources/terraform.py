@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ DATA_REF = re.compile(r"^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$")
 JSONENCODE = re.compile(r"^\$\{jsonencode\((.*)\)\}$", re.S)
 ROLE_REF = re.compile(r"^\$\{aws_iam_role\.([\w-]+)\.(?:id|name)\}$")
 IGNORE = re.compile(r"(?:#|//)\s*xgen:ignore\b[ \t]*([^\n]*)")
+HEADER = re.compile(r'^\s*(\S+?)((?:\s+"[^"]*")*)\s*\{')  # resource "type" "name" {
+LABEL = re.compile(r'"([^"]*)"')
+LEADING_WORD = re.compile(r"^\s*(.+?)\s*([={])")  # what a line begins with: `word =`, `word {`
 
 
 class TerraformFile:
@@ -60,6 +64,7 @@ class TerraformFile:
         self.used: set[str] = set()
         self.seen: set[str] = set()
         self.deps: list[tuple[str, bool]] = []  # file() targets, and whether already seen
+        self._block_words: dict[int, dict[tuple[str, str], list[int]]] = {}
 
     def raws(self, seen: set[str]) -> list[Raw]:
         """Every policy document written in this file; `seen` holds JSON already linted
@@ -161,34 +166,51 @@ class TerraformFile:
         return [Raw(body, shown, text=text, kind=kind, path=resolved)]
 
     def block_line(self, *labels: str) -> int:
-        pattern = re.compile(
-            r"^\s*"
-            + re.escape(labels[0])
-            + "".join(rf'\s+"{re.escape(x)}"' for x in labels[1:])
-            + r"\s*\{"
-        )
-        return next((i + 1 for i, text in enumerate(self.lines) if pattern.match(text)), 1)
+        """Line of the first `keyword "label" ... {` header with these labels (else 1)."""
+        return self._headers.get(labels, 1)
 
     def attribute_line(self, start: int, attribute: str) -> int:
         return self.nth_line(start, attribute, 0, assignment=True)
 
     def nth_line(self, start: int, word: str, nth: int, *, assignment: bool = False) -> int:
         """Line of the nth `word {` (block) or `word =` (attribute) inside the block at start."""
-        end = self.blocks.get(start, len(self.lines))
-        tail = r"\s*=" if assignment else r"\s*\{"
-        pattern = re.compile(rf"^\s*{re.escape(word)}{tail}")
-        hits = [i + 1 for i in range(start, end) if pattern.match(self.lines[i])]
+        hits = self._words(start).get((word, "=" if assignment else "{"), [])
         return hits[nth] if nth < len(hits) else start
+
+    @cached_property
+    def _headers(self) -> dict[tuple[str, ...], int]:
+        """Block headers (keyword and labels) -> their first line, from one scan: looking
+        each block up from the top made a file of many blocks quadratic.
+        """
+        found: dict[tuple[str, ...], int] = {}
+        for number, text in enumerate(self.lines, start=1):
+            if match := HEADER.match(text):
+                labels = tuple(LABEL.findall(match.group(2)))
+                found.setdefault((match.group(1), *labels), number)
+        return found
+
+    def _words(self, start: int) -> dict[tuple[str, str], list[int]]:
+        """(word, "=" or "{") -> the lines inside the block at `start` that begin with
+        them, from one scan of the block (not one per word asked for).
+        """
+        if start not in self._block_words:
+            found: dict[tuple[str, str], list[int]] = {}
+            for index in range(start, self.blocks.get(start, len(self.lines))):
+                if match := LEADING_WORD.match(self.lines[index]):
+                    found.setdefault((match.group(1), match.group(2)), []).append(index + 1)
+            self._block_words[start] = found
+        return self._block_words[start]
 
     def suppressions(self) -> list[tuple[int, range, str]]:
         """`# xgen:ignore ID reason` comments: (comment line, lines covered, text after)."""
         found: list[tuple[int, range, str]] = []
+        next_code = _next_code_lines(self.lines)
         for number, text in enumerate(self.lines, start=1):
             match = IGNORE.search(text)
             if not match:
                 continue
             code_before = text[: match.start()].strip()
-            target = number if code_before else _next_code_line(self.lines, number)
+            target = number if code_before else next_code[number] or number
             covered = range(target, self.blocks.get(target, target) + 1)
             found.append((number, covered, match.group(1).strip()))
         return found
@@ -347,9 +369,13 @@ def _block_spans(lines: list[str]) -> dict[int, int]:
     return spans
 
 
-def _next_code_line(lines: list[str], after: int) -> int:
-    for number in range(after + 1, len(lines) + 1):
+def _next_code_lines(lines: list[str]) -> list[int]:
+    """For each line number, the first line after it that is code (0: none), in one pass
+    from the end (searching forward from each comment was quadratic in a run of them).
+    """
+    following = [0] * (len(lines) + 2)
+    for number in range(len(lines), 0, -1):
         stripped = lines[number - 1].strip()
-        if stripped and not stripped.startswith(("#", "//")):
-            return number
-    return after
+        code = stripped and not stripped.startswith(("#", "//"))
+        following[number - 1] = number if code else following[number]
+    return following
