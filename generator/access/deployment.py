@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..manifest import MANIFEST, RENDER_FIX, Manifest, SourceEntry, TargetEntry, parse_manifest
+from ..manifest import MANIFEST, RENDER_FIX, SourceEntry, TargetEntry, read_manifest
 from ..partitions import partition_of
 from ..policy.document import Policy, PolicyError, parse_policy
 from ..policy.kinds import Kind
@@ -78,9 +78,7 @@ class Deployment:
         )
 
 
-def _read_json(
-    path: str | Path, shown: str, fix: str, *, missing: str = "file not found"
-) -> tuple[Any, bytes]:
+def _read_json(path: str | Path, shown: str, fix: str) -> tuple[Any, bytes]:
     """The parsed JSON of a render's file and its bytes; InputError if unreadable.
 
     Read as `safe_read` reads: a regular file of at most 4 MiB (a pull request can put a
@@ -90,7 +88,7 @@ def _read_json(
         data = read_limited(path)
     except Unreadable as error:
         if error.missing:
-            raise InputError(missing, file=shown, fix=fix) from None
+            raise InputError("file not found", file=shown, fix=fix) from None
         raise InputError(f"cannot read: {error}", file=shown, fix=fix) from None
     try:
         return json.loads(data.decode("utf-8")), data
@@ -149,13 +147,6 @@ def _drift(relative: str, data: bytes, hashes: dict[str, str]) -> str | None:
     )
 
 
-def _manifest(root: Path) -> Manifest:
-    """The render's manifest, read as `_read_json` reads; InputError when unreadable."""
-    shown = str(root / MANIFEST)
-    data, _ = _read_json(root / MANIFEST, shown, RENDER_FIX, missing="no xgen manifest here")
-    return parse_manifest(data, shown)
-
-
 def load(root: Path) -> Deployment:
     """The deployment rendered into `root`; raises InputError for anything unreadable.
 
@@ -166,7 +157,7 @@ def load(root: Path) -> Deployment:
     """
     if not root.is_dir():
         raise InputError("not a folder", file=str(root), fix="pass the folder `xgen render` wrote")
-    manifest = _manifest(root)
+    manifest = read_manifest(root)
     base = os.path.realpath(root)
     documents: list[Document] = []
     notes: list[str] = []

@@ -9,15 +9,15 @@ its root (see `scope`): a manifest above it is not the repository's to read.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from ..errors import InputError
-from ..manifest import MANIFEST, parse_manifest
+from ..manifest import MANIFEST, read_manifest
 from ..policy.kinds import Kind
-from ..safe_read import Unreadable, read_limited, within
+from ..safe_read import within
 from .deployment import Deployment
 from .scope import Scope
 
@@ -90,17 +90,10 @@ class Renders:
         return self._nearest[folder]
 
     def _read(self, folder: str) -> dict[str, Placement]:
-        where = os.path.join(folder, MANIFEST)
         try:
-            manifest = parse_manifest(json.loads(read_limited(where)), where)
-        except Unreadable as error:
-            self._broken[folder] = f"{where}: cannot read policy: {error}"
-            return {}
-        except (ValueError, RecursionError) as error:  # not UTF-8, not JSON, nested too deep
-            why = f"invalid JSON: {error}" if str(error) else "nested too deeply"
-            self._broken[folder] = f"{where}: cannot read policy: not an xgen manifest ({why})"
-            return {}
+            manifest = read_manifest(Path(folder))
         except InputError as error:
+            where = os.path.join(folder, MANIFEST)
             self._broken[folder] = f"{where}: cannot read policy: not an xgen manifest ({error})"
             return {}
         deployment = Deployment.from_manifest(manifest)

@@ -209,7 +209,8 @@ def test_a_manifest_over_the_limit_is_refused(repo: Path) -> None:
     code, out, err = run("lint", "--no-cache", "policies")
     assert code == 2
     manifest = os.path.realpath(repo / "xgen-manifest.json")
-    assert err == f"xgen: {manifest}: cannot read policy: 4.1 MiB is over the 4 MiB limit\n"
+    assert err.startswith(f"xgen: {manifest}: cannot read policy: ") and err.count("\n") == 1
+    assert "4.1 MiB is over the 4 MiB limit" in err
     assert "XG012" in out
 
 
