@@ -6,11 +6,15 @@ AWS's rules, each cited where it is encoded:
 - a key missing from the request makes the condition false, except that negated
   operators (`StringNotEquals`, `ArnNotLike`, ...) are then true, `...IfExists` is then
   true, and `Null` tests exactly that;
-- `ForAnyValue:` is true when some request value matches (false when the key is absent),
-  `ForAllValues:` when every request value matches (true when the key is absent).
+- `ForAnyValue:` is true when some request value matches, and false when the key is
+  absent, with or without `IfExists`; `ForAllValues:` is true when every request value
+  matches, and true when the key is absent;
+- String and ARN operators substitute policy variables in their values (variables.py).
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+
+The solver (symbolic/) encodes the same table; keep the two in step.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from ..policy.document import Condition
-from .wildcard import arn_matches, like
+from .variables import Text, joined, parse, substitute
+from .wildcard import matches, tokens
 
 FOR_ANY = "ForAnyValue"
 FOR_ALL = "ForAllValues"
@@ -36,9 +41,9 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _numeric(compare: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
-    def match(policy: str, given: str) -> bool:
-        wanted, value = _number(policy), _number(given)
+def _numeric(compare: Callable[[float, float], bool]) -> Callable[[tuple[Text, ...], str], bool]:
+    def match(policy: tuple[Text, ...], given: str) -> bool:
+        wanted, value = _number(joined(policy)), _number(given)
         return wanted is not None and value is not None and compare(value, wanted)
 
     return match
@@ -46,13 +51,13 @@ def _numeric(compare: Callable[[float, float], bool]) -> Callable[[str, str], bo
 
 # Positive operators: (policy value, request value) -> match. ArnEquals and ArnLike behave
 # the same: segment-wise, case-sensitive, with wildcards (condition-operators page, "ARN").
-_POSITIVE: dict[str, Callable[[str, str], bool]] = {
-    "StringEquals": lambda p, v: p == v,
-    "StringEqualsIgnoreCase": lambda p, v: p.casefold() == v.casefold(),
-    "StringLike": like,
-    "ArnEquals": arn_matches,
-    "ArnLike": arn_matches,
-    "Bool": lambda p, v: p.lower() == v.lower(),
+_POSITIVE: dict[str, Callable[[tuple[Text, ...], str], bool]] = {
+    "StringEquals": lambda p, v: joined(p) == v,
+    "StringEqualsIgnoreCase": lambda p, v: joined(p).lower() == v.lower(),
+    "StringLike": lambda p, v: matches(tokens(p), v),
+    "ArnEquals": lambda p, v: matches(tokens(p, arn=True), v),
+    "ArnLike": lambda p, v: matches(tokens(p, arn=True), v),
+    "Bool": lambda p, v: joined(p).lower() == v.lower(),
     "NumericEquals": _numeric(lambda v, p: v == p),
     "NumericLessThan": _numeric(lambda v, p: v < p),
     "NumericLessThanEquals": _numeric(lambda v, p: v <= p),
@@ -60,7 +65,7 @@ _POSITIVE: dict[str, Callable[[str, str], bool]] = {
     "NumericGreaterThanEquals": _numeric(lambda v, p: v >= p),
 }
 # Negated operators and the positive operator they negate.
-_NEGATED = {
+NEGATED = {
     "StringNotEquals": "StringEquals",
     "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
     "StringNotLike": "StringLike",
@@ -68,8 +73,12 @@ _NEGATED = {
     "ArnNotLike": "ArnLike",
     "NumericNotEquals": "NumericEquals",
 }
+# Operators whose values may hold policy variables.
+WITH_VARIABLES = frozenset(
+    {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"}
+)
 NULL = "Null"
-SUPPORTED = frozenset({*_POSITIVE, *_NEGATED, NULL})
+SUPPORTED = frozenset({*_POSITIVE, *NEGATED, NULL})
 
 
 def split_operator(operator: str) -> tuple[str | None, str, bool]:
@@ -91,6 +100,13 @@ def split_operator(operator: str) -> tuple[str | None, str, bool]:
     return qualifier, base, if_exists
 
 
+def policy_values(positive: str, values: Sequence[str]) -> tuple[tuple, ...]:
+    """Each value's parts: variables parsed for String and ARN operators only."""
+    if positive in WITH_VARIABLES:
+        return tuple(parse(value) for value in values)
+    return tuple((Text(value),) for value in values)
+
+
 def holds(condition: Condition, context: Mapping[str, Sequence[str]]) -> bool:
     """Whether one condition (one operator, one key, its values) holds."""
     qualifier, base, if_exists = split_operator(condition.operator)
@@ -98,17 +114,20 @@ def holds(condition: Condition, context: Mapping[str, Sequence[str]]) -> bool:
     if base == NULL:
         # Null: "true" means the key must be absent, "false" that it must be present.
         return any((value.lower() == "true") == (not given) for value in condition.values)
-    negated = base in _NEGATED
+    negated = base in NEGATED
     if not given:
+        if qualifier == FOR_ANY:
+            return False  # also with IfExists: no value, so none that matches
         if if_exists or qualifier == FOR_ALL:
             return True
-        if qualifier == FOR_ANY:
-            return False
         return negated
-    match = _POSITIVE[_NEGATED.get(base, base)]
+    positive = NEGATED.get(base, base)
+    match = _POSITIVE[positive]
+    lookup = {key: tuple(values) for key, values in context.items()}
+    wanted = [substitute(parts, lookup) for parts in policy_values(positive, condition.values)]
 
     def hit(value: str) -> bool:
-        return any(match(wanted, value) for wanted in condition.values)
+        return any(parts is not None and match(parts, value) for parts in wanted)
 
     if qualifier == FOR_ALL:
         return all(hit(v) != negated for v in given)

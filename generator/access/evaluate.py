@@ -29,7 +29,8 @@ from ..policy.document import Policy, Principal, Statement
 from .conditions import failed
 from .request import Caller, CallerKind, Request
 from .result import Decision, Reason, Result
-from .wildcard import action_matches, arn_matches
+from .variables import parse, substitute
+from .wildcard import action_matches, matches, tokens
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,9 @@ def _principal_via(principal: Principal, caller: Caller) -> Via | None:
     """How one Principal entry matches the caller (policyuniverse-style shapes, normalised)."""
     if principal.type == "AWS" and principal.is_wildcard:
         return Via.NAMED
-    if principal.type == "Service":
-        return (
-            Via.NAMED
-            if caller.kind is CallerKind.SERVICE and principal.value == caller.arn
-            else None
-        )
+    for kind in (CallerKind.SERVICE, CallerKind.FEDERATED, CallerKind.CANONICAL):
+        if principal.type == kind.value:
+            return Via.NAMED if caller.kind is kind and principal.value == caller.arn else None
     if principal.type != "AWS" or caller.kind is not CallerKind.AWS:
         return None
     if principal.value in (caller.arn, caller.principal_arn):
@@ -96,14 +94,22 @@ def _action_matches(statement: Statement, action: str) -> bool:
     return any(action_matches(p, action) for p in statement.actions)
 
 
-def _resource_matches(statement: Statement, resource: str, *, resource_policy: bool) -> bool:
+def _resource_matches(statement: Statement, req: Request, *, resource_policy: bool) -> bool:
     if statement.not_resources:
-        return not any(arn_matches(p, resource) for p in statement.not_resources)
+        return not any(_arn_matches(p, req) for p in statement.not_resources)
     if not statement.has_resource:
         # A resource policy without Resource applies to the resource it is attached to
         # (ECR repository and role trust policies are written that way).
         return resource_policy
-    return any(arn_matches(p, resource) for p in statement.resources)
+    return any(_arn_matches(p, req) for p in statement.resources)
+
+
+def _arn_matches(pattern: str, req: Request) -> bool:
+    """A Resource pattern against the request's resource, policy variables substituted."""
+    if pattern == "*":
+        return True
+    parts = substitute(parse(pattern), req.lookup)
+    return parts is not None and matches(tokens(parts, arn=True), req.resource)
 
 
 @dataclass
@@ -122,7 +128,7 @@ def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied
             continue
         # Identity policies have no Principal: they apply to whoever holds them.
         via = _statement_via(statement, req.caller) if resource_policy else Via.NAMED
-        if not _resource_matches(statement, req.resource, resource_policy=resource_policy):
+        if not _resource_matches(statement, req, resource_policy=resource_policy):
             miss = "Resource does not match"
         elif via is None:
             miss = "Principal does not match"
@@ -151,6 +157,7 @@ def authorize(
     `resource_account` owns the resource; `resource_must_allow` marks a resource policy
     that is the only root of trust (KMS key policies, role trust policies).
     """
+    req = req.with_defaults({"aws:ResourceAccount": resource_account})
     caller = req.caller
     has_identity = caller.kind is CallerKind.AWS
     ids = [_apply(f, req, resource_policy=False) for f in identity] if has_identity else []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 
@@ -19,13 +19,19 @@ from functools import cached_property
 ACCOUNT = re.compile(r"[0-9]{12}")
 SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?")
 NAME = r"[A-Za-z0-9+=,.@_-]+"  # IAM names and session names
-SESSION = re.compile(rf"arn:([a-z-]+):sts::([0-9]{{12}}):assumed-role/({NAME})/{NAME}")
+SESSION = re.compile(rf"arn:([a-z-]+):sts::([0-9]{{12}}):assumed-role/({NAME})/({NAME})")
+FEDERATED_USER = re.compile(rf"arn:[a-z-]+:sts::[0-9]{{12}}:federated-user/{NAME}")
 IAM_PRINCIPAL = re.compile(rf"arn:[a-z-]+:iam::[0-9]{{12}}:(root|(role|user)(/{NAME})+)")
+# Stand-ins for the unique ids AWS puts in aws:userid (AROA... for roles, AIDA... for users).
+ROLE_ID = "AROAXGENEXAMPLEROLEID"
+USER_ID = "AIDAXGENEXAMPLEUSERID"
 
 
 class CallerKind(StrEnum):
-    AWS = "AWS"  # an IAM role, role session, user or an account's root user
+    AWS = "AWS"  # an IAM role, role session, user, federated user or an account's root user
     SERVICE = "Service"  # an AWS service acting for a customer (e.g. SageMaker)
+    FEDERATED = "Federated"  # a web identity or SAML provider's user (AssumeRoleWith*)
+    CANONICAL = "CanonicalUser"  # an S3 canonical user id
     ANONYMOUS = "Anonymous"  # an unsigned request
 
 
@@ -47,9 +53,48 @@ class Caller:
         """`aws:PrincipalArn`: a role session is reported as its role (IAM condition-keys ref)."""
         session = SESSION.fullmatch(self.arn)
         if session:
-            partition, account, role = session.groups()
+            partition, account, role, _ = session.groups()
             return f"arn:{partition}:iam::{account}:role/{role}"
         return self.arn
+
+    @property
+    def principal_type(self) -> str | None:
+        """`aws:PrincipalType`, as AWS reports it."""
+        if self.kind is CallerKind.ANONYMOUS:
+            return "Anonymous"
+        if self.kind is not CallerKind.AWS:
+            return None
+        if self.arn.endswith(":root"):
+            return "Account"
+        if FEDERATED_USER.fullmatch(self.arn):
+            return "FederatedUser"
+        return "User" if ":user/" in self.arn else "AssumedRole"
+
+    @property
+    def global_keys(self) -> dict[str, str]:
+        """The keys AWS puts in every request of this caller (IAM "global condition keys")."""
+        kind = self.principal_type
+        if kind == "Anonymous":
+            return {"aws:PrincipalType": kind, "aws:userid": "anonymous"}
+        if kind is None or self.account_id is None:
+            return {}
+        keys = {
+            "aws:PrincipalArn": self.principal_arn,
+            "aws:PrincipalAccount": self.account_id,
+            "aws:PrincipalType": kind,
+        }
+        name = self.arn.rsplit("/", 1)[-1]
+        session = SESSION.fullmatch(self.arn)
+        if kind == "Account":
+            keys["aws:userid"] = self.account_id
+        elif kind == "User":
+            keys["aws:userid"] = USER_ID
+            keys["aws:username"] = name
+        elif kind == "FederatedUser":
+            keys["aws:userid"] = f"{self.account_id}:{name}"
+        else:
+            keys["aws:userid"] = f"{ROLE_ID}:{session.group(4) if session else 'session'}"
+        return keys
 
     @property
     def root_arn(self) -> str | None:
@@ -61,18 +106,25 @@ class Caller:
 
 
 def parse_caller(text: str) -> Caller:
-    """A role/user/root/session ARN, a bare account id (its root), a service, or `*`."""
+    """A role/user/root/session/federated-user ARN, an account id (its root), a service,
+    `federated:PROVIDER`, `canonical:ID`, or `*` (anonymous)."""
     if text in ("*", "anonymous"):
         return Caller(CallerKind.ANONYMOUS, "*")
     if ACCOUNT.fullmatch(text):
         return Caller(CallerKind.AWS, f"arn:aws:iam::{text}:root")
     if SERVICE.fullmatch(text):
         return Caller(CallerKind.SERVICE, text)
-    if IAM_PRINCIPAL.fullmatch(text) or SESSION.fullmatch(text):
+    if IAM_PRINCIPAL.fullmatch(text) or SESSION.fullmatch(text) or FEDERATED_USER.fullmatch(text):
         return Caller(CallerKind.AWS, text)
+    for prefix, kind in (
+        ("federated:", CallerKind.FEDERATED),
+        ("canonical:", CallerKind.CANONICAL),
+    ):
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return Caller(kind, text[len(prefix) :])
     raise ValueError(
-        "expected a role, user, root or assumed-role ARN, an account id, "
-        "a service such as sagemaker.amazonaws.com, or *"
+        "expected a role, user, root, assumed-role or federated-user ARN, an account id, "
+        "a service such as sagemaker.amazonaws.com, federated:PROVIDER, canonical:ID, or *"
     )
 
 
@@ -91,11 +143,26 @@ class Request:
     action: str
     resource: str
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # keys as written
+    # Keys AWS sets whatever the caller sends (global keys); `context` overrides them.
+    defaults: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def lookup(self) -> dict[str, tuple[str, ...]]:
         """The context by lower-cased key: condition keys compare case-insensitively."""
-        return {key.lower(): values for key, values in self.context.items()}
+        merged = {key.lower(): values for key, values in self.defaults.items()}
+        merged.update({key.lower(): values for key, values in self.context.items()})
+        return merged
+
+    @property
+    def effective(self) -> dict[str, tuple[str, ...]]:
+        """Every key the request carries, as written: AWS's keys and those given."""
+        given = {key.lower() for key in self.context}
+        kept = {k: v for k, v in self.defaults.items() if k.lower() not in given}
+        return {**kept, **self.context}
+
+    def with_defaults(self, extra: Mapping[str, str]) -> Request:
+        """The same request with more keys AWS sets (those given explicitly still win)."""
+        return replace(self, defaults={**self.defaults, **context_of(extra)})
 
 
 def request(
@@ -104,18 +171,25 @@ def request(
     resource: str,
     context: Mapping[str, str | Iterable[str]] | None = None,
 ) -> Request:
-    """A request with the keys AWS always sets for a signed caller, unless given.
+    """A request with the keys AWS always sets, unless `context` gives them.
 
-    `aws:PrincipalArn` and `aws:PrincipalAccount` are present in every signed request;
-    KMS adds `kms:CallerAccount`. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+    Every request carries `aws:SecureTransport` (here "true" unless given), the time
+    (`aws:CurrentTime`, `aws:EpochTime`: a fixed instant, since no operator that compares
+    times is judged) and, for a signed caller, `aws:PrincipalArn`, `aws:PrincipalAccount`,
+    `aws:PrincipalType`, `aws:userid` (and `aws:username` for users); KMS adds
+    `kms:CallerAccount`; `authorize` adds `aws:ResourceAccount`.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
     https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
     """
-    derived: dict[str, str] = {}
-    if caller.kind is CallerKind.AWS and caller.account_id is not None:
-        derived = {
-            "aws:PrincipalArn": caller.principal_arn,
-            "aws:PrincipalAccount": caller.account_id,
-        }
-        if action.lower().startswith("kms:"):
-            derived["kms:CallerAccount"] = caller.account_id
-    return Request(caller, action, resource, context_of({**derived, **(context or {})}))
+    defaults = {**ALWAYS, **caller.global_keys}
+    if caller.kind is CallerKind.AWS and action.lower().startswith("kms:"):
+        defaults["kms:CallerAccount"] = caller.account_id or ""
+    return Request(caller, action, resource, context_of(context or {}), context_of(defaults))
+
+
+# Present in every request; the values stand for "a request over TLS at some instant".
+ALWAYS = {
+    "aws:SecureTransport": "true",
+    "aws:CurrentTime": "2026-01-01T00:00:00Z",
+    "aws:EpochTime": "1767225600",
+}

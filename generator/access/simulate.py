@@ -33,7 +33,7 @@ class Answer:
             "principal": req.caller.arn,
             "action": req.action,
             "resource": req.resource,
-            "context": {k: list(v) for k, v in req.context.items()},
+            "context": {k: list(v) for k, v in req.effective.items()},
             "decision": str(self.result.decision),
             "reasons": [str(r) for r in self.result.reasons],
             "identity_policies": [f.path for f in self.identity],

@@ -39,7 +39,7 @@ class Check:
             "reasons": [str(r) for r in self.result.reasons],
             "target": q.target,
             "who": q.who,
-            "context": {k: list(v) for k, v in q.request.context.items()},
+            "context": {k: list(v) for k, v in q.request.effective.items()},
             "accepted": self.accepted,
         }
 

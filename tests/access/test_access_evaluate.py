@@ -223,11 +223,18 @@ def test_action_wildcards(pattern: str, action: str, expected: bool) -> None:
         ("arn:aws:s3:::BUCKET/*", OBJECT, False),  # ARNs are case-sensitive
         ("arn:aws:s3:::*", OBJECT, True),
         ("arn:aws:s3:::other/*", OBJECT, False),
-        # Wildcards stay within their segment: "*" cannot eat the account's colons.
+        # Wildcards stay within their segment ("*" inside a segment cannot eat a colon),
+        # but a "*" that ends a segment may expand beyond the colons that follow (IAM user
+        # guide, "Resource": "If the * is the last character of a resource ARN segment").
         ("arn:aws:kms:*:111111111111:key/*", KEY, True),
-        ("arn:aws:kms:*:key/*", KEY, False),
+        ("arn:aws:kms:*:key/*", KEY, True),
+        ("arn:aws:kms:us*1:key/*", KEY, False),  # "*" inside the region segment
+        ("arn:aws:kms:us-*-1:111111111111:key/*", KEY, True),
+        ("arn:aws:kms:u?-east-1:111111111111:key/*", KEY, True),
+        ("arn:aws:kms:us-east-1?111111111111:key/*", KEY, False),  # "?" is not a colon
         ("arn:aws:kms:us-east-1:*:key/k", KEY, True),
         ("arn:aws:kms:us-east-1:222222222222:key/k", KEY, False),
+        ("arn:aws:s3:::bucket/*/model.tar.gz", "arn:aws:s3:::bucket/a:b/model.tar.gz", True),
     ],
 )
 def test_resource_arns_match_segment_wise(pattern: str, resource: str, expected: bool) -> None:
