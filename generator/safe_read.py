@@ -54,6 +54,8 @@ def read_limited(path: str | os.PathLike[str], limit: int = FILE_LIMIT) -> bytes
     except OSError as error:
         missing = isinstance(error, FileNotFoundError)
         raise Unreadable(error.strerror or str(error), missing=missing) from None
+    except ValueError:  # a NUL byte in the path: no file has such a name
+        raise Unreadable("no such file (a NUL byte in its name)", missing=True) from None
     try:
         _check(os.fstat(handle), limit)
         chunks = []

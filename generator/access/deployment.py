@@ -162,7 +162,7 @@ def load(root: Path) -> Deployment:
     documents: list[Document] = []
     notes: list[str] = []
     for index, entry in enumerate(manifest.documents):
-        real = os.path.realpath(root / entry.path)
+        real = os.path.realpath(root / entry.path) if "\0" not in entry.path else ""
         if not within(real, base):
             raise InputError(
                 f"{entry.path!r} resolves outside the rendered folder; not read",

@@ -201,6 +201,17 @@ def test_fifos_devices_and_huge_files_are_refused_one_line_each(repo: Path) -> N
     assert "XG012" in result.stdout
 
 
+def test_a_file_target_no_file_can_be_is_skipped_as_missing(repo: Path) -> None:
+    (repo / "main.tf").write_text(
+        tf_resource("a", 'file("a\x00b.json")') + tf_resource("b", 'file("a\\u0000b.json")')
+    )
+    assert run("lint", "--no-cache", "main.tf") == (
+        0,
+        "0 documents, 0 findings (0 error, 0 warning, 0 info), 0 suppressed\n",
+        "",
+    )
+
+
 def test_a_manifest_over_the_limit_is_refused(repo: Path) -> None:
     (repo / "policies").mkdir()
     (repo / "policies" / "bad.json").write_text(json.dumps(BAD))
@@ -314,6 +325,7 @@ TF_PIECES = ['resource "aws_s3_bucket_policy" "a" {', "}", "{", "policy = ", "js
 TF_PIECES += ['file("', '")', "<<EOF\n", "EOF\n", "${", '"', "# xgen:ignore XG012", "\n", "= ["]
 TF_PIECES += ['data "aws_iam_policy_document" "d" {', "statement {", "]", "../", "/dev/zero"]
 TF_PIECES += ['module "m" {', "bucket_policy = ", '{"Statement": []}', "\\", "\u00e9", "\ud800"]
+TF_PIECES += ["\x00", "\\u0000", "p.json", "main.tf"]
 
 
 def pieces(choices: list[str]) -> st.SearchStrategy[bytes]:

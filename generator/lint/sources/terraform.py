@@ -144,7 +144,7 @@ class TerraformFile:
 
     def _file(self, target: str, kind: str | None, line: int) -> list[Raw]:
         relative = target.replace("${path.module}", ".").replace("${path.root}", ".")
-        if "${" in relative:
+        if "${" in relative or "\0" in relative:  # known at plan time; no such file
             return []
         resolved = os.path.realpath(self.path.parent / relative)
         if all(dep != resolved for dep, _ in self.deps):
