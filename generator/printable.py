@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
-from urllib.parse import quote
 
 
 def printable(text: str, encoding: str | None = "utf-8") -> str:
@@ -51,6 +50,8 @@ def file_uri(path: str) -> str:
     uri = path.replace("\\", "/")
     if printable(uri) == uri:
         return uri
+    from urllib.parse import quote  # only for such a name: most runs never need it
+
     try:
         raw = os.fsencode(uri)
     except UnicodeEncodeError:  # a lone surrogate that no file name holds
