@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from ..safe_read import MIB, Unreadable, read_limited
 from .cachedir import cache_dir, write_atomic
 
 INDEX_FORMAT = 1
@@ -42,9 +43,9 @@ def _index_text() -> str:
     data = _data_file()
     stat = data.stat()
     path = cache_dir() / f"actions-v{INDEX_FORMAT}-{stat.st_size}-{int(stat.st_mtime)}.txt"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
+    try:  # as inputs are read: CI restores this folder from caches others wrote
+        return read_limited(path, 64 * MIB).decode("utf-8")
+    except (Unreadable, UnicodeDecodeError):
         pass
     text = _build(data)
     with contextlib.suppress(OSError):  # a read-only home still lints, just slower

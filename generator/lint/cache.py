@@ -28,6 +28,7 @@ from typing import Any
 
 from .. import __version__
 from ..policy.kinds import Kind
+from ..safe_read import MIB, Unreadable, read_limited
 from .cachedir import cache_dir, write_atomic
 from .context import Summary
 from .findings import Finding, Severity
@@ -36,6 +37,7 @@ from .suppress import Suppression
 
 FORMAT = 1
 MAX_ENTRIES = 20_000
+MAX_BYTES = 256 * MIB  # a store larger than this is dropped, not read
 DEPENDENCIES = ("hcl2", "lark", "policyuniverse")
 
 
@@ -71,9 +73,9 @@ class ResultCache:
         self.added = 0
 
     def _load(self) -> dict[str, Any]:
-        try:
-            store = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+        try:  # as inputs are read: CI restores this folder from caches others wrote
+            store = json.loads(read_limited(self.path, MAX_BYTES))
+        except (Unreadable, ValueError, RecursionError):
             return {}
         if not isinstance(store, dict) or store.get("fingerprint") != self.fingerprint:
             return {}

@@ -212,6 +212,35 @@ def test_a_file_target_no_file_can_be_is_skipped_as_missing(repo: Path) -> None:
     )
 
 
+@needs_fifo
+def test_fifos_in_the_cache_folder_do_not_stop_lint(tmp_path: Path) -> None:
+    """CI restores the cache folder from caches other jobs wrote."""
+    (tmp_path / "bad.json").write_text(json.dumps(BAD))
+    cache = tmp_path / "cache"
+    env = {**os.environ, "XGEN_CACHE_DIR": str(cache)}
+    script = "from generator.lint.argv import main; raise SystemExit(main(['bad.json']))"
+
+    def lint_bad() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    first = lint_bad()
+    stored = [p for p in cache.rglob("*") if p.is_file()]
+    assert len(stored) >= 2  # the action index and the result cache
+    for path in stored:
+        path.unlink()
+        os.mkfifo(path)
+    again = lint_bad()
+    assert (again.returncode, again.stdout, again.stderr) == (1, first.stdout, "")
+
+
 def test_a_manifest_over_the_limit_is_refused(repo: Path) -> None:
     (repo / "policies").mkdir()
     (repo / "policies" / "bad.json").write_text(json.dumps(BAD))
