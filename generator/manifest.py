@@ -67,6 +67,7 @@ class DocumentEntry:
     kind: Kind
     account_id: str
     target: str | None = None
+    kept_statements: tuple[int, ...] = ()  # statements kept from the spec (the user's own)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Manifest:
             "documents": [
                 {"path": d.path, "kind": str(d.kind), "account_id": d.account_id}
                 | ({"target": d.target} if d.target else {})
+                | ({"kept_statements": list(d.kept_statements)} if d.kept_statements else {})
                 for d in self.documents
             ],
             "files": [{"path": path, "sha256": digest} for path, digest in self.files.items()],
@@ -209,6 +211,7 @@ def parse_manifest(data: Any, shown: str) -> Manifest:
                 kind=get.kind(entry, f"documents[{index}]"),
                 account_id=get.value(entry, "account_id", str, f"documents[{index}]"),
                 target=entry.get("target") if isinstance(entry.get("target"), str) else None,
+                kept_statements=get.indices(entry, "kept_statements", f"documents[{index}]"),
             )
             for index, entry in enumerate(get.items(data, "documents"))
         ),
@@ -269,6 +272,15 @@ class _Getter:
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise self._fail(f"{where}.{key}", "not a list of strings")
         return values
+
+    def indices(self, data: dict[str, Any], key: str, where: str) -> tuple[int, ...]:
+        """An optional list of statement indices (added after manifest version 1 began)."""
+        values = data.get(key, [])
+        if not isinstance(values, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10_000 for v in values
+        ):
+            raise self._fail(f"{where}.{key}", "not a list of statement indices")
+        return tuple(values)
 
     def flag(self, data: dict[str, Any], key: str, where: str) -> bool:
         """An optional boolean (fields added after manifest version 1 began): false if absent."""

@@ -249,7 +249,7 @@ def _manifest(spec: Spec, docs: list[Document], files: dict[str, bytes]) -> byte
         source=source,
         targets=targets,
         documents=tuple(
-            DocumentEntry(doc.path, doc.kind, doc.account_id, doc.target) for doc in docs
+            DocumentEntry(doc.path, doc.kind, doc.account_id, doc.target, doc.kept) for doc in docs
         ),
         files={path: hashlib.sha256(content).hexdigest() for path, content in files.items()},
     ).to_json()

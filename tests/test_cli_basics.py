@@ -124,7 +124,7 @@ def test_linting_json_imports_no_heavy_library():
         "import sys; sys.argv = ['xgen', 'lint', sys.argv[1]]\n"
         "from generator.entry import main\n"
         "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
-        "heavy = ('typer', 'click', 'pydantic', 'jinja2', 'hcl2', 'lark', 'boto3', 'yaml')\n"
+        "heavy = ('typer', 'click', 'pydantic', 'jinja2', 'hcl2', 'lark', 'boto3', 'yaml', 'z3')\n"
         "print(code, sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
     )
     result = subprocess.run(

@@ -19,10 +19,9 @@ from typing import Any
 from ..errors import InputError
 from ..manifest import MANIFEST, RENDER_FIX, SourceEntry, TargetEntry, read_manifest
 from ..partitions import partition_of
-from ..policy.document import Policy, PolicyError, parse_policy
+from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from ..safe_read import Unreadable, read_limited, within
-from .conditions import UnsupportedOperator, split_operator
 from .evaluate import PolicyFile
 
 
@@ -34,6 +33,7 @@ class Document:
     account_id: str
     target: str | None
     file: PolicyFile
+    kept: tuple[int, ...] = ()  # statements kept from the spec: the user's own grants
 
 
 @dataclass(frozen=True)
@@ -108,22 +108,6 @@ def _read_json(path: str | Path, shown: str, fix: str) -> tuple[Any, bytes]:
         raise InputError(f"invalid JSON: {error}", file=shown, fix=fix) from None
 
 
-def _check_operators(policy: Policy, shown: str) -> None:
-    """Refuse operators the evaluator cannot judge, rather than guess their outcome."""
-    for statement in policy.statements:
-        for condition in statement.conditions:
-            try:
-                split_operator(condition.operator)
-            except UnsupportedOperator as error:
-                raise InputError(
-                    str(error),
-                    file=shown,
-                    place=f"{statement.label}.Condition",
-                    fix="verify understands String*, Arn*, Bool, Null and Numeric* operators "
-                    "(with ...IfExists, ForAnyValue:, ForAllValues:)",
-                ) from None
-
-
 def load_policy(root: Path, relative: str, raw: Any) -> PolicyFile:
     """A policy file of the render, parsed and checked; `relative` names it in reasons."""
     shown = str(root / relative)
@@ -135,7 +119,6 @@ def load_policy(root: Path, relative: str, raw: Any) -> PolicyFile:
         ) from None
     except RecursionError:
         raise InputError("nested too deeply", file=shown, fix=RENDER_FIX) from None
-    _check_operators(policy, shown)
     return PolicyFile(relative, policy)
 
 
@@ -173,7 +156,9 @@ def load(root: Path) -> Deployment:
             )
         raw, data = _read_json(real, str(root / entry.path), RENDER_FIX)
         policy = load_policy(root, entry.path, raw)
-        documents.append(Document(entry.kind, entry.account_id, entry.target, policy))
+        documents.append(
+            Document(entry.kind, entry.account_id, entry.target, policy, entry.kept_statements)
+        )
         if note := _drift(entry.path, data, manifest.files):
             notes.append(note)
     return Deployment(

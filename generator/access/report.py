@@ -38,12 +38,45 @@ def _result(check: Check) -> str:
 
 def _summary(report: Report) -> dict[str, int]:
     checks = report.checks
+    proofs = report.proofs
     return {
         "checks": len(checks),
         "ok": sum(c.ok for c in checks),
         "failed": sum(not c.ok for c in checks),
         "accepted_by_profile_seed": sum(c.accepted is not None for c in checks),
+        "layers": len(proofs),
+        "proved": sum(p.proved for p in proofs),
+        "layers_accepted_by_profile_seed": sum(p.ok and not p.proved for p in proofs),
+        "layers_failed": sum(not p.ok and p.undecided is None for p in proofs),
+        "layers_undecided": sum(p.undecided is not None for p in proofs),
     }
+
+
+def _proof_lines(report: Report) -> list[str]:
+    """Each layer's proof: proved, or the counterexample and how to replay it."""
+    root = str(report.deployment.root)
+    lines = ["proofs (every request, decided by z3):"]
+    for proof in report.proofs:
+        where = f"{proof.layer}{' ' + proof.target if proof.target else ''}"
+        if proof.undecided is not None:
+            lines.append(f"  {where}: UNDECIDED, {proof.undecided}")
+            continue
+        example = proof.counterexample
+        if example is None:
+            lines.append(f"  {where}: proved: {proof.resource} allows only: {proof.intended}")
+            continue
+        verdict = "ok (seed)" if proof.ok else "FAIL"
+        context = ", ".join(f"{k}={'|'.join(v)}" for k, v in example.context.items())
+        lines.append(
+            f"  {where}: {verdict}: {proof.resource} allows {example.principal} "
+            f"{example.action} on {example.resource}" + (f" with {context}" if context else "")
+        )
+        lines.append(f"    intended: {proof.intended}")
+        lines += [f"    {statement}: Allow" for statement in example.statements]
+        lines.append(f"    replay: {example.replay(root)}")
+        if proof.accepted:
+            lines.append(f"    {proof.accepted}")
+    return lines
 
 
 def text(report: Report) -> str:
@@ -78,20 +111,31 @@ def text(report: Report) -> str:
         lines += [f"    {reason}" for reason in check.result.reasons]
         if check.accepted:
             lines.append(f"    {check.accepted}")
+        if check.undecided:
+            lines.append(f"    UNDECIDED: {check.undecided}")
     lines.append("")
+    if report.proofs:
+        lines += [*_proof_lines(report), ""]
     lines += [f"note: {note}" for note in report.notes]
     s = _summary(report)
     lines.append(
         f"{s['checks']} checks: {s['ok']} ok ({s['accepted_by_profile_seed']} accepted by "
         f"profile seed), {s['failed']} failed"
     )
+    if report.proofs:
+        lines.append(
+            f"{s['layers']} layers: {s['proved']} proved, {s['layers_accepted_by_profile_seed']} "
+            f"accepted by profile seed, {s['layers_failed']} failed, "
+            f"{s['layers_undecided']} undecided"
+        )
     return printable("\n".join(lines) + "\n")
 
 
 def as_json(report: Report) -> str:
     dep = report.deployment
     body = {
-        "checks": [check.as_json() for check in report.checks],
+        "checks": [check.as_json() for check in report.checks]
+        + [proof.as_json(str(dep.root)) for proof in report.proofs],
         "ok": report.ok,
         "summary": _summary(report),
         "notes": list(report.notes),
@@ -131,6 +175,18 @@ def mermaid(report: Report) -> str:
         edges[(caller.arn, resource, style)].append(
             " ".join(filter(None, (q.request.action, q.how)))
         )
+
+    for proof in report.proofs:
+        example = proof.counterexample
+        if example is None:
+            continue
+        resource = example.resource
+        labels[example.principal] = example.principal
+        accounts.setdefault(example.principal, None)
+        labels[resource] = names.get(resource, resource)
+        accounts.setdefault(resource, None)
+        style = "seed" if proof.ok else "fail"
+        edges[(example.principal, resource, style)].append(f"{example.action} (proof)")
 
     ids = {key: f"n{index}" for index, key in enumerate(labels)}
     lines = ["flowchart LR"]

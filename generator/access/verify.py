@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..network import vpc_requirements
+from .conditions import UnsupportedOperator
 from .deployment import Deployment, load
 from .evaluate import authorize
 from .questions import SEED, Question, questions
-from .result import Result
+from .result import Decision, Reason, Result
+
+if TYPE_CHECKING:
+    from .proof import Proof
 
 
 @dataclass(frozen=True)
@@ -20,9 +24,12 @@ class Check:
     question: Question
     result: Result
     accepted: str | None = None  # why an unexpected allow is accepted (profile seed)
+    undecided: str | None = None  # what the evaluator could not judge: never ok
 
     @property
     def ok(self) -> bool:
+        if self.undecided is not None:
+            return False
         return self.result.allowed == self.question.expect_allow or self.accepted is not None
 
     def as_json(self) -> dict[str, Any]:
@@ -48,10 +55,11 @@ class Check:
 class Report:
     deployment: Deployment
     checks: tuple[Check, ...]
+    proofs: tuple[Proof, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return all(check.ok for check in self.checks)
+        return all(check.ok for check in self.checks) and all(p.ok for p in self.proofs)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -74,13 +82,17 @@ class Report:
 
 
 def judge(question: Question, profile: str) -> Check:
-    result = authorize(
-        question.request,
-        resource_account=question.resource_account,
-        identity=question.identity,
-        resource=question.resource,
-        resource_must_allow=question.resource_must_allow,
-    )
+    try:
+        result = authorize(
+            question.request,
+            resource_account=question.resource_account,
+            identity=question.identity,
+            resource=question.resource,
+            resource_must_allow=question.resource_must_allow,
+        )
+    except UnsupportedOperator as error:
+        undecided = Result(Decision.IMPLICIT_DENY, (Reason(f"not judged: {error}"),))
+        return Check(question, undecided, undecided=str(error))
     accepted = None
     if result.allowed and not question.expect_allow and profile == SEED and question.seed_fix:
         accepted = f"accepted by profile seed (hardened fix: {question.seed_fix})"
@@ -88,6 +100,13 @@ def judge(question: Question, profile: str) -> Check:
 
 
 def verify(root: Path) -> Report:
-    """Every check of the deployment rendered into `root` (InputError if unreadable)."""
+    """Every check and proof of the deployment rendered into `root` (InputError if unreadable).
+
+    The questions are concrete requests (the intended accesses must be allowed, named
+    adversaries denied); the proofs decide, with z3, every request of every layer.
+    """
+    from .proof import prove  # z3: only verify, diff and simulate load it
+
     deployment = load(root)
-    return Report(deployment, tuple(judge(q, deployment.profile) for q in questions(deployment)))
+    checks = tuple(judge(q, deployment.profile) for q in questions(deployment))
+    return Report(deployment, checks, tuple(prove(deployment)))

@@ -267,13 +267,10 @@ def _unjudgeable(documents: list[Document]) -> list[Finding]:
 
 def _checks(live: Deployment) -> tuple[Check, ...]:
     """Verify's questions over the live documents, but those it cannot judge."""
-    checks = []
-    for question in questions(live):
-        try:
-            checks.append(judge(question, live.profile))
-        except UnsupportedOperator:
-            continue  # reported once per document by _unjudgeable
-    return tuple(checks)
+    judged = (judge(question, live.profile) for question in questions(live))
+    # a check through an operator the evaluator cannot judge is reported once per document
+    # by _unjudgeable (XA004) and skipped here, never guessed
+    return tuple(check for check in judged if check.undecided is None)
 
 
 def _lint_document(

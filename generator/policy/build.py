@@ -92,6 +92,7 @@ class Document:
     account_id: str
     body: PolicyDoc
     target: str | None = None  # the target's name for documents of a target account
+    kept: tuple[int, ...] = ()  # indices of the statements kept from the spec (the user's)
 
 
 def source_dir(spec: Spec) -> str:
@@ -409,21 +410,42 @@ def managed_policy_arns(spec: Spec) -> list[str]:
     return [f"arn:{spec.source.partition.id}:iam::aws:{SAGEMAKER_FULL_ACCESS}"]
 
 
+def _with_kept(
+    path: str, kind: Kind, account: str, body: PolicyDoc, kept: list[Statement]
+) -> Document:
+    """A source document whose last statements are the ones the spec keeps."""
+    total = len(body["Statement"])
+    return Document(path, kind, account, body, kept=tuple(range(total - len(kept), total)))
+
+
 def documents(spec: Spec) -> list[Document]:
     """Every policy document of the deployment, in render order."""
     source = spec.source
     base = f"{source_dir(spec)}/policies"
     docs = [
-        Document(f"{base}/bucket-policy.json", Kind.BUCKET, source.account_id, bucket_policy(spec)),
-        Document(f"{base}/key-policy.json", Kind.KEY, source.account_id, key_policy(spec)),
+        _with_kept(
+            f"{base}/bucket-policy.json",
+            Kind.BUCKET,
+            source.account_id,
+            bucket_policy(spec),
+            source.bucket_policy_statements,
+        ),
+        _with_kept(
+            f"{base}/key-policy.json",
+            Kind.KEY,
+            source.account_id,
+            key_policy(spec),
+            source.key_policy_statements,
+        ),
     ]
     if source.image_in_source_account:
         docs.append(
-            Document(
+            _with_kept(
                 f"{base}/ecr-repository-policy.json",
                 Kind.ECR_REPOSITORY,
                 source.account_id,
                 repository_policy(spec),
+                source.repository_policy_statements,
             )
         )
     for target in spec.targets:

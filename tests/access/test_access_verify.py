@@ -29,9 +29,11 @@ def verify_json(folder: Path, code: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("example", "checks", "accepted"),
-    # seed: 1 target x (s3 9 + kms 9 + trust 7), image in AWS's registry (no ecr layer);
-    # multi-account: 3 targets x (s3 9 + kms 9 + ecr 8 + trust 7).
-    [("seed-article", 25, 8), ("multi-account", 99, 0)],
+    # seed: 1 target x (s3 9 + kms 9 + trust 7), image in AWS's registry (no ecr layer),
+    # and the proofs of 3 layers (bucket, key, trust; 2 accepted by profile seed);
+    # multi-account: 3 targets x (s3 9 + kms 9 + ecr 8 + trust 7), and 9 proofs (bucket,
+    # key, repository, and each target's trust and volume key).
+    [("seed-article", 25 + 3, 8 + 2), ("multi-account", 99 + 9, 0)],
 )
 def test_example_renders_verify(
     renders: dict[str, Path], example: str, checks: int, accepted: int
@@ -43,8 +45,11 @@ def test_example_renders_verify(
     assert all(check["ok"] and check["reasons"] for check in report["checks"])
     assert sum(check["accepted"] is not None for check in report["checks"]) == accepted
     # Every intended access is granted; every question expected to be denied is denied,
-    # except what profile seed accepts by design.
+    # except what profile seed accepts by design; every layer is proved.
     for check in report["checks"]:
+        if "proved" in check:
+            assert check["proved"] or check["accepted"]
+            continue
         granted = check["decision"] == "Allow"
         assert granted == (check["expected"] == "allow") or check["accepted"]
 
@@ -94,7 +99,7 @@ def test_bucket_grant_without_principal_arn_condition_fails(copy_of: Callable[[s
     } | {
         ("s3", f"root user of {account}")
         for account in ("222222222222", "333333333333", "444444444444")
-    }
+    } | {("s3", "any request the spec does not intend")}
     bad = next(c for c in report["checks"] if not c["ok"])
     assert f"{BUCKET} XgenTargetRolesReadModelArtifact: {ROOT_GRANT}" in bad["reasons"]
     assert (
@@ -173,7 +178,7 @@ def test_seed_with_the_image_in_the_source_account_checks_ecr(
     spec["source"]["image"] = "111111111111.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
     report = verify_json(render_dict(spec), 0)
     ecr = [c for c in report["checks"] if c["layer"] == "ecr"]
-    assert len(ecr) == 8
+    assert len(ecr) == 8 + 1  # the questions and the proof
     pulls = [c for c in ecr if c["expected"] == "allow"]
     # The role's pull permission comes from AmazonSageMakerFullAccess in profile seed.
     assert all(c["decision"] == "Allow" for c in pulls)

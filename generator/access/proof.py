@@ -1,0 +1,505 @@
+"""For every request, not a sample: each layer grants what the spec intends and nothing more.
+
+A layer is one resource policy: the bucket (artifact and every other object), the model's
+key, the ECR repository, each target role's trust policy, each endpoint volume key. For
+each, z3 decides whether some request is allowed but not intended:
+
+    allowed(r) = no Deny statement applies
+                 and (an Allow statement applies
+                      or the caller is of the owning account and its IAM may allow)
+    intended(r) = what the spec deploys (see `_layers`)
+
+Identity policies are taken to allow everything: the admins of the target accounts (and
+of any other) can attach anything, so only the resource policies stand between them and
+the model, as in verify's questions. A satisfying request is a counterexample; it is
+replayed through the concrete evaluator (`authorize`, what `xgen simulate --admin` runs)
+and reported with the statements that allow it. Profile seed's design (the key trusts
+the target accounts' roots; SageMaker may assume the role for any account) is accepted
+with the hardened fix, as verify's questions accept it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import z3
+
+from ..policy.kinds import Kind
+from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_SERVICE
+from .deployment import Deployment
+from .evaluate import PolicyFile, authorize
+from .questions import ADMIN, FIX_KEY_DECRYPT, FIX_KEY_ROLES, FIX_KEY_VIA_S3, FIX_TRUST, SEED, Layer
+from .request import CallerKind, parse_caller, request
+from .smt import (
+    ANONYMOUS,
+    AWS,
+    CANONICAL,
+    FEDERATED,
+    FEDERATED_USER,
+    ROLE,
+    ROOT,
+    SERVICE,
+    USER,
+    Encoder,
+    Space,
+    Undecidable,
+    printable_strings,
+    recursion_guard,
+)
+
+TIMEOUT_MS = 20_000
+READABLE_TIMEOUT_MS = 2_000
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A concrete request the layer allows and the spec does not intend."""
+
+    principal: str  # as `xgen simulate --principal` takes it
+    action: str
+    resource: str
+    context: dict[str, list[str]]
+    statements: tuple[str, ...]  # "file Sid" of each Allow that applies
+
+    def replay(self, root: str) -> str:
+        """The `xgen simulate` command that answers Allow to this request."""
+        return shlex.join(["xgen", "simulate", root, *self.simulate_args()])
+
+    def simulate_args(self) -> list[str]:
+        args = ["--principal", self.principal, "--action", self.action, "--resource", self.resource]
+        for key, values in self.context.items():
+            for value in values:
+                args += ["--context", f"{key}={value}"]
+        return [*args, "--admin"]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "principal": self.principal,
+            "action": self.action,
+            "resource": self.resource,
+            "context": self.context,
+            "statements": list(self.statements),
+        }
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The answer for one layer: proved, a counterexample, or what could not be decided."""
+
+    layer: Layer
+    target: str
+    resource: str  # in words, with the ARN
+    intended: str  # in words
+    counterexample: Counterexample | None = None
+    undecided: str | None = None
+    accepted: str | None = None  # profile seed: why the counterexample is accepted
+
+    @property
+    def proved(self) -> bool:
+        return self.counterexample is None and self.undecided is None
+
+    @property
+    def ok(self) -> bool:
+        return self.proved or (self.accepted is not None and self.undecided is None)
+
+    @property
+    def decision(self) -> str:
+        if self.undecided is not None:
+            return "undecided"
+        return "proved" if self.counterexample is None else "Allow"
+
+    def as_json(self, root: str) -> dict[str, object]:
+        """verify's check keys (`layer` ... `reasons`), then the proof's own."""
+        example = self.counterexample
+        reasons = [self.undecided] if self.undecided else []
+        if example is not None:
+            reasons += [f"{s}: Allow" for s in example.statements]
+        elif self.proved:
+            reasons.append(f"proved: no request is allowed beyond: {self.intended}")
+        return {
+            "layer": str(self.layer),
+            "principal": example.principal if example else "*",
+            "action": example.action if example else "*",
+            "resource": example.resource if example else self.resource,
+            "expected": "deny",
+            "decision": self.decision,
+            "ok": self.ok,
+            "reasons": reasons,
+            "target": self.target or None,
+            "who": "any request the spec does not intend",
+            "context": example.context if example else {},
+            "accepted": self.accepted,
+            "proved": self.proved,
+            "intended": self.intended,
+            "counterexample": example.as_json() if example else None,
+            "replay": example.replay(root) if example else None,
+        }
+
+
+@dataclass
+class _Layer:
+    """What one proof needs: the policy, the resource(s), who owns it, what is intended."""
+
+    layer: Layer
+    target: str
+    words: str
+    intended_words: str
+    policy: PolicyFile
+    service: str
+    owner: str
+    must_allow: bool
+    resource: Callable[[Space], z3.BoolRef]  # which resources: a constraint on space.resource
+    intended: Callable[[Space], z3.BoolRef]
+    accepted: Callable[[Space], z3.BoolRef] | None = None
+    fix: str | None = None
+    kept: tuple[int, ...] = field(default_factory=tuple)
+
+
+def _constant(arn: str) -> Callable[[Space], z3.BoolRef]:
+    return lambda sp: sp.resource == sp.s(arn)
+
+
+def _objects(bucket_arn: str) -> Callable[[Space], z3.BoolRef]:
+    """The bucket and every object in it."""
+
+    def domain(sp: Space) -> z3.BoolRef:
+        prefix = sp.s(bucket_arn + "/")
+        objects = z3.And(
+            z3.PrefixOf(prefix, sp.resource), z3.Length(sp.resource) > len(bucket_arn) + 1
+        )
+        return z3.Or(sp.resource == sp.s(bucket_arn), objects)
+
+    return domain
+
+
+def _some_key(partition: str, region: str, account: str) -> Callable[[Space], z3.BoolRef]:
+    """Any key of the account (the volume key's id is only known after apply)."""
+
+    def domain(sp: Space) -> z3.BoolRef:
+        prefix = sp.s(f"arn:{partition}:kms:{region}:{account}:key/")
+        return z3.And(z3.PrefixOf(prefix, sp.resource), z3.Length(sp.resource) > z3.Length(prefix))
+
+    return domain
+
+
+def _in(space: Space, value: z3.SeqRef, options: list[str]) -> z3.BoolRef:
+    return space.any_of([value == space.s(o) for o in options])
+
+
+def _role(space: Space, roles: list[str]) -> z3.BoolRef:
+    return z3.And(space.aws_type == ROLE, space.any_of([space.principal_arn_is(r) for r in roles]))
+
+
+def _of_account(space: Space, accounts: list[str]) -> z3.BoolRef:
+    return z3.And(space.is_aws(), _in(space, space.account, accounts))
+
+
+def _key_is(space: Space, key: str, value: str) -> z3.BoolRef:
+    present, found = space.key(key).slots[0]
+    return z3.And(present, found == space.s(value))
+
+
+def _layers(dep: Deployment) -> list[_Layer]:
+    """The layers of a deployment and what each must allow (nothing else)."""
+    src = dep.source
+    roles = [t.role_arn for t in dep.targets]
+    targets = [t.account_id for t in dep.targets]
+    source = [src.account_id]
+    seed = dep.profile == SEED
+    found: list[_Layer] = []
+    bucket = dep.entry(Kind.BUCKET, src.account_id)
+    if bucket:
+        found.append(
+            _Layer(
+                Layer.S3,
+                "",
+                f"bucket {src.bucket_arn} and its objects",
+                "the target roles read the artifact; the source account",
+                bucket.file,
+                "s3",
+                src.account_id,
+                False,
+                _objects(src.bucket_arn),
+                lambda sp: z3.Or(
+                    _of_account(sp, source),
+                    z3.And(
+                        _role(sp, roles),
+                        sp.action == sp.s("s3:getobject"),
+                        sp.resource == sp.s(src.object_arn),
+                    ),
+                ),
+                kept=bucket.kept,
+            )
+        )
+    key = dep.entry(Kind.KEY, src.account_id)
+    if key:
+        found.append(
+            _Layer(
+                Layer.KMS,
+                "",
+                f"key {src.kms_key_arn}",
+                "the target roles decrypt via S3; the source account",
+                key.file,
+                "kms",
+                src.account_id,
+                True,
+                _constant(src.kms_key_arn),
+                lambda sp: z3.Or(
+                    _of_account(sp, source),
+                    z3.And(
+                        _role(sp, roles),
+                        sp.action == sp.s("kms:decrypt"),
+                        _key_is(sp, "kms:viaservice", dep.s3_service),
+                    ),
+                ),
+                (lambda sp: _of_account(sp, targets)) if seed else None,
+                f"{FIX_KEY_ROLES}; {FIX_KEY_DECRYPT}; {FIX_KEY_VIA_S3}",
+                kept=key.kept,
+            )
+        )
+    repository = dep.entry(Kind.ECR_REPOSITORY, src.account_id)
+    if repository and src.image_in_source_account:
+        pulls = [a.lower() for a in ECR_PULL_ACTIONS]
+        found.append(
+            _Layer(
+                Layer.ECR,
+                "",
+                f"repository {src.repository_arn}",
+                "the target roles pull the image; the source account",
+                repository.file,
+                "ecr",
+                src.account_id,
+                False,
+                _constant(src.repository_arn),
+                lambda sp: z3.Or(
+                    _of_account(sp, source), z3.And(_role(sp, roles), _in(sp, sp.action, pulls))
+                ),
+                kept=repository.kept,
+            )
+        )
+    for target in dep.targets:
+        trust = dep.entry(Kind.TRUST, target.account_id, target.name)
+        if trust:
+            account = target.account_id
+
+            def sagemaker(sp: Space) -> z3.BoolRef:
+                return z3.And(
+                    sp.kind == SERVICE,
+                    sp.service == sp.s(SAGEMAKER_SERVICE),
+                    sp.action == sp.s("sts:assumerole"),
+                )
+
+            found.append(
+                _Layer(
+                    Layer.TRUST,
+                    target.name,
+                    f"role {target.role_arn}",
+                    f"SageMaker assumes the role for account {account}",
+                    trust.file,
+                    "sts",
+                    account,
+                    True,
+                    _constant(target.role_arn),
+                    lambda sp, account=account, sagemaker=sagemaker: z3.And(
+                        sagemaker(sp), _key_is(sp, "aws:sourceaccount", account)
+                    ),
+                    sagemaker if seed else None,
+                    FIX_TRUST,
+                )
+            )
+        volume = dep.entry(Kind.KEY, target.account_id, target.name)
+        if volume:
+            found.append(
+                _Layer(
+                    Layer.KMS,
+                    target.name,
+                    f"the endpoint volume key of account {target.account_id}",
+                    f"principals of account {target.account_id}",
+                    volume.file,
+                    "kms",
+                    target.account_id,
+                    True,
+                    _some_key(dep.partition, src.region, target.account_id),
+                    lambda sp, account=target.account_id: _of_account(sp, [account]),
+                )
+            )
+    return found
+
+
+def prove(dep: Deployment) -> list[Proof]:
+    """One proof per layer of the deployment."""
+    recursion_guard()
+    return [_prove(dep, layer) for layer in _layers(dep)]
+
+
+def _prove(dep: Deployment, layer: _Layer) -> Proof:
+    base = Proof(layer.layer, layer.target, layer.words, layer.intended_words)
+    statements = list(layer.policy.policy.statements)
+    space = Space(
+        partition=dep.partition, service=layer.service, owner=layer.owner, statements=statements
+    )
+    space.domain.append(layer.resource(space))
+    encoder = Encoder(space)
+    try:
+        applies = [encoder.statement(s, resource_policy=True) for s in statements]
+        allowed = _allowed(space, statements, applies, must_allow=layer.must_allow)
+        intended = z3.Or(
+            layer.intended(space), *(applies[i] for i in layer.kept if statements[i].is_allow)
+        )
+        strict = _solve(space, z3.And(allowed, z3.Not(intended)))
+        if strict is None:
+            return base
+        example = _counterexample(dep, layer, space, strict, applies=applies)
+        if layer.accepted is None:
+            return Proof(**{**base.__dict__, "counterexample": example})
+        seed = _solve(space, z3.And(allowed, z3.Not(z3.Or(intended, layer.accepted(space)))))
+        if seed is None:
+            accepted = f"accepted by profile seed (hardened fix: {layer.fix})"
+            return Proof(**{**base.__dict__, "counterexample": example, "accepted": accepted})
+        example = _counterexample(dep, layer, space, seed, applies=applies)
+        return Proof(**{**base.__dict__, "counterexample": example})
+    except Undecidable as error:
+        return Proof(**{**base.__dict__, "undecided": f"{layer.policy.path}: {error}"})
+
+
+def _allowed(
+    space: Space, statements: list, applies: list[z3.BoolRef], *, must_allow: bool
+) -> z3.BoolRef:
+    allows = [f for s, f in zip(statements, applies, strict=True) if s.is_allow]
+    denies = [f for s, f in zip(statements, applies, strict=True) if not s.is_allow]
+    granted = space.any_of(allows)
+    if not must_allow:
+        # Within the owning account an identity policy alone suffices (evaluate.authorize).
+        granted = z3.Or(granted, z3.And(space.is_aws(), space.account == space.s(space.owner)))
+    return z3.And(granted, z3.Not(space.any_of(denies)))
+
+
+class _Unknown(Undecidable):
+    pass
+
+
+def _solve(space: Space, formula: z3.BoolRef) -> z3.ModelRef | None:
+    """A model of `formula` (readable strings when there is one), None when unsatisfiable."""
+    solver = z3.Solver(ctx=space.ctx)
+    solver.set("timeout", TIMEOUT_MS)
+    solver.add(*space.domain, formula)
+    outcome = solver.check()
+    if outcome == z3.unsat:
+        return None
+    if outcome == z3.sat:
+        model = solver.model()
+        if _readable(model, space):
+            return model
+        # Another model of printable strings, if one comes quickly (the first is valid too).
+        solver.set("timeout", READABLE_TIMEOUT_MS)
+        solver.add(printable_strings(space))
+        return solver.model() if solver.check() == z3.sat else model
+    raise _Unknown(
+        f"the solver could not decide within {TIMEOUT_MS // 1000} s ({solver.reason_unknown()})"
+    )
+
+
+def _readable(model: z3.ModelRef, space: Space) -> bool:
+    strings = [*space.free_strings, *(v for key in space.keys.values() for v in key.free)]
+    return all(_text(model, s).isprintable() and _text(model, s).isascii() for s in strings)
+
+
+def _text(model: z3.ModelRef, expr: z3.ExprRef) -> str:
+    return model.eval(expr, model_completion=True).as_string()
+
+
+def _principal(model: z3.ModelRef, space: Space) -> str:
+    kind = model.eval(space.kind, model_completion=True).as_long()
+    if kind == ANONYMOUS:
+        return "*"
+    if kind == SERVICE:
+        return _text(model, space.service)
+    if kind == FEDERATED:
+        return f"federated:{_text(model, space.provider)}"
+    if kind == CANONICAL:
+        return f"canonical:{_text(model, space.canonical)}"
+    account, name = _text(model, space.account), _text(model, space.name)
+    kind_of = model.eval(space.aws_type, model_completion=True).as_long()
+    partition = space.partition
+    if kind_of == ROOT:
+        return f"arn:{partition}:iam::{account}:root"
+    if kind_of == ROLE:
+        return f"arn:{partition}:sts::{account}:assumed-role/{name}/{_text(model, space.session)}"
+    if kind_of == USER:
+        return f"arn:{partition}:iam::{account}:user{_text(model, space.path)}{name}"
+    assert kind_of == FEDERATED_USER
+    return f"arn:{partition}:sts::{account}:federated-user/{name}"
+
+
+def _counterexample(
+    dep: Deployment, layer: _Layer, space: Space, model: z3.ModelRef, *, applies: list
+) -> Counterexample:
+    statements = list(layer.policy.policy.statements)
+    context: dict[str, list[str]] = {}
+    spelled = {c.key_lower: c.key for s in statements for c in s.conditions}
+    spelled.setdefault("aws:principalarn", "aws:PrincipalArn")
+    for lower, key in sorted(space.keys.items()):
+        name = spelled.get(lower, lower)
+        values = [
+            _text(model, value)
+            for used, value in key.slots
+            if z3.is_true(model.eval(used, model_completion=True))
+        ]
+        if values:
+            context[name] = values
+    is_role = z3.is_true(
+        model.eval(z3.And(space.is_aws(), space.aws_type == ROLE), model_completion=True)
+    )
+    if is_role:  # the session ARN does not carry the role's path; its PrincipalArn does
+        context.setdefault(spelled["aws:principalarn"], [_text(model, space.principal_arn())])
+    allowing = tuple(
+        f"{layer.policy.path} {s.label}"
+        for s, f in zip(statements, applies, strict=True)
+        if s.is_allow and z3.is_true(model.eval(f, model_completion=True))
+    )
+    example = Counterexample(
+        _principal(model, space),
+        _spelled(_text(model, space.action), statements),
+        _text(model, space.resource),
+        context,
+        allowing or ("(the owning account's IAM policies)",),
+    )
+    _replay(dep, layer, example)
+    return example
+
+
+def _spelled(action: str, statements: list) -> str:
+    """The action as the policies spell it, when they name it."""
+    named = [a for s in statements for a in (*s.actions, *s.not_actions)]
+    named += list(ECR_PULL_ACTIONS)
+    return next((a for a in named if a.lower() == action), action)
+
+
+def _replay(dep: Deployment, layer: _Layer, example: Counterexample) -> None:
+    """The concrete evaluator must allow the counterexample, as `xgen simulate` will."""
+    caller = parse_caller(example.principal)
+    identity: tuple[PolicyFile, ...] = ()
+    if caller.kind is CallerKind.AWS:
+        own = next(
+            (dep.identity(t.name) for t in dep.targets if t.role_arn == caller.principal_arn), ()
+        )
+        identity = (*own, ADMIN)
+    req = request(caller, example.action, example.resource, example.context)
+    result = authorize(
+        req,
+        resource_account=layer.owner,
+        identity=identity,
+        resource=layer.policy,
+        resource_must_allow=layer.must_allow,
+    )
+    if not result.allowed:
+        raise Undecidable(
+            "the solver's counterexample does not replay in the concrete evaluator "
+            f"({example.principal} {example.action} {example.resource}: {result.decision}); "
+            "please report this"
+        )
+
+
+__all__ = ["AWS", "Counterexample", "Proof", "prove"]

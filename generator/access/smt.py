@@ -1,0 +1,560 @@
+"""AWS's policy language as z3 formulas over a symbolic request (Zelkova's approach).
+
+A `Space` holds the unknowns of one request to one resource: who calls (any AWS account's
+root, user, role session or federated user, any service, any web identity or SAML
+provider, any canonical user, or an anonymous caller), which action of the service, which
+of the resources the policy covers, and every condition key the policies name, with the
+keys AWS puts in every request present and tied to the caller. `Encoder` turns a policy
+statement into a formula that is true exactly for the requests it applies to, following
+evaluate.py and conditions.py (the concrete evaluator) rule for rule: both read
+wildcards through wildcard.tokens and policy variables through variables.parse.
+
+Only verify, diff and simulate import this module (z3 is heavy for `xgen lint`).
+Whatever cannot be encoded exactly raises `Undecidable`: verify then says what it could
+not decide, never "ok".
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+
+import z3
+
+from ..policy.document import Condition, Principal, Statement
+from .conditions import FOR_ALL, FOR_ANY, NEGATED, NULL, UnsupportedOperator, split_operator
+from .variables import Text, Variable, has_variables, parse
+from .wildcard import Wild, tokens
+
+# Caller kinds and, for AWS callers, what they are.
+AWS, SERVICE, FEDERATED, CANONICAL, ANONYMOUS = range(5)
+ROOT, ROLE, USER, FEDERATED_USER = range(4)
+PRINCIPAL_TYPES = {
+    ROOT: "Account",
+    ROLE: "AssumedRole",
+    USER: "User",
+    FEDERATED_USER: "FederatedUser",
+}
+# Keys AWS sends as several values; any key used with ForAnyValue/ForAllValues is too.
+MULTIVALUED = frozenset(
+    {"aws:tagkeys", "aws:principalorgpaths", "aws:calledvia", "kms:encryptioncontextkeys"}
+)
+MAX_VALUES = 4  # values per multivalued key (each condition naming it can need its own)
+NAME = "[A-Za-z0-9+=,.@_-]"
+
+
+class Undecidable(ValueError):
+    """A construct the encoding does not model exactly (verify reports it, never 'ok')."""
+
+
+# --- regular expressions ----------------------------------------------------------------------
+
+MAX_CHAR = "\U0002ffff"  # z3's alphabet
+
+
+class Regexes:
+    """Regular expressions in one z3 context (each proof has a context of its own)."""
+
+    def __init__(self, ctx: z3.Context) -> None:
+        self.ctx = ctx
+        self.any_char = z3.AllChar(z3.ReSort(z3.StringSort(ctx)))
+        self.not_colon = self.chars(("\x00", "9"), (";", MAX_CHAR))
+        self.printable = self.chars((" ", "~"))
+        self.name = z3.Plus(
+            self.chars(
+                ("A", "Z"),
+                ("a", "z"),
+                ("0", "9"),
+                ("+", "+"),
+                ("=", "="),
+                (",", "."),
+                ("@", "@"),
+                ("_", "_"),
+            )
+        )
+        self.wild = {
+            Wild.ANY: z3.Star(self.any_char),
+            Wild.ANY_IN_SEGMENT: z3.Star(self.not_colon),
+            Wild.ONE: self.any_char,
+            Wild.ONE_IN_SEGMENT: self.not_colon,
+        }
+
+    def chars(self, *ranges: tuple[str, str]) -> z3.ReRef:
+        found = [z3.Range(a, b, ctx=self.ctx) for a, b in ranges]
+        return z3.Union(*found) if len(found) > 1 else found[0]
+
+    def literal(self, text: str) -> z3.ReRef:
+        return z3.Re(z3.StringVal(text, self.ctx))
+
+    def pattern(self, pattern: tuple) -> z3.ReRef:
+        """The z3 regular expression of wildcard.tokens(...)."""
+        parts = [self.wild[t] if isinstance(t, Wild) else self.literal(t) for t in pattern]
+        if not parts:
+            return self.literal("")
+        return z3.Concat(*parts) if len(parts) > 1 else parts[0]
+
+    def caseless(self, text: str) -> z3.ReRef:
+        """Strings equal to `text` after `.lower()`, character by character (IgnoreCase, Bool)."""
+        if not text:
+            return self.literal("")
+        table = _lower_preimage()
+        pieces = []
+        for char in text:
+            low = char.lower()
+            options = table.get(low, char) if len(low) == 1 else char
+            alternatives = [self.literal(c) for c in options]
+            pieces.append(z3.Union(*alternatives) if len(alternatives) > 1 else alternatives[0])
+        return z3.Concat(*pieces) if len(pieces) > 1 else pieces[0]
+
+
+@cache
+def _lower_preimage() -> dict[str, str]:
+    """For each lower-case character, every character whose .lower() it is."""
+    found: dict[str, list[str]] = {}
+    for code in range(ord(MAX_CHAR) + 1):
+        char = chr(code)
+        low = char.lower()
+        if len(low) == 1:
+            found.setdefault(low, []).append(char)
+    return {low: "".join(chars) for low, chars in found.items()}
+
+
+# --- the symbolic request ---------------------------------------------------------------------
+
+
+@dataclass
+class Key:
+    """A condition key: whether the request has it, and its values (slot used, value)."""
+
+    present: z3.BoolRef
+    slots: list[tuple[z3.BoolRef, z3.SeqRef]]
+    free: list[z3.SeqRef] = field(default_factory=list)  # strings the model chooses
+
+
+class Space:
+    """The unknowns of one request to the resources of one resource policy."""
+
+    def __init__(
+        self,
+        *,
+        partition: str,
+        service: str,
+        owner: str,
+        statements: list[Statement],
+    ) -> None:
+        self.ctx = z3.Context()
+        self.re = Regexes(self.ctx)
+        self.true = z3.BoolVal(True, self.ctx)
+        self.false = z3.BoolVal(False, self.ctx)
+        self.partition = partition
+        self.owner = owner
+        self.kind = z3.Int("kind", self.ctx)
+        self.account = z3.String("account", self.ctx)
+        self.aws_type = z3.Int("aws_type", self.ctx)
+        self.path = z3.String("path", self.ctx)  # "/" or "/a/b/" (roles and users)
+        self.name = z3.String("name", self.ctx)
+        self.session = z3.String("session", self.ctx)
+        self.service = z3.String("service", self.ctx)
+        self.provider = z3.String("provider", self.ctx)
+        self.canonical = z3.String("canonical", self.ctx)
+        self.action = z3.String("action", self.ctx)  # lower case
+        self.resource = z3.String("resource", self.ctx)  # the layer constrains it
+        self.userid = z3.String("userid", self.ctx)
+        self.tls = z3.String("secure_transport", self.ctx)
+        self.time = z3.String("current_time", self.ctx)
+        self.epoch = z3.String("epoch_time", self.ctx)
+        self.free_strings: list[z3.SeqRef] = [
+            self.name,
+            self.session,
+            self.service,
+            self.provider,
+            self.canonical,
+            self.userid,
+            self.time,
+            self.epoch,
+        ]
+        self.domain: list[z3.BoolRef] = [
+            z3.And(self.kind >= AWS, self.kind <= ANONYMOUS),
+            z3.And(self.aws_type >= ROOT, self.aws_type <= FEDERATED_USER),
+            z3.InRe(self.account, z3.Loop(self.re.chars(("0", "9")), 12, 12)),
+            z3.InRe(
+                self.path,
+                z3.Concat(
+                    self.re.literal("/"), z3.Star(z3.Concat(self.re.name, self.re.literal("/")))
+                ),
+            ),
+            z3.InRe(self.name, self.re.name),
+            z3.InRe(self.session, self.re.name),
+            z3.InRe(
+                self.service, z3.Plus(self.re.chars(("a", "z"), ("0", "9"), (".", "."), ("-", "-")))
+            ),
+            z3.Length(self.provider) > 0,
+            z3.Length(self.canonical) > 0,
+            z3.Or(self.tls == self.s("true"), self.tls == self.s("false")),
+            z3.InRe(
+                self.action,
+                z3.Concat(
+                    self.re.literal(service + ":"), z3.Plus(self.re.chars(("a", "z"), ("0", "9")))
+                ),
+            ),
+        ]
+        self._counts = _key_uses(statements)
+        self.keys: dict[str, Key] = {}
+        self._principal_arn: z3.SeqRef | None = None
+
+    def s(self, text: str) -> z3.SeqRef:
+        """A string constant of this proof's context."""
+        return z3.StringVal(text, self.ctx)
+
+    def any_of(self, formulas: list[z3.BoolRef]) -> z3.BoolRef:
+        return z3.Or(*formulas) if formulas else self.false
+
+    def all_of(self, formulas: list[z3.BoolRef]) -> z3.BoolRef:
+        return z3.And(*formulas) if formulas else self.true
+
+    # principals
+
+    def is_aws(self) -> z3.BoolRef:
+        return self.kind == AWS
+
+    def principal_arn(self) -> z3.SeqRef:
+        """`aws:PrincipalArn` of an AWS caller: a role session reports its role (with path)."""
+        if self._principal_arn is None:
+            self._principal_arn = self._build_principal_arn()
+        return self._principal_arn
+
+    def principal_arn_is(self, arn: str) -> z3.BoolRef:
+        """`aws:PrincipalArn == arn`, as equalities of the parts (far easier for the solver)."""
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[0] != "arn" or parts[1] != self.partition:
+            return self.false
+        service, account, resource = parts[2], parts[4], parts[5]
+        if not (len(account) == 12 and account.isascii() and account.isdigit()):
+            return self.false
+        same = [self.is_aws(), self.account == self.s(account)]
+        if service == "iam" and resource == "root":
+            return z3.And(*same, self.aws_type == ROOT)
+        if service == "iam" and resource.startswith(("role/", "user/")):
+            kind, _, rest = resource.partition("/")
+            path, _, name = ("/" + rest).rpartition("/")
+            return z3.And(
+                *same,
+                self.aws_type == (ROLE if kind == "role" else USER),
+                self.path == self.s(path + "/"),
+                self.name == self.s(name),
+            )
+        if service == "sts" and resource.startswith("federated-user/"):
+            name = resource.removeprefix("federated-user/")
+            return z3.And(*same, self.aws_type == FEDERATED_USER, self.name == self.s(name))
+        return self.false
+
+    def _build_principal_arn(self) -> z3.SeqRef:
+        iam = self.s(f"arn:{self.partition}:iam::")
+        return z3.If(
+            self.aws_type == ROOT,
+            z3.Concat(iam, self.account, self.s(":root")),
+            z3.If(
+                self.aws_type == ROLE,
+                z3.Concat(iam, self.account, self.s(":role"), self.path, self.name),
+                z3.If(
+                    self.aws_type == USER,
+                    z3.Concat(iam, self.account, self.s(":user"), self.path, self.name),
+                    z3.Concat(
+                        self.s(f"arn:{self.partition}:sts::"),
+                        self.account,
+                        self.s(":federated-user/"),
+                        self.name,
+                    ),
+                ),
+            ),
+        )
+
+    def principal_type(self) -> z3.SeqRef:
+        expr: z3.SeqRef = self.s(PRINCIPAL_TYPES[FEDERATED_USER])
+        for code in (USER, ROLE, ROOT):
+            expr = z3.If(self.aws_type == code, self.s(PRINCIPAL_TYPES[code]), expr)
+        return z3.If(self.kind == ANONYMOUS, self.s("Anonymous"), expr)
+
+    # condition keys
+
+    def key(self, key: str) -> Key:
+        """The key (lower case) in this request; AWS's global keys are tied to the caller."""
+        if key not in self.keys:
+            self.keys[key] = self._builtin(key) or self._free(key)
+        return self.keys[key]
+
+    def _one(self, present: z3.BoolRef, value: z3.SeqRef) -> Key:
+        return Key(present, [(present, value)])
+
+    def _builtin(self, key: str) -> Key | None:
+        aws = self.is_aws()
+        signed_or_anonymous = z3.Or(aws, self.kind == ANONYMOUS)
+        if key == "aws:principalarn":
+            return self._one(aws, self.principal_arn())
+        if key == "aws:principalaccount":
+            return self._one(aws, self.account)
+        if key == "aws:principaltype":
+            return self._one(signed_or_anonymous, self.principal_type())
+        if key == "aws:userid":
+            return self._one(signed_or_anonymous, z3.If(aws, self.userid, self.s("anonymous")))
+        if key == "aws:username":
+            return self._one(z3.And(aws, self.aws_type == USER), self.name)
+        if key == "aws:securetransport":
+            return self._one(self.true, self.tls)
+        if key == "aws:currenttime":
+            return self._one(self.true, self.time)
+        if key == "aws:epochtime":
+            return self._one(self.true, self.epoch)
+        if key == "aws:resourceaccount":
+            return self._one(self.true, self.s(self.owner))
+        if key == "kms:calleraccount":
+            is_kms = z3.PrefixOf(self.s("kms:"), self.action)
+            return self._one(z3.And(aws, is_kms), self.account)
+        return None
+
+    def _free(self, key: str) -> Key:
+        """A key the policies name that the caller or service may send, with any values."""
+        safe = "".join(c if c.isalnum() else "_" for c in key)
+        count = 1
+        if key in MULTIVALUED or self._counts.get(key, (0, False))[1]:
+            count = min(MAX_VALUES, 1 + self._counts.get(key, (0, False))[0])
+        if count == 1:
+            present = z3.Bool(f"has_{safe}", self.ctx)
+            value = z3.String(f"key_{safe}", self.ctx)
+            self.free_strings.append(value)
+            return Key(present, [(present, value)], [value])
+        slots = [
+            (z3.Bool(f"has_{safe}_{i}", self.ctx), z3.String(f"key_{safe}_{i}", self.ctx))
+            for i in range(count)
+        ]
+        self.free_strings.extend(value for _, value in slots)
+        return Key(z3.Or(*(used for used, _ in slots)), slots, [v for _, v in slots])
+
+
+def _key_uses(statements: list[Statement]) -> dict[str, tuple[int, bool]]:
+    """key -> (how many conditions name it, whether a set operator does)."""
+    counts: dict[str, tuple[int, bool]] = {}
+    for statement in statements:
+        for condition in statement.conditions:
+            uses, multi = counts.get(condition.key_lower, (0, False))
+            counts[condition.key_lower] = (uses + 1, multi or ":" in condition.operator)
+    return counts
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+class Encoder:
+    """Formulas of statements over one `Space`."""
+
+    def __init__(self, space: Space) -> None:
+        self.space = space
+
+    def statement(self, statement: Statement, *, resource_policy: bool) -> z3.BoolRef:
+        """True for the requests `statement` applies to (whatever its Effect)."""
+        parts = [self._actions(statement), self._resources(statement, resource_policy)]
+        if resource_policy:
+            parts.append(self._principals(statement))
+        parts += [self.condition(c) for c in statement.conditions]
+        return z3.And(*parts)
+
+    # Principal
+
+    def _principals(self, statement: Statement) -> z3.BoolRef:
+        if statement.not_principals:
+            # Which callers a NotPrincipal exempts depends on how sessions, roles and
+            # accounts are listed together (IAM user guide, "NotPrincipal"): not encoded.
+            raise Undecidable(f"{statement.label}: NotPrincipal is not encoded")
+        if not statement.principals:
+            return self.space.false
+        return z3.Or(*(self._principal(p) for p in statement.principals))
+
+    def _principal(self, principal: Principal) -> z3.BoolRef:
+        sp = self.space
+        value = principal.value
+        if principal.type == "AWS":
+            if value == "*":
+                return self.space.true
+            return self._aws_principal(value)
+        kinds = {
+            "Service": (SERVICE, sp.service),
+            "Federated": (FEDERATED, sp.provider),
+            "CanonicalUser": (CANONICAL, sp.canonical),
+        }
+        if principal.type in kinds:
+            kind, name = kinds[principal.type]
+            return z3.And(sp.kind == kind, name == self.space.s(value))
+        return self.space.false
+
+    def _aws_principal(self, value: str) -> z3.BoolRef:
+        """An `AWS` principal: an account (its root), a role, user, session or federated user."""
+        sp = self.space
+        aws = sp.is_aws()
+        if len(value) == 12 and value.isascii() and value.isdigit():
+            return z3.And(aws, sp.account == self.space.s(value))
+        parts = value.split(":", 5)
+        if len(parts) != 6 or parts[0] != "arn" or parts[1] != sp.partition:
+            return self.space.false
+        service, account, resource = parts[2], parts[4], parts[5]
+        if service == "iam" and resource == "root":
+            return z3.And(aws, sp.account == self.space.s(account))
+        if service == "iam" and resource.startswith(("role/", "user/")):
+            return sp.principal_arn_is(value)
+        if service == "sts" and resource.startswith("assumed-role/"):
+            pieces = resource.split("/")
+            if len(pieces) != 3:
+                return self.space.false
+            return z3.And(
+                aws,
+                sp.aws_type == ROLE,
+                sp.account == self.space.s(account),
+                sp.name == self.space.s(pieces[1]),
+                sp.session == self.space.s(pieces[2]),
+            )
+        if service == "sts" and resource.startswith("federated-user/"):
+            return sp.principal_arn_is(value)
+        return self.space.false
+
+    # Action and Resource
+
+    def _actions(self, statement: Statement) -> z3.BoolRef:
+        def one(pattern: str) -> z3.BoolRef:
+            return z3.InRe(
+                self.space.action, self.space.re.pattern(tokens((Text(pattern.lower()),)))
+            )
+
+        if statement.not_actions:
+            return z3.Not(z3.Or(*(one(p) for p in statement.not_actions)))
+        return (
+            z3.Or(*(one(p) for p in statement.actions)) if statement.actions else self.space.false
+        )
+
+    def _resources(self, statement: Statement, resource_policy: bool) -> z3.BoolRef:
+        if statement.not_resources:
+            return z3.Not(z3.Or(*(self._resource(p) for p in statement.not_resources)))
+        if not statement.has_resource:
+            return self.space.true if resource_policy else self.space.false
+        return (
+            z3.Or(*(self._resource(p) for p in statement.resources))
+            if statement.resources
+            else self.space.false
+        )
+
+    def _resource(self, pattern: str) -> z3.BoolRef:
+        if pattern == "*":
+            return self.space.true
+        return self._value_matches(parse(pattern), self.space.resource, arn=True, where="Resource")
+
+    # Condition
+
+    def condition(self, condition: Condition) -> z3.BoolRef:
+        try:
+            qualifier, base, if_exists = split_operator(condition.operator)
+        except UnsupportedOperator as error:
+            raise Undecidable(str(error)) from None
+        key = self.space.key(condition.key_lower)
+        if base == NULL:
+            return z3.Or(
+                *(
+                    (z3.Not(key.present) if v.lower() == "true" else key.present)
+                    for v in condition.values
+                )
+            )
+        if base.startswith("Numeric"):
+            raise Undecidable(
+                f"{condition.operator} on {condition.key}: numeric comparison is not encoded"
+            )
+        negated = base in NEGATED
+        positive = NEGATED.get(base, base)
+
+        def hit(value: z3.SeqRef) -> z3.BoolRef:
+            return self.space.any_of(
+                [self._compare(positive, v, value, condition) for v in condition.values]
+            )
+
+        slots = key.slots
+        if qualifier == FOR_ALL:
+            holds = z3.And(*(z3.Implies(used, _flip(hit(v), negated)) for used, v in slots))
+            return z3.Or(z3.Not(key.present), holds)
+        if qualifier == FOR_ANY:
+            return z3.Or(*(z3.And(used, _flip(hit(v), negated)) for used, v in slots))
+        found = z3.Or(*(z3.And(used, hit(v)) for used, v in slots))
+        if if_exists:
+            return z3.Or(z3.Not(key.present), z3.Not(found) if negated else found)
+        return z3.Not(found) if negated else found
+
+    def _compare(
+        self, operator: str, policy_value: str, value: z3.SeqRef, condition: Condition
+    ) -> z3.BoolRef:
+        where = f"{condition.operator} {condition.key}"
+        if operator == "StringEquals":
+            return self._equals(parse(policy_value), value, where)
+        if operator in ("StringEqualsIgnoreCase", "Bool"):
+            if operator == "StringEqualsIgnoreCase" and has_variables(policy_value):
+                raise Undecidable(f"{where}: a policy variable in a case-insensitive comparison")
+            return z3.InRe(value, self.space.re.caseless(policy_value))
+        if operator == "StringLike":
+            return self._value_matches(parse(policy_value), value, arn=False, where=where)
+        if operator in ("ArnEquals", "ArnLike"):
+            return self._value_matches(parse(policy_value), value, arn=True, where=where)
+        raise Undecidable(f"{where}: operator not encoded")
+
+    # values with policy variables
+
+    def _resolved(self, parts: tuple, where: str) -> tuple[z3.SeqRef, z3.BoolRef]:
+        """The value with its variables' values in place, and when it is defined."""
+        pieces: list[z3.SeqRef] = []
+        defined: list[z3.BoolRef] = []
+        for part in parts:
+            if isinstance(part, Text):
+                pieces.append(self.space.s(part.text))
+                continue
+            assert isinstance(part, Variable)
+            key = self.space.key(part.key)
+            if len(key.slots) != 1:
+                raise Undecidable(f"{where}: policy variable ${{{part.key}}} of a multivalued key")
+            present, value = key.slots[0]
+            if part.default is None:
+                pieces.append(value)
+                defined.append(present)
+            else:
+                pieces.append(z3.If(present, value, self.space.s(part.default)))
+        joined = (
+            z3.Concat(*pieces) if len(pieces) > 1 else (pieces[0] if pieces else self.space.s(""))
+        )
+        return joined, z3.And(*defined) if defined else self.space.true
+
+    def _equals(self, parts: tuple, value: z3.SeqRef, where: str) -> z3.BoolRef:
+        if value is self.space.principal_arn() and len(parts) == 1 and isinstance(parts[0], Text):
+            return self.space.principal_arn_is(parts[0].text)
+        joined, defined = self._resolved(parts, where)
+        return z3.And(defined, value == joined)
+
+    def _value_matches(
+        self, parts: tuple, value: z3.SeqRef, *, arn: bool, where: str
+    ) -> z3.BoolRef:
+        if not any(isinstance(p, Variable) for p in parts):
+            return z3.InRe(value, self.space.re.pattern(tokens(parts, arn=arn)))
+        wild = any(
+            isinstance(t, Wild)
+            for t in tokens(tuple(p for p in parts if isinstance(p, Text)), arn=arn)
+        )
+        if wild:
+            raise Undecidable(f"{where}: a policy variable in a pattern with wildcards")
+        return self._equals(parts, value, where)
+
+
+def _flip(formula: z3.BoolRef, negated: bool) -> z3.BoolRef:
+    return z3.Not(formula) if negated else formula
+
+
+def printable_strings(space: Space) -> z3.BoolRef:
+    """Prefer readable counterexamples: every free string of printable ASCII."""
+    strings = [*space.free_strings, *(v for key in space.keys.values() for v in key.free)]
+    return space.all_of([z3.InRe(s, z3.Star(space.re.printable)) for s in strings])
+
+
+def recursion_guard() -> None:
+    """z3's Python API recurses on deep formulas; 100 targets need more than the default."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
