@@ -58,7 +58,7 @@ class Match:
         return Reason(text, self.file.path, self.statement.label)
 
 
-def _principal_via(principal: Principal, caller: Caller) -> Via | None:
+def _principal_via(principal: Principal, caller: Caller, principal_arn: str) -> Via | None:
     """How one Principal entry matches the caller (policyuniverse-style shapes, normalised)."""
     if principal.type == "AWS" and principal.is_wildcard:
         return Via.NAMED
@@ -67,7 +67,7 @@ def _principal_via(principal: Principal, caller: Caller) -> Via | None:
             return Via.NAMED if caller.kind is kind and principal.value == caller.arn else None
     if principal.type != "AWS" or caller.kind is not CallerKind.AWS:
         return None
-    if principal.value in (caller.arn, caller.principal_arn):
+    if principal.value in (caller.arn, principal_arn):
         return Via.NAMED
     # "arn:aws:iam::B:root" (or "B") in a resource policy means account B: any principal
     # of B whose IAM policies allow. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
@@ -76,13 +76,19 @@ def _principal_via(principal: Principal, caller: Caller) -> Via | None:
     return None
 
 
-def _statement_via(statement: Statement, caller: Caller) -> Via | None:
+def _statement_via(statement: Statement, req: Request) -> Via | None:
+    caller = req.caller
+    # A role session matches its role's ARN, path included: the request's aws:PrincipalArn.
+    arn = (req.lookup.get("aws:principalarn") or (caller.principal_arn,))[0]
     if statement.not_principals:
         # NotPrincipal applies to everyone it does not list; the caller is listed when its
-        # ARN, its role or "*" is. (Simplified: AWS also matches the session ARN form.)
-        excluded = any(_principal_via(p, caller) is Via.NAMED for p in statement.not_principals)
+        # ARN, its role or "*" is. (Simplified: AWS also matches the session ARN form; the
+        # solver refuses NotPrincipal rather than guess.)
+        excluded = any(
+            _principal_via(p, caller, arn) is Via.NAMED for p in statement.not_principals
+        )
         return None if excluded else Via.NAMED
-    vias = {_principal_via(p, caller) for p in statement.principals} - {None}
+    vias = {_principal_via(p, caller, arn) for p in statement.principals} - {None}
     if Via.NAMED in vias:
         return Via.NAMED
     return Via.ROOT if vias else None
@@ -127,7 +133,7 @@ def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied
         if not _action_matches(statement, req.action):
             continue
         # Identity policies have no Principal: they apply to whoever holds them.
-        via = _statement_via(statement, req.caller) if resource_policy else Via.NAMED
+        via = _statement_via(statement, req) if resource_policy else Via.NAMED
         if not _resource_matches(statement, req, resource_policy=resource_policy):
             miss = "Resource does not match"
         elif via is None:
