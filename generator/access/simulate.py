@@ -68,6 +68,11 @@ def _resource(dep: Deployment, arn: str) -> tuple[PolicyFile | None, str, bool]:
     for target in dep.targets:
         if arn == target.role_arn:
             return dep.document(Kind.TRUST, target.account_id, target.name), target.account_id, True
+        # the endpoint volume key xgen creates: its id is known only after apply
+        volume = dep.document(Kind.KEY, target.account_id, target.name)
+        key_prefix = f"arn:{dep.partition}:kms:{dep.source.region}:{target.account_id}:key/"
+        if volume and arn.startswith(key_prefix) and len(arn) > len(key_prefix):
+            return volume, target.account_id, True
     known = [
         dep.source.bucket_arn + "/…",
         dep.source.kms_key_arn,

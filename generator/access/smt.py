@@ -25,7 +25,7 @@ import z3
 from ..policy.document import Condition, Principal, Statement
 from .conditions import FOR_ALL, FOR_ANY, NEGATED, NULL, UnsupportedOperator, split_operator
 from .variables import Text, Variable, has_variables, parse
-from .wildcard import Wild, tokens
+from .wildcard import Wild, matches, tokens
 
 # Caller kinds and, for AWS callers, what they are.
 AWS, SERVICE, FEDERATED, CANONICAL, ANONYMOUS = range(5)
@@ -187,7 +187,14 @@ class Space:
             z3.InRe(self.name, self.re.name),
             z3.InRe(self.session, self.re.name),
             z3.InRe(
-                self.service, z3.Plus(self.re.chars(("a", "z"), ("0", "9"), (".", "."), ("-", "-")))
+                self.service,
+                # a service principal: NAME.amazonaws.com (.cn in China), as request.SERVICE
+                z3.Concat(
+                    self.re.chars(("a", "z"), ("0", "9")),
+                    z3.Star(self.re.chars(("a", "z"), ("0", "9"), (".", "."), ("-", "-"))),
+                    self.re.literal(".amazonaws.com"),
+                    z3.Option(self.re.literal(".cn")),
+                ),
             ),
             z3.Length(self.provider) > 0,
             z3.Length(self.canonical) > 0,
@@ -232,22 +239,63 @@ class Space:
         service, account, resource = parts[2], parts[4], parts[5]
         if not (len(account) == 12 and account.isascii() and account.isdigit()):
             return self.false
-        same = [self.is_aws(), self.account == self.s(account)]
+        return z3.And(
+            self.is_aws(), self.account == self.s(account), self._resource_is(service, resource)
+        )
+
+    def _resource_is(self, service: str, resource: str) -> z3.BoolRef:
+        """The caller's ARN resource part (after the account) is exactly `resource`."""
         if service == "iam" and resource == "root":
-            return z3.And(*same, self.aws_type == ROOT)
+            return self.aws_type == ROOT
         if service == "iam" and resource.startswith(("role/", "user/")):
             kind, _, rest = resource.partition("/")
             path, _, name = ("/" + rest).rpartition("/")
             return z3.And(
-                *same,
                 self.aws_type == (ROLE if kind == "role" else USER),
                 self.path == self.s(path + "/"),
                 self.name == self.s(name),
             )
         if service == "sts" and resource.startswith("federated-user/"):
             name = resource.removeprefix("federated-user/")
-            return z3.And(*same, self.aws_type == FEDERATED_USER, self.name == self.s(name))
+            return z3.And(self.aws_type == FEDERATED_USER, self.name == self.s(name))
         return self.false
+
+    def principal_arn_matches(self, pattern: tuple) -> z3.BoolRef:
+        """`aws:PrincipalArn` against wildcard tokens, segment by segment where possible.
+
+        A principal ARN is arn:PARTITION:iam|sts::ACCOUNT:RESOURCE; matching the constant
+        segments in Python and only the account and the resource part in z3 is far easier
+        for the solver than a regular expression over the whole concatenation.
+        """
+        segments = _segments(pattern)
+        if segments is None:
+            return z3.InRe(self.principal_arn(), self.re.pattern(pattern))
+        arn, partition, service, region, account, resource = segments
+        fixed = matches(arn, "arn") and matches(partition, self.partition) and matches(region, "")
+        if not fixed:
+            return self.false
+        iam, sts = matches(service, "iam"), matches(service, "sts")
+        account_matches = z3.InRe(self.account, self.re.pattern(account))
+        if not any(isinstance(t, Wild) for t in resource):
+            # an exact resource part (the usual case): equalities of the caller's parts
+            literal = "".join(resource)
+            exact = [
+                self._resource_is("iam", literal) if iam else self.false,
+                self._resource_is("sts", literal) if sts else self.false,
+            ]
+            return z3.And(self.is_aws(), account_matches, self.any_of(exact))
+        rest = self.re.pattern(resource)
+        cases = []
+        if iam and matches(resource, "root"):
+            cases.append(self.aws_type == ROOT)
+        if iam:
+            for kind, word in ((ROLE, "role"), (USER, "user")):
+                value = z3.Concat(self.s(word), self.path, self.name)
+                cases.append(z3.And(self.aws_type == kind, z3.InRe(value, rest)))
+        if sts:
+            value = z3.Concat(self.s("federated-user/"), self.name)
+            cases.append(z3.And(self.aws_type == FEDERATED_USER, z3.InRe(value, rest)))
+        return z3.And(self.is_aws(), account_matches, self.any_of(cases))
 
     def _build_principal_arn(self) -> z3.SeqRef:
         iam = self.s(f"arn:{self.partition}:iam::")
@@ -330,6 +378,29 @@ class Space:
         ]
         self.free_strings.extend(value for _, value in slots)
         return Key(z3.Or(*(used for used, _ in slots)), slots, [v for _, v in slots])
+
+
+def _segments(pattern: tuple) -> list[tuple] | None:
+    """A pattern for a principal ARN, split at its first five literal colons (None if fewer).
+
+    A principal ARN has exactly five colons and none in its resource part (IAM names hold
+    no colon), so each of the pattern's five literal colons matches one of them in order:
+    no wildcard before the fifth can span a colon, whatever AWS's rule for a `*` that ends
+    a segment allows in general.
+    """
+    segments: list[list] = [[]]
+    for token in pattern:
+        if isinstance(token, Wild):
+            in_prefix = {Wild.ANY: Wild.ANY_IN_SEGMENT, Wild.ONE: Wild.ONE_IN_SEGMENT}
+            segments[-1].append(in_prefix.get(token, token) if len(segments) < 6 else token)
+            continue
+        pieces = token.split(":", 5 - (len(segments) - 1)) if len(segments) < 6 else [token]
+        segments[-1].append(pieces[0])
+        for piece in pieces[1:]:
+            segments.append([piece])
+    if len(segments) != 6:
+        return None
+    return [tuple(t for t in segment if t != "") for segment in segments]
 
 
 def _key_uses(statements: list[Statement]) -> dict[str, tuple[int, bool]]:
@@ -535,7 +606,10 @@ class Encoder:
         self, parts: tuple, value: z3.SeqRef, *, arn: bool, where: str
     ) -> z3.BoolRef:
         if not any(isinstance(p, Variable) for p in parts):
-            return z3.InRe(value, self.space.re.pattern(tokens(parts, arn=arn)))
+            pattern = tokens(parts, arn=arn)
+            if value is self.space.principal_arn():
+                return self.space.principal_arn_matches(pattern)
+            return z3.InRe(value, self.space.re.pattern(pattern))
         wild = any(
             isinstance(t, Wild)
             for t in tokens(tuple(p for p in parts if isinstance(p, Text)), arn=arn)
