@@ -30,6 +30,7 @@ ROLES = [
     for a in ("222222222222", "333333333333", "444444444444")
 ]
 ROLE = ROLES[0]
+CANONICAL_ID = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"  # AWS's example
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -126,9 +127,7 @@ OPENING: dict[str, tuple[str, Edit, str, str]] = {
         add(
             {
                 "Effect": "Allow",
-                "Principal": {
-                    "CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
-                },
+                "Principal": {"CanonicalUser": CANONICAL_ID},
                 "Action": "s3:GetObject",
                 "Resource": OBJECT,
             }
