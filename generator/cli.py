@@ -393,6 +393,78 @@ def simulate(
     raise typer.Exit(0 if answer.result.allowed else 1)
 
 
+@app.command()
+def diff(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="OLD NEW",
+            help="Two rendered folders, or two policy files; with --against, the rendered "
+            "folders (or their xgen-manifest.json) to compare with REF.",
+        ),
+    ],
+    against: Annotated[
+        str | None,
+        typer.Option("--against", metavar="REF", help="Compare with the folders at this git ref."),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """List the access NEW grants that OLD did not, for every request (offline).
+
+    Exit 0 when there is none, 1 when there is (or something could not be decided), 2 for
+    bad input.
+    """
+    import tempfile
+
+    from .access import diff as job
+
+    formats = {"text": job.text, "json": lambda found, _: job.as_json(found)}
+    _check_format(output_format, formats)
+    with tempfile.TemporaryDirectory(prefix="xgen-diff-") as scratch:
+        try:
+            pairs = _diff_pairs(paths, against, Path(scratch))
+            found = [access for old, new in pairs for access in _diff_pair(job, old, new)]
+        except InputError as error:
+            fail(error)
+        typer.echo(formats[output_format](found, str(pairs[-1][1])), nl=False)
+    raise typer.Exit(1 if found else 0)
+
+
+def _diff_pairs(
+    paths: list[Path], against: str | None, scratch: Path
+) -> list[tuple[Path | None, Path]]:
+    """(old, new) folders or files; with --against, old is unpacked from git (None if new)."""
+    from .access.gitref import checkout
+
+    if against is None:
+        if len(paths) != 2:
+            raise InputError(
+                "diff takes OLD and NEW", fix="xgen diff OLD NEW, or xgen diff --against REF NEW"
+            )
+        old, new = paths
+        if old.is_dir() != new.is_dir():
+            raise InputError(
+                f"{old} and {new} are not both folders or both files",
+                fix="compare two rendered folders, or two policy files",
+            )
+        return [(old, new)]
+    folders = dict.fromkeys(p.parent if p.name == "xgen-manifest.json" else p for p in paths)
+    return [
+        (checkout(folder, against, scratch / str(index)), folder)
+        for index, folder in enumerate(folders)
+    ]
+
+
+def _diff_pair(job, old: Path | None, new: Path) -> list:
+    """New access from `old` to `new`: renders (old None: all of new is new) or files."""
+    from .access.deployment import load
+
+    if new.is_dir():
+        return job.diff_renders(load(old) if old is not None else None, load(new))
+    assert old is not None
+    return job.diff_files(job.load_file(old), job.load_file(new))
+
+
 def run() -> None:
     """Run the Typer app (generator/entry.py sends `xgen lint` elsewhere)."""
     try:

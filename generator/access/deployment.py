@@ -78,7 +78,7 @@ class Deployment:
         )
 
 
-def _read_json(path: str | Path, shown: str, fix: str) -> tuple[Any, bytes]:
+def read_json(path: str | Path, shown: str, fix: str) -> tuple[Any, bytes]:
     """The parsed JSON of a render's file and its bytes; InputError if unreadable.
 
     Read as `safe_read` reads: a regular file of at most 4 MiB (a pull request can put a
@@ -154,7 +154,7 @@ def load(root: Path) -> Deployment:
                 fix="list only the render's own policy files (inside the folder, no symlink "
                 "out of it), or " + RENDER_FIX,
             )
-        raw, data = _read_json(real, str(root / entry.path), RENDER_FIX)
+        raw, data = read_json(real, str(root / entry.path), RENDER_FIX)
         policy = load_policy(root, entry.path, raw)
         documents.append(
             Document(entry.kind, entry.account_id, entry.target, policy, entry.kept_statements)

@@ -7,7 +7,7 @@ each, z3 decides whether some request is allowed but not intended:
     allowed(r) = no Deny statement applies
                  and (an Allow statement applies
                       or the caller is of the owning account and its IAM may allow)
-    intended(r) = what the spec deploys (see `_layers`)
+    intended(r) = what the spec deploys (see `layers`)
 
 Identity policies are taken to allow everything: the admins of the target accounts (and
 of any other) can attach anything, so only the resource policies stand between them and
@@ -139,7 +139,7 @@ class Proof:
 
 
 @dataclass
-class _Layer:
+class LayerSpec:
     """What one proof needs: the policy, the resource(s), who owns it, what is intended."""
 
     layer: Layer
@@ -201,18 +201,18 @@ def _key_is(space: Space, key: str, value: str) -> z3.BoolRef:
     return z3.And(present, found == space.s(value))
 
 
-def _layers(dep: Deployment) -> list[_Layer]:
+def layers(dep: Deployment) -> list[LayerSpec]:
     """The layers of a deployment and what each must allow (nothing else)."""
     src = dep.source
     roles = [t.role_arn for t in dep.targets]
     targets = [t.account_id for t in dep.targets]
     source = [src.account_id]
     seed = dep.profile == SEED
-    found: list[_Layer] = []
+    found: list[LayerSpec] = []
     bucket = dep.entry(Kind.BUCKET, src.account_id)
     if bucket:
         found.append(
-            _Layer(
+            LayerSpec(
                 Layer.S3,
                 "",
                 f"bucket {src.bucket_arn} and its objects",
@@ -236,7 +236,7 @@ def _layers(dep: Deployment) -> list[_Layer]:
     key = dep.entry(Kind.KEY, src.account_id)
     if key:
         found.append(
-            _Layer(
+            LayerSpec(
                 Layer.KMS,
                 "",
                 f"key {src.kms_key_arn}",
@@ -263,7 +263,7 @@ def _layers(dep: Deployment) -> list[_Layer]:
     if repository and src.image_in_source_account:
         pulls = [a.lower() for a in ECR_PULL_ACTIONS]
         found.append(
-            _Layer(
+            LayerSpec(
                 Layer.ECR,
                 "",
                 f"repository {src.repository_arn}",
@@ -292,7 +292,7 @@ def _layers(dep: Deployment) -> list[_Layer]:
                 )
 
             found.append(
-                _Layer(
+                LayerSpec(
                     Layer.TRUST,
                     target.name,
                     f"role {target.role_arn}",
@@ -312,7 +312,7 @@ def _layers(dep: Deployment) -> list[_Layer]:
         volume = dep.entry(Kind.KEY, target.account_id, target.name)
         if volume:
             found.append(
-                _Layer(
+                LayerSpec(
                     Layer.KMS,
                     target.name,
                     f"the endpoint volume key of account {target.account_id}",
@@ -331,10 +331,10 @@ def _layers(dep: Deployment) -> list[_Layer]:
 def prove(dep: Deployment) -> list[Proof]:
     """One proof per layer of the deployment."""
     recursion_guard()
-    return [_prove(dep, layer) for layer in _layers(dep)]
+    return [_prove(dep, layer) for layer in layers(dep)]
 
 
-def _prove(dep: Deployment, layer: _Layer) -> Proof:
+def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
     base = Proof(layer.layer, layer.target, layer.words, layer.intended_words)
     statements = list(layer.policy.policy.statements)
     space = Space(
@@ -344,27 +344,27 @@ def _prove(dep: Deployment, layer: _Layer) -> Proof:
     encoder = Encoder(space)
     try:
         applies = [encoder.statement(s, resource_policy=True) for s in statements]
-        grants = _grants(space, statements, applies, must_allow=layer.must_allow)
+        ways = grants(space, statements, applies, must_allow=layer.must_allow)
         kept = [applies[i] for i in layer.kept if i < len(statements) and statements[i].is_allow]
         intended = z3.Or(layer.intended(space), *kept)
-        strict = _solve(space, [z3.And(grant, z3.Not(intended)) for grant in grants])
+        strict = solve(space, [z3.And(grant, z3.Not(intended)) for grant in ways])
         if strict is None:
             return base
-        example = _counterexample(dep, layer, space, strict, applies=applies)
+        example = replayed_counterexample(dep, layer, space, strict, applies=applies)
         if layer.accepted is None:
             return Proof(**{**base.__dict__, "counterexample": example})
         design = z3.Or(intended, layer.accepted(space))
-        seed = _solve(space, [z3.And(grant, z3.Not(design)) for grant in grants])
+        seed = solve(space, [z3.And(grant, z3.Not(design)) for grant in ways])
         if seed is None:
             accepted = f"accepted by profile seed (hardened fix: {layer.fix})"
             return Proof(**{**base.__dict__, "counterexample": example, "accepted": accepted})
-        example = _counterexample(dep, layer, space, seed, applies=applies)
+        example = replayed_counterexample(dep, layer, space, seed, applies=applies)
         return Proof(**{**base.__dict__, "counterexample": example})
     except Undecidable as error:
         return Proof(**{**base.__dict__, "undecided": f"{layer.policy.path}: {error}"})
 
 
-def _grants(
+def grants(
     space: Space, statements: list, applies: list[z3.BoolRef], *, must_allow: bool
 ) -> list[z3.BoolRef]:
     """The ways a request is allowed, one formula each: an Allow statement applies (or, in
@@ -385,7 +385,7 @@ class _Unknown(Undecidable):
     pass
 
 
-def _solve(space: Space, cases: list[z3.BoolRef]) -> z3.ModelRef | None:
+def solve(space: Space, cases: list[z3.BoolRef]) -> z3.ModelRef | None:
     """A model of the first satisfiable case (readable strings when there is one), None when
     every case is unsatisfiable."""
     for case in cases:
@@ -442,10 +442,20 @@ def _principal(model: z3.ModelRef, space: Space) -> str:
     return f"arn:{partition}:sts::{account}:federated-user/{name}"
 
 
-def _counterexample(
-    dep: Deployment, layer: _Layer, space: Space, model: z3.ModelRef, *, applies: list
+def replayed_counterexample(
+    dep: Deployment, layer: LayerSpec, space: Space, model: z3.ModelRef, *, applies: list
 ) -> Counterexample:
-    statements = list(layer.policy.policy.statements)
+    """The model as a request, replayed in the concrete evaluator (which must allow it)."""
+    example = counterexample_of(space, model, layer.policy, applies)
+    _replay(dep, layer, example)
+    return example
+
+
+def counterexample_of(
+    space: Space, model: z3.ModelRef, policy: PolicyFile, applies: list
+) -> Counterexample:
+    """The request a model describes, with the Allow statements of `policy` that apply."""
+    statements = list(policy.policy.statements)
     context: dict[str, list[str]] = {}
     spelled = {c.key_lower: c.key for s in statements for c in s.conditions}
     spelled.setdefault("aws:principalarn", "aws:PrincipalArn")
@@ -458,25 +468,22 @@ def _counterexample(
         ]
         if values:
             context[name] = values
-    is_role = z3.is_true(
-        model.eval(z3.And(space.is_aws(), space.aws_type == ROLE), model_completion=True)
-    )
-    if is_role:  # the session ARN does not carry the role's path; its PrincipalArn does
+    role = z3.And(space.is_aws(), space.aws_type == ROLE)
+    if z3.is_true(model.eval(role, model_completion=True)):
+        # the session ARN does not carry the role's path; its aws:PrincipalArn does
         context.setdefault(spelled["aws:principalarn"], [_text(model, space.principal_arn())])
     allowing = tuple(
-        f"{layer.policy.path} {s.label}"
+        f"{policy.path} {s.label}"
         for s, f in zip(statements, applies, strict=True)
         if s.is_allow and z3.is_true(model.eval(f, model_completion=True))
     )
-    example = Counterexample(
+    return Counterexample(
         _principal(model, space),
         _spelled(_text(model, space.action), statements),
         _text(model, space.resource),
         context,
         allowing or ("(the owning account's IAM policies)",),
     )
-    _replay(dep, layer, example)
-    return example
 
 
 def _spelled(action: str, statements: list) -> str:
@@ -486,7 +493,7 @@ def _spelled(action: str, statements: list) -> str:
     return next((a for a in named if a.lower() == action), action)
 
 
-def _replay(dep: Deployment, layer: _Layer, example: Counterexample) -> None:
+def _replay(dep: Deployment, layer: LayerSpec, example: Counterexample) -> None:
     """The concrete evaluator must allow the counterexample, as `xgen simulate` will."""
     caller = parse_caller(example.principal)
     identity: tuple[PolicyFile, ...] = ()

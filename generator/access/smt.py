@@ -139,8 +139,8 @@ class Space:
         self,
         *,
         partition: str,
-        service: str,
-        owner: str,
+        service: str | None,  # None: actions of any service
+        owner: str | None,  # None: an account not known (two policy files compared)
         statements: list[Statement],
     ) -> None:
         self.ctx = z3.Context()
@@ -202,7 +202,13 @@ class Space:
             z3.InRe(
                 self.action,
                 z3.Concat(
-                    self.re.literal(service + ":"), z3.Plus(self.re.chars(("a", "z"), ("0", "9")))
+                    self.re.literal(service + ":")
+                    if service
+                    else z3.Concat(
+                        z3.Plus(self.re.chars(("a", "z"), ("0", "9"), ("-", "-"))),
+                        self.re.literal(":"),
+                    ),
+                    z3.Plus(self.re.chars(("a", "z"), ("0", "9"))),
                 ),
             ),
         ]
@@ -355,7 +361,10 @@ class Space:
         if key == "aws:epochtime":
             return self._one(self.true, self.epoch)
         if key == "aws:resourceaccount":
-            return self._one(self.true, self.s(self.owner))
+            owner = self.s(self.owner) if self.owner else z3.String("resource_account", self.ctx)
+            if not self.owner:
+                self.domain.append(z3.InRe(owner, z3.Loop(self.re.chars(("0", "9")), 12, 12)))
+            return self._one(self.true, owner)
         if key == "kms:calleraccount":
             is_kms = z3.PrefixOf(self.s("kms:"), self.action)
             return self._one(z3.And(aws, is_kms), self.account)
