@@ -67,7 +67,7 @@ class DocumentEntry:
     kind: Kind
     account_id: str
     target: str | None = None
-    kept_statements: tuple[int, ...] = ()  # statements kept from the spec (the user's own)
+    kept_statements: tuple[str, ...] = ()  # digests of the statements kept from the spec
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def parse_manifest(data: Any, shown: str) -> Manifest:
                 kind=get.kind(entry, f"documents[{index}]"),
                 account_id=get.value(entry, "account_id", str, f"documents[{index}]"),
                 target=entry.get("target") if isinstance(entry.get("target"), str) else None,
-                kept_statements=get.indices(entry, "kept_statements", f"documents[{index}]"),
+                kept_statements=get.digests(entry, "kept_statements", f"documents[{index}]"),
             )
             for index, entry in enumerate(get.items(data, "documents"))
         ),
@@ -273,13 +273,14 @@ class _Getter:
             raise self._fail(f"{where}.{key}", "not a list of strings")
         return values
 
-    def indices(self, data: dict[str, Any], key: str, where: str) -> tuple[int, ...]:
-        """An optional list of statement indices (added after manifest version 1 began)."""
+    def digests(self, data: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+        """An optional list of sha256 digests (added after manifest version 1 began)."""
         values = data.get(key, [])
         if not isinstance(values, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10_000 for v in values
+            isinstance(v, str) and len(v) == 64 and all(c in "0123456789abcdef" for c in v)
+            for v in values
         ):
-            raise self._fail(f"{where}.{key}", "not a list of statement indices")
+            raise self._fail(f"{where}.{key}", "not a list of sha256 digests")
         return tuple(values)
 
     def flag(self, data: dict[str, Any], key: str, where: str) -> bool:

@@ -33,7 +33,7 @@ class Document:
     account_id: str
     target: str | None
     file: PolicyFile
-    kept: tuple[int, ...] = ()  # statements kept from the spec: the user's own grants
+    kept: tuple[str, ...] = ()  # digests of the statements kept from the spec (the user's)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from ..policy.document import statement_digest
 from ..policy.kinds import Kind
 from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_SERVICE
 from .deployment import Deployment
@@ -154,7 +155,7 @@ class LayerSpec:
     intended: Callable[[Space], z3.BoolRef]
     accepted: Callable[[Space], z3.BoolRef] | None = None
     fix: str | None = None
-    kept: tuple[int, ...] = field(default_factory=tuple)
+    kept: tuple[str, ...] = field(default_factory=tuple)  # digests of the spec's own statements
 
 
 def _constant(arn: str) -> Callable[[Space], z3.BoolRef]:
@@ -345,7 +346,12 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
     try:
         applies = [encoder.statement(s, resource_policy=True) for s in statements]
         ways = grants(space, statements, applies, must_allow=layer.must_allow)
-        kept = [applies[i] for i in layer.kept if i < len(statements) and statements[i].is_allow]
+        # a statement the spec keeps, unchanged: the user's own grant (edited: judged)
+        kept = [
+            formula
+            for statement, formula in zip(statements, applies, strict=True)
+            if statement.is_allow and statement_digest(statement.raw) in layer.kept
+        ]
         intended = z3.Or(layer.intended(space), *kept)
         strict = solve(space, [z3.And(grant, z3.Not(intended)) for grant in ways])
         if strict is None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Spec, Target
+from .document import statement_digest
 from .kinds import Kind
 from .names import ECR_PULL_ACTIONS, SAGEMAKER_FULL_ACCESS, SAGEMAKER_SERVICE
 
@@ -92,7 +93,7 @@ class Document:
     account_id: str
     body: PolicyDoc
     target: str | None = None  # the target's name for documents of a target account
-    kept: tuple[int, ...] = ()  # indices of the statements kept from the spec (the user's)
+    kept: tuple[str, ...] = ()  # digests of the statements kept from the spec (the user's)
 
 
 def source_dir(spec: Spec) -> str:
@@ -414,8 +415,7 @@ def _with_kept(
     path: str, kind: Kind, account: str, body: PolicyDoc, kept: list[Statement]
 ) -> Document:
     """A source document whose last statements are the ones the spec keeps."""
-    total = len(body["Statement"])
-    return Document(path, kind, account, body, kept=tuple(range(total - len(kept), total)))
+    return Document(path, kind, account, body, kept=tuple(statement_digest(s) for s in kept))
 
 
 def documents(spec: Spec) -> list[Document]:

@@ -9,6 +9,8 @@ evaluator always see tuples of strings. The raw dicts stay available for message
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -113,6 +115,13 @@ class Policy:
 
     def denies(self) -> Iterator[Statement]:
         return (s for s in self.statements if not s.is_allow)
+
+
+def statement_digest(raw: Any) -> str:
+    """sha256 of a statement's canonical JSON: names a statement kept from the spec whatever
+    its position (the manifest lists them; verify counts what they grant as intended)."""
+    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def strings(value: Any, element: str) -> tuple[str, ...]:
