@@ -423,7 +423,15 @@ def diff(
     with tempfile.TemporaryDirectory(prefix="xgen-diff-") as scratch:
         try:
             pairs = _diff_pairs(paths, against, Path(scratch))
-            found = [access for old, new in pairs for access in _diff_pair(job, old, new)]
+            for old, new in pairs:
+                if old is None:  # only with --against
+                    typer.echo(
+                        f"note: {new} is new since {against}: nothing to compare with "
+                        "(`xgen verify` proves what it grants)",
+                        err=True,
+                    )
+            compared = [(old, new) for old, new in pairs if old is not None]
+            found = [access for old, new in compared for access in _diff_pair(job, old, new)]
         except InputError as error:
             fail(error)
         typer.echo(formats[output_format](found, str(pairs[-1][1])), nl=False)
@@ -448,20 +456,33 @@ def _diff_pairs(
                 fix="compare two rendered folders, or two policy files",
             )
         return [(old, new)]
-    folders = dict.fromkeys(p.parent if p.name == "xgen-manifest.json" else p for p in paths)
+    folders = dict.fromkeys(_render_folder(p) for p in paths)
     return [
         (checkout(folder, against, scratch / str(index)), folder)
         for index, folder in enumerate(folders)
     ]
 
 
-def _diff_pair(job, old: Path | None, new: Path) -> list:
-    """New access from `old` to `new`: renders (old None: all of new is new) or files."""
+def _render_folder(path: Path) -> Path:
+    """The rendered folder holding `path` (a folder, its manifest, or one of its files)."""
+    if path.is_dir():
+        return path
+    for folder in list(path.parents)[:3]:  # rendered/target-x/policies/file.json at most
+        if (folder / "xgen-manifest.json").is_file():
+            return folder
+    raise InputError(
+        "not inside a rendered folder (no xgen-manifest.json above it)",
+        file=str(path),
+        fix="pass the folder `xgen render` wrote",
+    )
+
+
+def _diff_pair(job, old: Path, new: Path) -> list:
+    """New access from `old` to `new`: two rendered folders or two policy files."""
     from .access.deployment import load
 
     if new.is_dir():
-        return job.diff_renders(load(old) if old is not None else None, load(new))
-    assert old is not None
+        return job.diff_renders(load(old), load(new))
     return job.diff_files(job.load_file(old), job.load_file(new))
 
 

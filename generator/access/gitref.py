@@ -44,6 +44,8 @@ def checkout(folder: Path, ref: str, into: Path) -> Path | None:
     root = Path(top.stdout.decode().strip())
     relative = folder.resolve().relative_to(root.resolve()).as_posix()
     if _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        if ref == "HEAD":
+            return None  # no commit yet: nothing was there before
         raise InputError(
             f"{ref!r} is not a commit", place="--against", fix="give a branch, tag or commit"
         )

@@ -112,3 +112,29 @@ def test_current_render_passes_and_a_stale_one_stops_the_commit(tmp_path: Path) 
     assert refused.returncode != 0
     assert "deploy/rendered is out of date with deploy/spec.yaml" in refused.stderr + refused.stdout
     assert git(repo, "log", "--format=%s", env=env).stdout.split("\n")[0] == "spec and its render"
+
+
+@pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is a test dependency")
+def test_a_render_edit_that_opens_access_stops_the_commit(tmp_path: Path) -> None:
+    repo, env = hook_repo(tmp_path, "xgen-diff")
+    rendered = repo / "deploy" / "rendered"
+    write(render(load_spec(ROOT / "examples" / "multi-account" / "spec.yaml")), rendered)
+    git(repo, "add", ".", env=env)
+    first = git(repo, "commit", "-q", "-m", "render", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr  # all of it is new access...
+    policy = rendered / "source-111111111111" / "policies" / "bucket-policy.json"
+    body = json.loads(policy.read_text())
+    body["Statement"].append(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}
+    )
+    policy.write_text(json.dumps(body, indent=2))
+    git(repo, "add", ".", env=env)
+    refused = git(repo, "commit", "-q", "-m", "public", env=env)
+    assert refused.returncode != 0
+    assert "s3: NEW ACCESS: " in refused.stdout + refused.stderr
+    body["Statement"].pop()
+    body["Statement"][0]["Sid"] = "DenyInsecureTransportRenamed"  # a change, no new access
+    policy.write_text(json.dumps(body, indent=2))
+    git(repo, "add", ".", env=env)
+    accepted = git(repo, "commit", "-q", "-m", "renamed", env=env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
