@@ -41,9 +41,13 @@ class Unreadable(Exception):
     there is nothing at the path.
     """
 
-    def __init__(self, why: str, *, missing: bool = False) -> None:
+    def __init__(
+        self, why: str, *, missing: bool = False, kind: str | None = None, too_large: bool = False
+    ) -> None:
         super().__init__(why)
         self.missing = missing
+        self.kind = kind  # what the path is, when it is not a regular file ("a FIFO")
+        self.too_large = too_large
 
 
 def read_limited(path: str | os.PathLike[str], limit: int = FILE_LIMIT) -> bytes:
@@ -72,16 +76,16 @@ def read_limited(path: str | os.PathLike[str], limit: int = FILE_LIMIT) -> bytes
         os.close(handle)
     data = b"".join(chunks)
     if len(data) > limit:
-        raise Unreadable(f"grew over the {size(limit)} limit while read")
+        raise Unreadable(f"grew over the {size(limit)} limit while read", too_large=True)
     return data
 
 
 def _check(info: os.stat_result, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
         what = next((name for test, name in _KINDS if test(info.st_mode)), "not a file")
-        raise Unreadable(f"not a regular file ({what})")
+        raise Unreadable(f"not a regular file ({what})", kind=what)
     if info.st_size > limit:
-        raise Unreadable(f"{size(info.st_size)} is over the {size(limit)} limit")
+        raise Unreadable(f"{size(info.st_size)} is over the {size(limit)} limit", too_large=True)
 
 
 def size(count: int) -> str:

@@ -17,7 +17,6 @@ import difflib
 import math
 import os
 import re
-import stat
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError
 from .model import Spec
+from .safe_read import Unreadable, read_limited
 
 MAX_SPEC_BYTES = 1 << 20  # a spec of 100 targets is ~20 KB; anything near 1 MiB is not a spec
 MAX_EXPANDED_NODES = 100_000  # bounds memory when aliases (`*ref`) repeat large subtrees
@@ -40,53 +40,30 @@ def load_spec(path: Path) -> Spec:
 def read_spec_file(path: Path) -> bytes:
     """The bytes of the regular file at `path`, at most MAX_SPEC_BYTES (else InputError).
 
-    A FIFO would block `open` until a writer comes and a device (`/dev/zero`) never ends,
-    so the path is checked with stat first (opening some devices has side effects), then
-    opened with O_NONBLOCK and checked again with fstat, in case it changed in between.
+    Read as lint and verify read files (safe_read): a FIFO, a device or a huge file is
+    refused without blocking or filling memory.
     """
     name = str(path)
     try:
-        _require_regular(os.stat(path).st_mode, name)
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as error:
-        raise _unreadable(path, error) from None
-    with open(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        _require_regular(info.st_mode, name)
-        if info.st_size > MAX_SPEC_BYTES:
-            raise _too_large(name)
-        try:
-            data = handle.read(MAX_SPEC_BYTES + 1)
-        except OSError as error:
-            raise _unreadable(path, error) from None
-    if len(data) > MAX_SPEC_BYTES:
-        raise _too_large(name)
-    return data
+        return read_limited(path, MAX_SPEC_BYTES)
+    except Unreadable as error:
+        if error.too_large:
+            raise _too_large(name) from None
+        if error.kind is not None:
+            raise InputError(
+                f"cannot read spec: it is {_SPEC_KINDS.get(error.kind, error.kind)}, not a file",
+                file=name,
+                fix="give the path of the spec's YAML file, e.g. spec.yaml",
+            ) from None
+        raise _unreadable(path, str(error), missing=error.missing) from None
 
 
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
+# How a spec error names what the path is (a person may not know "FIFO").
+_SPEC_KINDS = {"a folder": "a directory", "a FIFO": "a named pipe (FIFO)"}
 
 
-def _require_regular(mode: int, name: str) -> None:
-    if stat.S_ISREG(mode):
-        return
-    kind = next((kind for test, kind in _FILE_KINDS if test(mode)), "not a regular file")
-    raise InputError(
-        f"cannot read spec: it is {kind}, not a file",
-        file=name,
-        fix="give the path of the spec's YAML file, e.g. spec.yaml",
-    )
-
-
-def _unreadable(path: Path, error: OSError) -> InputError:
-    reason = error.strerror or str(error)
-    if isinstance(error, FileNotFoundError) and path.is_symlink():
+def _unreadable(path: Path, reason: str, *, missing: bool) -> InputError:
+    if missing and path.is_symlink():
         reason = f"it is a symbolic link to {os.readlink(path)!r}, which does not exist"
     return InputError(f"cannot read spec: {reason}", file=str(path), fix="check the path")
 

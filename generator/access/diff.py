@@ -26,6 +26,7 @@ from .evaluate import PolicyFile, authorize
 from .proof import (
     Counterexample,
     LayerSpec,
+    concrete,
     counterexample_of,
     grants,
     layers,
@@ -105,17 +106,7 @@ def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> lis
 
 def _check_not_allowed(dep: Deployment, old: LayerSpec, example: Counterexample) -> None:
     """The concrete evaluator must deny the new access under the old policy."""
-    caller = parse_caller(example.principal)
-    req = request(caller, example.action, example.resource, example.context)
-    identity = (ADMIN,) if caller.kind is CallerKind.AWS else ()
-    result = authorize(
-        req,
-        resource_account=old.owner,
-        identity=identity,
-        resource=old.policy,
-        resource_must_allow=old.must_allow,
-    )
-    if result.allowed:
+    if concrete(dep, old, example).allowed:
         raise Undecidable(
             "the solver's new access is allowed by the old policy in the concrete evaluator "
             f"({example.principal} {example.action}); please report this"

@@ -33,6 +33,7 @@ from .deployment import Deployment
 from .evaluate import PolicyFile, authorize
 from .questions import ADMIN, FIX_KEY_DECRYPT, FIX_KEY_ROLES, FIX_KEY_VIA_S3, FIX_TRUST, SEED, Layer
 from .request import CallerKind, parse_caller, request
+from .result import Result
 from .smt import (
     ANONYMOUS,
     AWS,
@@ -515,8 +516,9 @@ def _spelled(action: str, statements: list) -> str:
     return next((a for a in named if a.lower() == action), action)
 
 
-def _replay(dep: Deployment, layer: LayerSpec, example: Counterexample) -> None:
-    """The concrete evaluator must allow the counterexample, as `xgen simulate` will."""
+def concrete(dep: Deployment, layer: LayerSpec, example: Counterexample) -> Result:
+    """The concrete evaluator's answer to a counterexample: what `xgen simulate --admin`
+    answers (an AWS caller's identity policies allow everything)."""
     caller = parse_caller(example.principal)
     identity: tuple[PolicyFile, ...] = ()
     if caller.kind is CallerKind.AWS:
@@ -524,14 +526,18 @@ def _replay(dep: Deployment, layer: LayerSpec, example: Counterexample) -> None:
             (dep.identity(t.name) for t in dep.targets if t.role_arn == caller.principal_arn), ()
         )
         identity = (*own, ADMIN)
-    req = request(caller, example.action, example.resource, example.context)
-    result = authorize(
-        req,
+    return authorize(
+        request(caller, example.action, example.resource, example.context),
         resource_account=layer.owner,
         identity=identity,
         resource=layer.policy,
         resource_must_allow=layer.must_allow,
     )
+
+
+def _replay(dep: Deployment, layer: LayerSpec, example: Counterexample) -> None:
+    """The concrete evaluator must allow the counterexample, as `xgen simulate` will."""
+    result = concrete(dep, layer, example)
     if not result.allowed:
         raise Undecidable(
             "the solver's counterexample does not replay in the concrete evaluator "
