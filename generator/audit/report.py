@@ -7,10 +7,10 @@ shape and checks verify's, so one parser serves all three commands.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
+from ..printable import dumps, printable
 from .run import AuditReport
 
 
@@ -37,7 +37,7 @@ def as_json(report: AuditReport) -> str:
         "notes": list(report.notes),
         "summary": summary(report),
     }
-    return json.dumps(data, indent=2) + "\n"
+    return dumps(data, indent=2) + "\n"
 
 
 def text(report: AuditReport) -> str:
@@ -78,4 +78,4 @@ def text(report: AuditReport) -> str:
         f"({s['error']} error, {s['warning']} warning, {s['info']} info), "
         f"{s['checks'] - s['failed_checks']} of {s['checks']} checks ok"
     )
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")

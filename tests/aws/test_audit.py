@@ -617,3 +617,14 @@ def test_each_profile_fetches_its_credentials_once(
     assert code == 0
     assert calls.count("AssumeRole") == 2  # profiles source and target
     assert calls.count("GetCallerIdentity") == 2
+
+
+def test_a_lone_surrogate_in_a_live_sid_prints_escaped(deployed: Deployment) -> None:
+    policy = deployed.document(Kind.BUCKET)
+    policy["Statement"][0]["Sid"] = "Deny\ud800"  # valid JSON ("\ud800"), not encodable
+    deployed.put_bucket_policy(policy)
+    for output in ("text", "json"):
+        result = run(deployed.spec, *PROFILES, "--format", output, "--quiet")
+        assert result.exit_code == 1, result.output
+        assert "\\ud800" in result.stdout
+    assert json.loads(result.stdout)["drift"]
