@@ -6,6 +6,7 @@ Exit codes everywhere: 0 clean, 1 findings or drift, 2 bad input (one line on st
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -103,7 +104,7 @@ def render(
 ) -> None:
     """Render the Terraform root modules and policy JSON of a spec."""
     from .output import check as check_drift
-    from .output import write
+    from .output import refusal, write
     from .render import render as render_spec
     from .spec import load_spec
 
@@ -119,11 +120,20 @@ def render(
                 drift = check_drift(rendered, out)
                 for line in drift.lines():
                     typer.echo(f"{out / line}")
-                if not drift.clean:
-                    drifted = True
+                if drift.clean:
+                    typer.echo(f"xgen: {out} is up to date with {spec_path}", err=True)
+                    continue
+                drifted = True
+                command = shlex.join(["xgen", "render", str(spec_path), "-o", str(out)])
+                refused = refusal(rendered, out)
+                if refused is None:
                     typer.echo(
-                        f"xgen: {out} is out of date with {spec_path}; run "
-                        f"`xgen render {spec_path} -o {out}`",
+                        f"xgen: {out} is out of date with {spec_path}; run `{command}`", err=True
+                    )
+                else:
+                    typer.echo(
+                        f"xgen: {out} is out of date with {spec_path}; run `{command} --force` "
+                        f"(without --force it is refused: {refused}; --force discards that)",
                         err=True,
                     )
                 continue

@@ -68,6 +68,10 @@ SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}\Z")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}\Z")
 MAX_KEY_BYTES = 1024  # S3 object keys, in UTF-8
 ACCOUNT_ID = re.compile(r"^[0-9]{12}\Z")
+KEY_ARN_FORM = (
+    "use arn:aws:kms:<region>:<account-id>:key/<key-id> with the key's id, e.g. "
+    "1234abcd-12ab-34cd-56ef-1234567890ab (aws kms list-keys)"
+)
 
 
 def _account_id(value: Any) -> Any:
@@ -206,9 +210,7 @@ class Target(_Strict):
     @classmethod
     def _volume_key(cls, value: str | None) -> str | None:
         if value is not None and not KMS_KEY_ARN.match(value):
-            raise ValueError(
-                f"{value!r} is not a KMS key ARN; use arn:aws:kms:REGION:ACCOUNT:key/KEY_ID"
-            )
+            raise ValueError(f"{value!r} is not a KMS key ARN; {KEY_ARN_FORM}")
         return value
 
     @model_validator(mode="after")
@@ -363,12 +365,10 @@ class Source(_Strict):
         if KEY_ID.match(value):
             raise ValueError(
                 f"{value!r} is a bare key id; give the full key ARN "
-                "arn:aws:kms:REGION:ACCOUNT:key/KEY_ID so other accounts can name it"
+                "arn:aws:kms:<region>:<account-id>:key/<key-id> so other accounts can name it"
             )
         if not KMS_KEY_ARN.match(value):
-            raise ValueError(
-                f"{value!r} is not a KMS key ARN; use arn:aws:kms:REGION:ACCOUNT:key/KEY_ID"
-            )
+            raise ValueError(f"{value!r} is not a KMS key ARN; {KEY_ARN_FORM}")
         return value
 
     @field_validator("image")

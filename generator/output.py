@@ -264,6 +264,32 @@ def _plan(rendered: Render, out: Path, found: dict[str, Entry], force: bool) -> 
     return plan
 
 
+def _preflight(rendered: Render, out: Path, found: dict[str, Entry], *, force: bool) -> Plan:
+    """What a write would keep and replace; InputError when it must be refused."""
+    previous = previous_manifest(out) if MANIFEST in found else None
+    if previous is not None and not force:
+        new = parse_manifest(json.loads(rendered.files[MANIFEST]), MANIFEST)
+        reason = displaced_deployment(previous, new)
+        if reason:
+            raise InputError(
+                f"the output folder belongs to another deployment: {reason}",
+                file=str(out),
+                fix="render into another folder; or run `terraform destroy` in the folders "
+                "that drop out, then pass --force to replace the render",
+            )
+    return _plan(rendered, out, found, force)
+
+
+def refusal(rendered: Render, out: Path) -> str | None:
+    """Why a plain `xgen render` into `out` would be refused (what --force would override)."""
+    try:
+        check_output_folder(out)
+        _preflight(rendered, out, inventory(out), force=False)
+    except InputError as error:
+        return error.message
+    return None
+
+
 @dataclass(frozen=True)
 class Written:
     """What a write did with what was not xgen's: kept beside the render, or replaced."""
@@ -282,18 +308,7 @@ def write(rendered: Render, out: Path, *, force: bool = False) -> Written:
     with atomic.exclusive(out):
         atomic.recover(out)
         found = inventory(out)
-        previous = previous_manifest(out) if MANIFEST in found else None
-        if previous is not None and not force:
-            new = parse_manifest(json.loads(rendered.files[MANIFEST]), MANIFEST)
-            reason = displaced_deployment(previous, new)
-            if reason:
-                raise InputError(
-                    f"the output folder belongs to another deployment: {reason}",
-                    file=str(out),
-                    fix="render into another folder; or run `terraform destroy` in the folders "
-                    "that drop out, then pass --force to replace the render",
-                )
-        plan = _plan(rendered, out, found, force)
+        plan = _preflight(rendered, out, found, force=force)
         try:
             staging = Path(
                 tempfile.mkdtemp(prefix=atomic.sibling(out, atomic.STAGING), dir=out.parent)

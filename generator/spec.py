@@ -378,7 +378,10 @@ def _mark(node: yaml.Node) -> str:
 
 def _validation_error(error: ValidationError, root: yaml.Node, name: str) -> InputError:
     """The first problem pydantic found, at its field path and its position in the file."""
-    first = error.errors(include_url=False)[0]
+    errors = error.errors(include_url=False)
+    # A misspelt field is reported both as unknown and (its right name) as missing: the
+    # unknown one says what to fix, so it comes first.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     location = [part for part in first["loc"] if not _is_function_tag(part)]
     message, fix = _describe(first, location)
     # Checks across fields name the field they blame first: "targets[1].account_id: ...".
@@ -452,8 +455,12 @@ def _describe(error: dict[str, Any], location: list[Any]) -> tuple[str, str]:
         return "required field is missing", "add it (see `xgen init` for an example)"
     if kind == "literal_error":
         return error["msg"].lower(), "use one of the values listed"
-    if kind in ("too_short", "too_long"):
-        return error["msg"].lower(), "adjust the number of entries"
+    if kind == "too_short":
+        least = error.get("ctx", {}).get("min_length", 1)
+        return f"needs at least {least} {'entry' if least == 1 else 'entries'}", "add one"
+    if kind == "too_long":
+        most = error.get("ctx", {}).get("max_length")
+        return f"has more than {most} entries", "split it (e.g. one spec per group of accounts)"
     return error["msg"][0].lower() + error["msg"][1:], "give a value of the expected type"
 
 

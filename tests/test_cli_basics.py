@@ -135,3 +135,12 @@ def test_linting_json_imports_no_heavy_library():
         check=False,
     )
     assert result.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_help_shows_plain_metavars(runner):
+    """typer is pinned to a range whose --help reads as a person writes usage."""
+    result = invoke(runner, "render", "--help")
+    assert result.exit_code == 0
+    assert "SPECS..." in result.stdout
+    for leak in ("<bool>", "{specs}", "<list[Path]>"):
+        assert leak not in result.stdout

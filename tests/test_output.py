@@ -74,6 +74,7 @@ def test_check_is_clean_right_after_render_and_lists_drift(tmp_path, runner, spe
     invoke(runner, "render", spec_path, "-o", out)
     clean = invoke(runner, "render", spec_path, "-o", out, "--check")
     assert clean.exit_code == 0 and clean.stdout == ""
+    assert clean.stderr == f"xgen: {out} is up to date with {spec_path}\n"
 
     policy = out / "source-111111111111/policies/bucket-policy.json"
     policy.write_text(policy.read_text().replace("GetObject", "GetObject*"))
@@ -86,6 +87,23 @@ def test_check_is_clean_right_after_render_and_lists_drift(tmp_path, runner, spe
     ]
     assert "is out of date" in drift.stderr
     assert policy.read_text().count("GetObject*") == 1  # --check writes nothing
+    # the command it suggests works, and says what --force discards (the hand edit)
+    assert f"run `xgen render {spec_path} -o {out} --force`" in drift.stderr
+    assert "bucket-policy.json (a file); --force discards that" in drift.stderr
+    assert invoke(runner, "render", spec_path, "-o", out, "--force").exit_code == 0
+    assert invoke(runner, "render", spec_path, "-o", out, "--check").exit_code == 0
+
+
+def test_check_suggests_a_plain_render_when_nothing_would_be_discarded(tmp_path, runner, spec_path):
+    out = tmp_path / "out"
+    invoke(runner, "render", spec_path, "-o", out)
+    spec = base_spec()
+    spec["targets"][0]["instance_count"] = 2
+    changed = write_spec(tmp_path, spec)
+    drift = invoke(runner, "render", changed, "-o", out, "--check")
+    assert drift.exit_code == 1
+    assert drift.stderr.strip().endswith(f"run `xgen render {changed} -o {out}`")
+    assert invoke(runner, "render", changed, "-o", out).exit_code == 0
 
 
 def test_check_reports_files_that_are_no_longer_rendered(tmp_path, runner):

@@ -20,6 +20,12 @@ def _source(**changes):
     return spec
 
 
+def _renamed_source_field(old: str, new: str):
+    spec = base_spec()
+    spec["source"][new] = spec["source"].pop(old)
+    return spec
+
+
 def _target(**changes):
     spec = base_spec()
     spec["targets"][0].update(changes)
@@ -156,6 +162,13 @@ CASES = {
     ),
     "empty targets": (base_spec(targets=[]), "targets", "at least 1"),
     "unknown field": (base_spec(profiel="seed"), "profiel", "did you mean 'profile'"),
+    # a misspelt required field is named as unknown (with the right name), not as missing
+    "misspelt required field": (
+        _renamed_source_field("kms_key_arn", "kms_key"),
+        "source.kms_key",
+        "unknown field 'kms_key' (fix: remove it or fix its name (did you mean 'kms_key_arn'?))",
+    ),
+    "empty target list in words": (base_spec(targets=[]), "targets", "needs at least 1 entry"),
     "unknown nested field": (
         _target(rolename="x"),
         "targets[0].rolename",

@@ -20,7 +20,7 @@ from ..manifest import TargetEntry
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from .drift import Difference, compare
-from .findings import MISSING, NOT_APPLIED, NOT_UNDER_KEY, UNJUDGED, finding
+from .findings import MISSING, NOT_APPLIED, NOT_UNDER_KEY, SSE_S3, UNJUDGED, finding
 
 LIVE = "live:"
 NONE = parse_policy({"Statement": []})
@@ -144,12 +144,21 @@ class Comparer:
                 account, artifact, f"the artifact {artifact}", "run the training job again"
             )
         elif obj.exists and not _under_key(obj.kms_key_id, src.kms_key_arn):
-            message = (
-                f"{artifact} is {_encryption(obj.encryption, obj.kms_key_id)}: other accounts "
-                f"can only read it under {src.kms_key_arn}"
-            )
             fix = f"xgen reencrypt {artifact} --kms-key {src.kms_key_arn}"
-            self.result.findings.append(finding(NOT_UNDER_KEY, LIVE + artifact, message, fix))
+            if obj.encryption in (None, "AES256"):  # SSE-S3, or none (pre-2023, emulators)
+                message = (
+                    f"{artifact} is {_encryption(obj.encryption, None)}: readable across "
+                    f"accounts through the bucket policy alone, not protected by "
+                    f"{src.kms_key_arn}"
+                )
+                rule = SSE_S3
+            else:
+                message = (
+                    f"{artifact} is {_encryption(obj.encryption, obj.kms_key_id)}: other "
+                    f"accounts can only read it under {src.kms_key_arn}"
+                )
+                rule = NOT_UNDER_KEY
+            self.result.findings.append(finding(rule, LIVE + artifact, message, fix))
 
     def _resource(self, live: Live, rendered: Document, *, resource: str, what: str) -> None:
         """A resource with a policy: missing (a finding), or its policy compared."""

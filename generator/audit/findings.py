@@ -33,11 +33,22 @@ MISSING = AuditRule(
 NOT_UNDER_KEY = AuditRule(
     "XA002",
     Severity.ERROR,
-    "The artifact is not SSE-KMS under the spec's key",
-    "The model.tar.gz is under SSE-S3, the aws/s3 managed key or another key. Another "
-    "account can never decrypt SSE-S3 or aws/s3 objects, and the key policy the render "
-    "grants is for the spec's key only, so the endpoint fails to load the model. Fix: "
-    "`xgen reencrypt s3://BUCKET/KEY --kms-key KEY_ARN` (the finding gives the command).",
+    "The artifact is SSE-KMS under another key than the spec's",
+    "The model.tar.gz is encrypted with the AWS managed aws/s3 key or with another customer "
+    "managed key. No other account can ever use aws/s3 (its policy cannot be changed), and "
+    "the key policy the render applies grants the spec's key only, so the endpoint fails to "
+    "load the model. Fix: `xgen reencrypt s3://BUCKET/KEY --kms-key KEY_ARN` (the finding "
+    "gives the command).",
+)
+SSE_S3 = AuditRule(
+    "XA005",
+    Severity.WARNING,
+    "The artifact is SSE-S3, not under the spec's key",
+    "The model.tar.gz is encrypted with S3 managed keys (SSE-S3, AES256). Other accounts can "
+    "read it with the bucket policy and their IAM policies alone, so the endpoint works, "
+    "but the key the spec names does not protect the model: whoever the bucket policy "
+    "lets in reads it, and the key's policy and logs play no part. Fix: `xgen reencrypt "
+    "s3://BUCKET/KEY --kms-key KEY_ARN` (the finding gives the command).",
 )
 NOT_APPLIED = AuditRule(
     "XA003",
@@ -57,7 +68,7 @@ UNJUDGED = AuditRule(
     "skipped rather than guessed, so the audit cannot vouch for that access path. Fix: "
     "review the statement by hand, or remove the condition if the render did not have it.",
 )
-AUDIT_RULES = {rule.id: rule for rule in (MISSING, NOT_UNDER_KEY, NOT_APPLIED, UNJUDGED)}
+AUDIT_RULES = {rule.id: rule for rule in (MISSING, NOT_UNDER_KEY, NOT_APPLIED, UNJUDGED, SSE_S3)}
 
 
 def explain(rule_id: str) -> str | None:

@@ -51,11 +51,19 @@ def parse_key_arn(arn: str) -> KmsKey:
     match = KMS_KEY_ARN.match(arn)
     if match:
         return KmsKey(arn, match.group("region"), match.group("account"))
+    if arn.endswith("alias/aws/s3"):
+        raise InputError(
+            "alias/aws/s3 is the AWS managed S3 key, the one other accounts can never use",
+            place="--kms-key",
+            fix="create a customer managed key (aws kms create-key), allow the target accounts "
+            "in its policy (xgen render does) and give its ARN",
+        )
     if KMS_ALIAS.match(arn) or KEY_ID.match(arn):
         fix = f"give the key ARN: aws kms describe-key --key-id {arn} --query KeyMetadata.Arn"
         raise InputError(f"{arn!r} is not a key ARN", place="--kms-key", fix=fix)
     raise InputError(
         f"{arn!r} is not a KMS key ARN",
         place="--kms-key",
-        fix="use arn:aws:kms:REGION:ACCOUNT:key/KEY_ID",
+        fix="use arn:aws:kms:<region>:<account-id>:key/<key-id>, where <key-id> is the key's "
+        "id, e.g. 1234abcd-12ab-34cd-56ef-1234567890ab (aws kms list-keys lists them)",
     )

@@ -1,9 +1,10 @@
 """The article's last step: copy an artifact onto itself under SSE-KMS with the customer key.
 
-An artifact written under the default key (SSE-S3 or `aws/s3`) can never be read by another
-account, and S3 cannot change an object's encryption in place: a copy onto itself with new
-encryption settings is the documented way, and CopyObject allows it because the encryption
-changes. https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html
+An artifact under the AWS managed `aws/s3` key can never be read by another account (that
+key's policy cannot be changed); one under SSE-S3 can, through the bucket policy alone, but
+the spec's key then protects nothing. S3 cannot change an object's encryption in place: a
+copy onto itself with new encryption settings is the documented way, and CopyObject allows
+it because the encryption changes. https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html
 `inspect` reads only; `apply` writes, then checks the result with HeadObject, because the
 SageMaker SDK has at times dropped the key (aws/sagemaker-python-sdk#646, #1124).
 """

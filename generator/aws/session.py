@@ -263,6 +263,14 @@ def aws_call(what: str, *, profile: str | None, denied: str) -> Iterator[None]:
         ) from None
 
 
+def _plain_http_endpoint(service: str) -> str | None:
+    """The endpoint of `service` from the environment, when it is plain http://."""
+    url = os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get(
+        "AWS_ENDPOINT_URL", ""
+    )
+    return _endpoint(url) if url.lower().startswith("http://") else None
+
+
 def _client_error(error: ClientError, what: str, *, denied: str, login: str) -> InputError:
     code = str(error.response.get("Error", {}).get("Code", ""))
     message = _mask(str(error.response.get("Error", {}).get("Message", "")))
@@ -285,5 +293,14 @@ def _client_error(error: ClientError, what: str, *, denied: str, login: str) -> 
     if code in DENIED:
         reported = NOT_AUTHORIZED.search(message)
         needed = reported.group(1) if reported else denied
+        plain = _plain_http_endpoint("s3") if needed.startswith("s3:") else None
+        if plain:
+            # xgen's own bucket policy denies s3:* when aws:SecureTransport is false
+            return InputError(
+                f"{what}: access denied over plain HTTP ({plain})",
+                fix="the bucket policy xgen renders denies every request without TLS "
+                "(aws:SecureTransport false): use an https:// endpoint; if TLS was used, grant "
+                f"the caller {needed}",
+            )
         return InputError(f"{what}: access denied", fix=f"grant the caller {needed}")
     return InputError(f"{what}: {code}: {message}" if message else f"{what}: {code}")

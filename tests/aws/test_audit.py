@@ -304,10 +304,24 @@ def test_an_extra_inline_policy_is_unexpected_drift_and_is_linted(deployed: Depl
 def test_the_artifact_under_another_key_is_a_finding_with_the_reencrypt_fix(
     deployed: Deployment,
 ) -> None:
-    deployed.put_artifact(None)
+    other = session("source").client("kms", region_name=REGION).create_key()["KeyMetadata"]
+    deployed.put_artifact(other["Arn"])
     code, report = audit_json(deployed)
     [finding] = [f for f in report["findings"] if f["rule"] == "XA002"]
+    assert finding["severity"] == "error"
+    assert "other accounts can only read it under" in finding["message"]
     assert f"xgen reencrypt s3://{deployed.bucket}/{ARTIFACT} --kms-key" in finding["fix"]
+    assert code == 1
+
+
+def test_an_sse_s3_artifact_is_readable_but_not_under_the_key(deployed: Deployment) -> None:
+    """SSE-S3 objects are readable across accounts with the bucket policy alone (only the
+    aws/s3 managed key is not): a warning that the spec's key protects nothing."""
+    deployed.put_artifact(None)  # S3's default encryption: SSE-S3
+    code, report = audit_json(deployed)
+    [finding] = [f for f in report["findings"] if f["rule"] in ("XA002", "XA005")]
+    assert (finding["rule"], finding["severity"]) == ("XA005", "warning")
+    assert "readable across accounts through the bucket policy alone" in finding["message"]
     assert code == 1
 
 
@@ -423,10 +437,12 @@ def source_entry() -> SourceEntry:
     ],
 )
 def test_a_failed_read_names_the_account_the_profile_and_the_call(
-    code: str, status: int, expected: str
+    code: str, status: int, expected: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reader = AccountReader(SOURCE_ACCOUNT, "source", session("source"), REGION)
     s3 = session("source").client("s3", region_name=REGION)
+    # the stubbed answer stands for AWS over TLS (a plain-http endpoint gets its own message)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://s3.us-east-1.amazonaws.com")
     reader._clients["s3", REGION] = s3
     with Stubber(s3) as stub:
         stub.add_client_error("get_bucket_policy", code, "no", status)
@@ -628,3 +644,23 @@ def test_a_lone_surrogate_in_a_live_sid_prints_escaped(deployed: Deployment) -> 
         assert result.exit_code == 1, result.output
         assert "\\ud800" in result.stdout
     assert json.loads(result.stdout)["drift"]
+
+
+def test_access_denied_over_plain_http_names_the_non_tls_deny(deployed: Deployment) -> None:
+    policy = deployed.document(Kind.BUCKET)
+    # as AWS applies the rendered non-TLS deny to a plain-http request (moto cannot tell)
+    policy["Statement"].insert(
+        0,
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": f"arn:aws:s3:::{deployed.bucket}/*",
+        },
+    )
+    deployed.put_bucket_policy(policy)
+    result = run(deployed.spec, *PROFILES, "--quiet")
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert "access denied over plain HTTP (http://127.0.0.1:" in line
+    assert "denies every request without TLS (aws:SecureTransport false)" in line
