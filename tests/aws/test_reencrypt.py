@@ -192,6 +192,19 @@ def test_no_credentials(bucket, key_arn):
         ("s3://bucket/prefix/", "x", "not an object"),
         ("s3://bucket/model.tar.gz", "alias/model", "describe-key --key-id alias/model"),
         ("s3://bucket/model.tar.gz", "1234", "not a KMS key ARN"),
+        # a placeholder id: the form and an example, not the input repeated back
+        (
+            "s3://bucket/model.tar.gz",
+            "arn:aws:kms:us-east-1:111111111111:key/KEY_ID",
+            "use arn:aws:kms:<region>:<account-id>:key/<key-id>, where <key-id> is the key's id",
+        ),
+        # the key to move away from is not offered as the way to go
+        (
+            "s3://bucket/model.tar.gz",
+            "alias/aws/s3",
+            "alias/aws/s3 is the AWS managed S3 key, the one other accounts can never use "
+            "(fix: create a customer managed key",
+        ),
     ],
 )
 def test_invalid_arguments_fail_before_any_call(uri, key_arn, needle):
