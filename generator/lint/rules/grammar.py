@@ -93,9 +93,49 @@ def _close_action(prefix: str, name: str) -> str | None:
     limit = _typo_limit(name)
     candidates = [key for key in actions if abs(len(key) - len(name)) <= limit]
     for key in difflib.get_close_matches(name, candidates, n=3, cutoff=0.8):
-        if _edits(name, key) <= limit:
+        if _edits(name, key) <= limit and not _other_verb(name, actions[key], _verbs(prefix)):
             return actions[key]
     return None
+
+
+# Verbs AWS's actions start with; with a service's own, a name that starts with one of
+# these where the candidate starts with another is a different action, not a typo.
+VERBS = frozenset(
+    """accept add associate attach batch cancel create delete describe detach disable
+    disassociate enable export get import invoke link list modify put register reject remove
+    reset restore search send set start stop tag update""".split()  # noqa: SIM905
+)
+NEGATIONS = ("dis", "un", "de", "en")  # Untag/Tag, Deregister/Register, Decrypt/Encrypt
+
+
+@lru_cache(maxsize=64)
+def _verbs(prefix: str) -> frozenset[str]:
+    names = (service_actions(prefix) or {}).values()
+    return VERBS | {_first_word(name) for name in names}
+
+
+def _first_word(name: str) -> str:
+    """`Get` of `GetObject`, lower case."""
+    end = next((i for i in range(1, len(name)) if name[i].isupper()), len(name))
+    return name[:end].lower()
+
+
+def _other_verb(name: str, known: str, verbs: frozenset[str]) -> bool:
+    """`name` is `known` with another verb: PutAuthPolicy for GetAuthPolicy, UntagResource
+    for TagResource. AWS adds such pairs; the data may hold one of them only."""
+    verb = _first_word(known)
+    rest = known.lower()[len(verb) :]
+    if not name.endswith(rest) or name == known.lower():
+        return False
+    head = name[: len(name) - len(rest)]
+    return head in verbs or _stem(head) == _stem(verb)
+
+
+def _stem(verb: str) -> str:
+    for negation in NEGATIONS:
+        if verb.startswith(negation) and len(verb) > len(negation) + 2:
+            return verb[len(negation) :]
+    return verb
 
 
 @lru_cache(maxsize=1024)
