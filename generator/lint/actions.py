@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 
@@ -43,16 +44,16 @@ def services() -> frozenset[str]:
     return frozenset(str(prefix).lower() for prefix in _load("services.json"))
 
 
-def service_actions(prefix: str) -> dict[str, str] | None:
+def service_actions(prefix: str) -> Mapping[str, str] | None:
     """Action name in lower case -> AWS's spelling, for one service; None if unknown."""
     prefix = prefix.lower()
     return _read_service(prefix) if prefix in services() else None
 
 
 @cache  # keyed by known prefixes only: at most one entry per service
-def _read_service(prefix: str) -> dict[str, str]:
+def _read_service(prefix: str) -> Mapping[str, str]:
     actions = _load("actions", f"{prefix}.json")
-    return {key.lower(): details["name"] for key, details in actions.items()}
+    return MappingProxyType({key.lower(): details["name"] for key, details in actions.items()})
 
 
 @lru_cache(maxsize=1)
