@@ -4,9 +4,11 @@ what it is (kind, owning account, profile, deployment).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
 from ..policy.document import Policy, Principal, Statement
 from ..policy.kinds import Kind
@@ -14,20 +16,34 @@ from .deployment import Deployment
 from .findings import Finding
 
 Position = tuple[int, int]
+# What a finding is about: (element, value), such as ("Action", "s3:*") or
+# ("Principal", "arn:aws:iam::222222222222:root"); the value None means the element.
+At = tuple[str | None, str | None]
+QUOTED = re.compile(r"'([^'\n]+)'")
+
+
+class Locator(Protocol):
+    """Where a document's statements are written, and the values in them."""
+
+    def statement(self, index: int) -> Position | None: ...
+
+    def value(
+        self, index: int, element: str | None, candidates: tuple[str, ...]
+    ) -> Position | None: ...
 
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a document is written: its file, its own line, and a lazy statement locator.
+    """Where a document is written: its file, its own line, and a lazy locator.
 
-    Statement positions are computed only when a finding needs one: most documents have
-    no finding, and locating costs a scan of the text.
+    Positions are computed only when a finding needs one: most documents have no
+    finding, and locating costs a scan of the text.
     """
 
     file: str
     line: int = 1
     col: int = 1
-    locate: Callable[[], list[Position]] | None = None
+    locate: Callable[[], Locator] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,22 +73,45 @@ class LintDocument:
     profile: str = "hardened"
     deployment: Deployment | None = None
     role: tuple[str, str] | None = None  # the role it is an inline policy of, when known
-    _positions: list[Position] | None = field(default=None, repr=False)
+    # Elements not read because Terraform builds them at plan time: "Statement" (there
+    # may be statements besides those read), "*" (any element, the Version too).
+    unread: frozenset[str] = frozenset()
+    _locator: Locator | None = field(default=None, repr=False)
     _foreign: dict[int, tuple[Principal, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:
         return self.origin.file
 
-    def position(self, statement: Statement | None) -> Position:
-        """Line and column of a statement (or of the document when None)."""
+    def is_unread(self, element: str) -> bool:
+        """Whether `element` may hold more than was read (so its absence proves nothing)."""
+        return element in self.unread or "*" in self.unread
+
+    def position(
+        self, statement: Statement | None, at: At | None = None, message: str = ""
+    ) -> Position:
+        """Line and column of what a finding is about: the value `at` names in the
+        statement (else the first value the message quotes), else the statement, else
+        the document.
+        """
+        fallback = self.origin.line, self.origin.col
         if statement is None or self.origin.locate is None:
-            return self.origin.line, self.origin.col
-        if self._positions is None:
-            self._positions = self.origin.locate()
-        if statement.index < len(self._positions):
-            return self._positions[statement.index]
-        return self.origin.line, self.origin.col
+            return fallback
+        if self._locator is None:
+            self._locator = self.origin.locate()
+        locator = self._locator
+        index = statement.index
+        if at is not None:
+            element, value = at
+            found = locator.value(index, element, _candidates(value) if value else ())
+            if found is not None:
+                return found
+        elif message:
+            for quoted in QUOTED.findall(message):
+                found = locator.value(index, None, _candidates(quoted))
+                if found is not None:
+                    return found
+        return locator.statement(index) or fallback
 
     def summary(self) -> Summary | None:
         """For an inline policy of a known role: what rules across documents need."""
@@ -81,8 +120,11 @@ class LintDocument:
         line, col = self.position(None)
         return Summary(self.file, line, col, self.kind, self.size, self.role)
 
-    def finding(self, statement: Statement | None, message: str, fix: str) -> Finding:
-        line, col = self.position(statement)
+    def finding(
+        self, statement: Statement | None, message: str, fix: str, at: At | None = None
+    ) -> Finding:
+        """A finding about `statement` (None: the document), at the value `at` names."""
+        line, col = self.position(statement, at, message)
         return Finding(message=message, fix=fix, line=line, col=col, file=self.file)
 
     @cached_property
@@ -140,3 +182,12 @@ def key_admin_account(policy: Policy) -> str | None:
         if p.is_account_root
     ]
     return candidates[0] if candidates else None
+
+
+def _candidates(value: str) -> tuple[str, ...]:
+    """How a value may be written: a root principal also as its bare account id."""
+    if value.startswith("arn:") and value.endswith(":root"):
+        parts = value.split(":")
+        if len(parts) == 6:
+            return (value, parts[4])
+    return (value,)

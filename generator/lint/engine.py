@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from .cache import ResultCache
 
 SEED_NOTE = " (profile seed; profile hardened would tighten this)"
+# A file's notes (what Terraform builds at plan time, not read) travel with its read
+# errors in the result cache, marked by a NUL, which no path or message holds.
+NOTE = "\0"
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Result:
     errors: list[str] = field(default_factory=list)
     documents: int = 0
     suppressed: int = 0
+    notes: list[str] = field(default_factory=list)  # what was not read, not an error
 
     def exit_code(self, fail_on: Severity) -> int:
         """0 clean, 1 findings at or above `fail_on`, 2 unreadable input (ruff's codes)."""
@@ -98,12 +102,13 @@ def _combine(files: list[FileResult], config: Config, errors: list[str]) -> Resu
     silencer = Silencer(suppressions)
     kept = [f for f in found if not silencer.silences(f, lambda f=f: _relative(f.file, root))]
     # dict.fromkeys: a broken manifest is reported once, not once per file under it
-    errors = list(dict.fromkeys([*errors, *(e for file in files for e in file.errors)]))
+    reported = list(dict.fromkeys([*errors, *(e for file in files for e in file.errors)]))
     return Result(
         findings=sorted([*kept, *meta], key=lambda f: f.sort_key),
-        errors=errors,
+        errors=[e for e in reported if not e.startswith(NOTE)],
         documents=sum(file.documents for file in files),
         suppressed=len(found) - len(kept),
+        notes=[e.removeprefix(NOTE) for e in reported if e.startswith(NOTE)],
     )
 
 
@@ -132,19 +137,23 @@ def _document_rules() -> tuple[Rule, ...]:
 
 
 def _check(loaded: Loaded) -> FileResult:
-    """Run the document rules over one file's documents."""
-    findings = [
+    """Run the document rules over one file's documents.
+
+    A finding made twice (a statement of a `source_policy_documents` document, read in
+    each document that includes it) is reported once.
+    """
+    findings = dict.fromkeys(
         _finish(f, rule, seed=rule.hardened and doc.profile == "seed")
         for doc in loaded.documents
         for rule in _document_rules()
         for f in rule.check(doc)
-    ]
+    )
     summaries = (doc.summary() for doc in loaded.documents)
     return FileResult(
         documents=len(loaded.documents),
         findings=tuple(findings),
         summaries=tuple(s for s in summaries if s is not None),
-        errors=tuple(loaded.errors),
+        errors=(*loaded.errors, *(NOTE + note for note in loaded.notes)),
         suppressions=tuple(loaded.suppressions),
         deps=tuple(loaded.deps),
     )

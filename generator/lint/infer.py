@@ -2,7 +2,10 @@
 
 A statement with a Principal makes a resource policy; which one is read from the actions:
 `sts:AssumeRole*` is a trust policy, KMS actions on `Resource: "*"` a key policy, ECR
-actions without a Resource a repository policy, anything else a bucket policy.
+actions without a Resource a repository policy, S3 actions or ARNs (or actions known only
+at plan time) a bucket policy. The resource policy of another service (an SQS queue's,
+an SNS topic's) is none of xgen's kinds: it is read as an identity policy, so that no
+rule on buckets judges it.
 """
 
 from __future__ import annotations
@@ -29,4 +32,15 @@ def infer_kind(policy: Policy) -> Kind:
         s.has_resource for s in with_principal
     ):
         return Kind.ECR_REPOSITORY
-    return Kind.BUCKET
+    resources = [r.lower() for s in with_principal for r in s.resources]
+    if not actions or any(_may_be_s3(a, resources) for a in actions):
+        return Kind.BUCKET
+    return Kind.IDENTITY
+
+
+def _may_be_s3(action: str, resources: list[str]) -> bool:
+    """An S3 action, one that may be (`*`, known only at plan time), or any action on an
+    S3 ARN."""
+    if action.startswith("s3:") or "*" in action.partition(":")[0] or "${" in action:
+        return True
+    return any(r.startswith("arn:") and r.split(":")[2:3] == ["s3"] for r in resources)

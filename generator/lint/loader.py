@@ -1,9 +1,11 @@
 """From the paths on the command line to `LintDocument`s, one input file at a time.
 
 Folders are walked (hidden folders skipped). A policy file that belongs to a render gets
-kind, account, target and profile from its manifest (see `renders`). `.tf` files are read
-before loose JSON so that `file("x.json")` gives the kind and the JSON is linted once.
-Each file is read on its own (`read`) so that its result can be cached (see `cache`).
+kind, account, target and profile from its manifest (see `renders`). Terraform files
+(`.tf`, `.tf.json`) are read before loose JSON so that `file("x.json")` gives the kind and
+the JSON is linted once. Each file is read on its own (`read`) so that its result can be
+cached (see `cache`). What Terraform builds at plan time is not read: each such part is a
+note (`Loaded.notes`), never an error.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .infer import infer_kind
 from .renders import Placement, Renders
 from .scope import Outside, Scope
 from .sources import Raw, ReadError
-from .sources.jsonfile import MAX_BYTES, load_json, locator, policy_raws
+from .sources.jsonfile import MAX_BYTES, TextLocator, load_json, policy_raws
 from .suppress import Suppression, inline
 
 SKIP_DIRS = ("node_modules", "__pycache__")
@@ -42,7 +44,7 @@ class Input:
 
     @property
     def terraform(self) -> bool:
-        return self.display.endswith(".tf")
+        return self.display.endswith((".tf", ".tf.json"))
 
     def read_bytes(self) -> bytes:
         """The file's bytes (`Unreadable`: not a regular file, over the limit, an error)."""
@@ -51,10 +53,13 @@ class Input:
 
 @dataclass
 class Loaded:
-    """What one input file holds; `deps` are the files its `file()` calls read."""
+    """What one input file holds; `deps` are the files its `file()` calls read; `notes`
+    what was not read because Terraform builds it at plan time (one line each).
+    """
 
     documents: list[LintDocument] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     deps: list[tuple[str, str]] = field(default_factory=list)  # (resolved path, state)
 
@@ -122,6 +127,9 @@ class Loader:
         except ReadError as error:
             loaded.errors.append(f"{item.display}: cannot read policy: {error}")
             return loaded
+        except RecursionError:
+            loaded.errors.append(f"{item.display}: cannot read policy: nested too deeply")
+            return loaded
         scope = os.path.dirname(item.resolved) if item.terraform else item.display
         for raw in raws:
             resolved = raw.path if item.terraform else item.resolved
@@ -137,17 +145,22 @@ class Loader:
     def _terraform(self, item: Input, data: bytes, loaded: Loaded) -> list[Raw]:
         from .sources.terraform import TerraformFile
 
-        tf = TerraformFile(Path(item.display), item.display, data, self.scope.read)
+        json_syntax = item.display.endswith(".json")
+        tf = TerraformFile(
+            Path(item.display), item.display, data, self.scope.read, json_syntax=json_syntax
+        )
         try:
             raws = tf.raws(self.seen)
         finally:
             loaded.deps = [(p, SEEN if seen else self._file_state(p)) for p, seen in tf.deps]
         loaded.errors.extend(tf.refused)
+        loaded.notes.extend(tf.notes)
         for number, lines, text in tf.suppressions():
             loaded.suppressions.append(inline(item.display, number, lines, text))
         return raws
 
     def _add(self, loaded: Loaded, raw: Raw, placement: Placement | None, scope: str) -> None:
+        loaded.notes.extend(n for n in raw.notes if n not in loaded.notes)
         try:
             policy = parse_policy(raw.body)
             size = compact_size(raw.body)
@@ -166,11 +179,12 @@ class Loader:
                 kind=kind,
                 origin=_origin(raw),
                 size=size,
-                account_id=placement.account_id if placement else None,
+                account_id=placement.account_id if placement else raw.account_id,
                 target=placement.target if placement else None,
                 profile=deployment.profile if deployment else "hardened",
                 deployment=deployment,
                 role=_role(raw, placement, scope),
+                unread=raw.unread,
             )
         )
 
@@ -187,12 +201,11 @@ def _role(raw: Raw, placement: Placement | None, scope: str) -> tuple[str, str] 
 
 
 def _origin(raw: Raw) -> Origin:
+    if raw.locate is not None:
+        return Origin(raw.file, raw.line, raw.col, raw.locate)
     if raw.text is not None:
         text = raw.text
-        return Origin(raw.file, raw.line, raw.col, lambda: locator(text))
-    if raw.statement_lines:
-        lines = raw.statement_lines
-        return Origin(raw.file, raw.line, raw.col, lambda: [(line, 1) for line in lines])
+        return Origin(raw.file, raw.line, raw.col, lambda: TextLocator(text))
     return Origin(raw.file, raw.line, raw.col)
 
 

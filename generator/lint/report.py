@@ -5,6 +5,7 @@ All of them print whatever a policy or a file name holds (see `printable`).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -17,6 +18,8 @@ from .registry import Rule
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+UNREADABLE = ": cannot read policy: "
+PLACE = re.compile(r"^(.*?):(\d+): (.*)$", re.S)
 
 
 def summary(result: Result) -> dict[str, Any]:
@@ -29,7 +32,27 @@ def summary(result: Result) -> dict[str, Any]:
         "info": counts["info"],
         "suppressed": result.suppressed,
         "unreadable": len(result.errors),
+        "notes": len(result.notes),
     }
+
+
+def unreadable(error: str) -> dict[str, Any]:
+    """One unreadable input as JSON: file, line (or None) and reason."""
+    where, found, why = error.partition(UNREADABLE)
+    if not found:
+        return {"file": "", "line": None, "reason": error}
+    head, colon, tail = where.rpartition(":")
+    if colon and tail.isdigit():
+        return {"file": head, "line": int(tail), "reason": why}
+    return {"file": where, "line": None, "reason": why}
+
+
+def note(text: str) -> dict[str, Any]:
+    """One note (`path:line: what was not read`) as JSON."""
+    match = PLACE.match(text)
+    if match is None:
+        return {"file": "", "line": None, "message": text}
+    return {"file": match.group(1), "line": int(match.group(2)), "message": match.group(3)}
 
 
 def text(result: Result, *, colour: bool) -> str:
@@ -41,17 +64,28 @@ def text(result: Result, *, colour: bool) -> str:
         lines.append(f"{f.file}:{f.line}:{f.col}: {f.rule} {severity} {f.message}")
         lines.append(f"    fix: {f.fix}")
     s = summary(result)
+    notes = f", {s['notes']} parts not read (known at plan time)" if s["notes"] else ""
     lines.append(
         f"{s['documents']} documents, {s['findings']} findings "
         f"({s['error']} error, {s['warning']} warning, {s['info']} info), "
-        f"{s['suppressed']} suppressed"
+        f"{s['suppressed']} suppressed{notes}"
     )
     return printable("\n".join(lines))
 
 
 def as_json(result: Result) -> str:
-    findings = [f.as_json() for f in result.findings]
-    return dumps({"findings": findings, "summary": summary(result)}, indent=2)
+    """`findings` and `summary`; `unreadable` (file, line, reason) and `notes` (file,
+    line, message: what Terraform builds at plan time, not read) when there are any.
+    """
+    report: dict[str, Any] = {
+        "findings": [f.as_json() for f in result.findings],
+        "summary": summary(result),
+    }
+    if result.errors:
+        report["unreadable"] = [unreadable(e) for e in result.errors]
+    if result.notes:
+        report["notes"] = [note(n) for n in result.notes]
+    return dumps(report, indent=2)
 
 
 def sarif(result: Result, rules: dict[str, Rule]) -> str:
@@ -74,7 +108,8 @@ def sarif(result: Result, rules: dict[str, Rule]) -> str:
                     {
                         "executionSuccessful": not result.errors,
                         "toolExecutionNotifications": [
-                            {"level": "error", "message": {"text": e}} for e in result.errors
+                            *({"level": "error", "message": {"text": e}} for e in result.errors),
+                            *({"level": "note", "message": {"text": n}} for n in result.notes),
                         ],
                     }
                 ],

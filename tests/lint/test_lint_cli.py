@@ -50,7 +50,8 @@ def test_text_format_is_path_line_col_id_severity_message(tmp_path: Path) -> Non
     code, out, _ = run("lint", path)
     assert code == 1
     first = out.splitlines()[0]
-    assert first.startswith(f"{path}:3:16: XG011 error ")
+    assert first.startswith(f"{path}:6:14: XG020 warning ")  # the principal's line
+    assert f"{path}:11:17: XG011 error " in out  # the resource's
     assert "\033[" not in out  # no colour when not a terminal
     assert out.splitlines()[-1].startswith("1 documents, 3 findings (2 error, 1 warning")
 
@@ -77,7 +78,7 @@ def test_sarif_format_contract(tmp_path: Path) -> None:
     result = log["runs"][0]["results"][0]
     assert result["ruleId"] == driver["rules"][result["ruleIndex"]]["id"]
     assert result["level"] in ("error", "warning", "note")
-    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 6
 
 
 @pytest.mark.parametrize(

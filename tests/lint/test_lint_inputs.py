@@ -99,9 +99,9 @@ def test_terraform_policies_in_every_form(tmp_path: Path) -> None:
     result = lint([tmp_path], config=Config())
     assert result.errors == []
     assert result.documents == 4  # ecr.json once, through file(), with its kind
-    assert where(result, "XG012") == {("main.tf", 3), ("ecr.json", 4)}  # jsonencode, file()
-    assert where(result, "XG032") == {("main.tf", 17)}  # heredoc trust policy
-    assert where(result, "XG022") == {("main.tf", 38)}  # the data block's second statement
+    assert where(result, "XG012") == {("main.tf", 8), ("ecr.json", 9)}  # jsonencode, file()
+    assert where(result, "XG032") == {("main.tf", 20)}  # heredoc trust policy's principal
+    assert where(result, "XG022") == {("main.tf", 40)}  # the data block's second statement
 
 
 def test_unused_policy_document_is_linted_with_inferred_kind(tmp_path: Path) -> None:

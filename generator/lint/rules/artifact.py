@@ -70,6 +70,7 @@ def wildcard_artifact_object(doc: LintDocument) -> Iterator[Finding]:
                     f"{statement.label} lets another account read every object matching "
                     f"{resource!r}",
                     "grant the exact object ARN of the model artifact",
+                    at=("Resource", resource),
                 )
 
 
@@ -111,6 +112,7 @@ def bucket_wide_grant(doc: LintDocument) -> Iterator[Finding]:
                 statement,
                 f"{statement.label} lets another account read {what} ({resource!r})",
                 "grant s3:GetObject on the exact object ARN of the model artifact only",
+                at=("Resource", resource),
             )
 
 
@@ -138,4 +140,5 @@ def service_wildcard_action(doc: LintDocument) -> Iterator[Finding]:
                     statement,
                     f"{statement.label} grants {action!r} to another account",
                     "grant only the actions used, e.g. s3:GetObject or the three ECR pull actions",
+                    at=("Action", action),
                 )

@@ -20,8 +20,10 @@ from .facts import (
     covers,
     glob_match,
     has_wildcard,
+    is_unknown,
     narrowing_values,
     s3_bucket,
+    unknown_condition,
 )
 
 # What each source document must let every target do.
@@ -76,6 +78,7 @@ def principal_arn_not_target_role(doc: LintDocument) -> Iterator[Finding]:
                     statement,
                     f"{statement.label}: {value!r} is not the execution role of any target",
                     "use the role ARN the target creates (run `xgen render`)",
+                    at=("Condition", value),
                 )
 
 
@@ -117,6 +120,7 @@ def target_arn_not_source(doc: LintDocument) -> Iterator[Finding]:
                     statement,
                     f"{statement.label}: {resource!r} is not the source's {expected!r}",
                     f"use {expected}",
+                    at=("Resource", resource),
                 )
 
 
@@ -152,12 +156,16 @@ def target_missing_from_source(doc: LintDocument) -> Iterator[Finding]:
     Both roots as principals, both roles in the `aws:PrincipalArn` condition.
     """
     deployment = _source_document(doc)
-    if deployment is None:
+    if deployment is None or doc.is_unread("Statement"):
         return
     if doc.kind is Kind.ECR_REPOSITORY and deployment.repository_arn is None:
         return
     action = NEEDED[doc.kind]
-    grants = [s for s in doc.policy.allows() if covers(s.actions, action)]
+    grants = [
+        s
+        for s in doc.policy.allows()
+        if covers(s.actions, action) or any(is_unknown(a) for a in s.actions)
+    ]
     for target in deployment.targets:
         if not any(_admits(s, target) for s in grants):
             yield doc.finding(
@@ -168,8 +176,14 @@ def target_missing_from_source(doc: LintDocument) -> Iterator[Finding]:
 
 
 def _admits(statement: Statement, target: TargetEntry) -> bool:
+    """Whether the statement may let the target's role in (what is unknown may)."""
     named = any(
-        p.is_wildcard or p.value in (target.root_arn, target.role_arn) for p in statement.principals
+        p.is_wildcard or is_unknown(p.value) or p.value in (target.root_arn, target.role_arn)
+        for p in statement.principals
     )
     roles = narrowing_values(statement, "aws:PrincipalArn")
-    return named and (not roles or any(glob_match(r, target.role_arn) for r in roles))
+    return named and (
+        not roles
+        or unknown_condition(statement)
+        or any(is_unknown(r) or glob_match(r, target.role_arn) for r in roles)
+    )

@@ -17,9 +17,38 @@ NARROWING = re.compile(
 EXACT = re.compile(r"^(ForAnyValue:)?(StringEquals|ArnEquals)$", re.I)
 
 
-def is_template(value: str) -> bool:
-    """Terraform interpolation or a policy variable: known only at apply time."""
-    return "${" in value
+# Placeholders that a template or Terraform's `replace()` fills in: `_S3_BUCKET_ARN_`
+# (terraform-aws-modules), `{{account_id}}`, `<ACCOUNT_ID>`.
+PLACEHOLDER = re.compile(
+    r"(?<![A-Za-z0-9])_[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?![A-Za-z0-9])|\{\{[^{}]*\}\}|<[A-Z][A-Z0-9_]*>"
+)
+
+
+def is_unknown(value: str) -> bool:
+    """Whether a value is known only at plan or request time, so no rule may judge it:
+    Terraform's `${var.x}` (kept as written by the Terraform reader, see
+    `sources.hclvalue`), a policy variable (`${aws:username}`), a template placeholder.
+    """
+    if "${" in value:
+        return True
+    if "_" in value or "{{" in value or "<" in value:
+        return PLACEHOLDER.search(value) is not None
+    return False
+
+
+is_template = is_unknown  # the name grammar rules use
+
+
+def unknown_condition(statement: Statement) -> bool:
+    """Whether the statement may have conditions that were not read (an operator or key
+    known at plan time, a `dynamic "condition"`): what it narrows cannot be judged.
+    """
+    return any(is_unknown(c.operator) or is_unknown(c.key) for c in statement.conditions)
+
+
+def unknown_principal(statement: Statement) -> bool:
+    """Whether a principal of the statement is known only at plan time."""
+    return any(is_unknown(p.value) for p in statement.principals)
 
 
 def arn_account(arn: str) -> str | None:

@@ -15,7 +15,7 @@ from ..actions import expand
 from ..context import LintDocument
 from ..findings import Finding, Severity
 from ..registry import rule
-from .facts import arn_account, arn_service, covers, narrowing_values
+from .facts import arn_account, arn_service, covers, is_unknown, narrowing_values, unknown_condition
 
 READ_ACTIONS = frozenset({"Decrypt", "DescribeKey"})
 MANAGED_ALIAS = ":alias/aws/"
@@ -54,6 +54,10 @@ def _is_wildcard_all(statement: Statement) -> bool:
     return any(a == "*" or a.lower() == "kms:*" for a in statement.actions)
 
 
+def _wildcard_action(statement: Statement) -> str | None:
+    return next((a for a in statement.actions if a == "*" or a.lower() == "kms:*"), None)
+
+
 @rule("XG022", "kms-wildcard-cross-account", Severity.ERROR, "kms:* granted to another account")
 def kms_wildcard_cross_account(doc: LintDocument) -> Iterator[Finding]:
     """## What it does
@@ -79,6 +83,7 @@ def kms_wildcard_cross_account(doc: LintDocument) -> Iterator[Finding]:
                 statement,
                 f"{statement.label} grants kms:* to {_whom(doc, accounts)}",
                 "grant kms:Decrypt (with kms:ViaService = s3.REGION.amazonaws.com) only",
+                at=("Action", _wildcard_action(statement)),
             )
 
 
@@ -117,6 +122,7 @@ def kms_actions_beyond_read(doc: LintDocument) -> Iterator[Finding]:
                 if name not in READ_ACTIONS
             }
         )
+        first = next((a for a in statement.actions if set(expand(a) or ()) - READ_ACTIONS), None)
         if extra:
             shown = ", ".join(extra[:6]) + (f" and {len(extra) - 6} more" if len(extra) > 6 else "")
             yield doc.finding(
@@ -124,6 +130,7 @@ def kms_actions_beyond_read(doc: LintDocument) -> Iterator[Finding]:
                 f"{statement.label} grants {_whom(doc, accounts)} {shown}; "
                 "reading the artifact needs kms:Decrypt only",
                 "remove every KMS action but kms:Decrypt (and kms:DescribeKey if used)",
+                at=("Action", first),
             )
 
 
@@ -146,9 +153,11 @@ def kms_decrypt_missing(doc: LintDocument) -> Iterator[Finding]:
     decrypting = {
         account
         for s, accounts in grants
-        if covers(s.actions, "kms:Decrypt")
+        if covers(s.actions, "kms:Decrypt") or any(is_unknown(a) for a in s.actions)
         for account in accounts
     }
+    if doc.is_unread("Statement"):
+        return  # the Decrypt may be granted by a statement built at plan time
     for statement, accounts in grants:
         missing = sorted(accounts - decrypting)
         if missing:
@@ -158,6 +167,7 @@ def kms_decrypt_missing(doc: LintDocument) -> Iterator[Finding]:
                 f"{_whom(doc, missing)} gets KMS actions but not kms:Decrypt: it "
                 "cannot read an artifact encrypted with this key",
                 "add kms:Decrypt",
+                at=("Action", None),
             )
 
 
@@ -187,12 +197,16 @@ def kms_decrypt_without_via_service(doc: LintDocument) -> Iterator[Finding]:
     for statement, accounts in _kms_grants(doc):
         if _is_wildcard_all(statement):
             continue  # XG022
-        if covers(statement.actions, "kms:Decrypt") and not _via_service(statement):
+        if unknown_condition(statement):
+            continue
+        decrypt = next((a for a in statement.actions if covers([a], "kms:Decrypt")), None)
+        if decrypt is not None and not _via_service(statement):
             yield doc.finding(
                 statement,
                 f"{statement.label} lets {_whom(doc, accounts)} decrypt "
                 "outside S3 (no kms:ViaService condition)",
                 "add Condition StringEquals kms:ViaService = s3.REGION.amazonaws.com",
+                at=("Action", decrypt),
             )
 
 
@@ -227,6 +241,7 @@ def aws_managed_key(doc: LintDocument) -> Iterator[Finding]:
                     f"{statement.label} uses the AWS managed key {value!r}, which no other "
                     "account can ever use",
                     "encrypt the artifact with a customer managed key and grant that key",
+                    at=(None, value),
                 )
 
 
@@ -250,11 +265,14 @@ def key_policy_lockout(doc: LintDocument) -> Iterator[Finding]:
                         "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
                         "Action": "kms:*", "Resource": "*"}, ...]}
     """
-    if doc.kind is not Kind.KEY:
+    if doc.kind is not Kind.KEY or doc.is_unread("Statement"):
         return
+    candidates = [s for s in doc.policy.allows() if _may_administer(s)]
+    if any(is_unknown(p.value) for s in candidates for p in s.principals):
+        return  # the admin may be the owner's root, written with an account known at plan
     admins = {
         p.account_id
-        for s in doc.policy.allows()
+        for s in candidates
         if not s.conditions and _is_wildcard_all(s) and set(s.resources) == {"*"}
         for p in s.principals
         if p.is_account_root
@@ -267,3 +285,11 @@ def key_policy_lockout(doc: LintDocument) -> Iterator[Finding]:
             f'keep the statement {{"Principal": {{"AWS": "{owner}"}}, "Action": "kms:*", '
             '"Resource": "*"}',
         )
+
+
+def _may_administer(statement: Statement) -> bool:
+    """An Allow that is, or with what is known only at plan time may be, `kms:*` on
+    `"*"` unconditioned."""
+    actions = _is_wildcard_all(statement) or any(is_unknown(a) for a in statement.actions)
+    resources = all(r == "*" or is_unknown(r) for r in statement.resources)
+    return actions and resources and (not statement.conditions or unknown_condition(statement))

@@ -8,7 +8,7 @@ from ...policy.kinds import Kind
 from ..context import LintDocument
 from ..findings import Finding, Severity
 from ..registry import rule
-from .facts import has_wildcard, narrowing_values
+from .facts import has_wildcard, narrowing_values, unknown_condition
 
 RESOURCE_KINDS = (Kind.BUCKET, Kind.KEY, Kind.ECR_REPOSITORY)
 # Condition keys that restrict who or what can match a Principal "*".
@@ -45,7 +45,7 @@ def wildcard_principal_allow(doc: LintDocument) -> Iterator[Finding]:
          "Condition": {"StringEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/R"}}}
     """
     for statement in doc.policy.allows():
-        if not any(p.is_wildcard for p in statement.principals):
+        if not any(p.is_wildcard for p in statement.principals) or unknown_condition(statement):
             continue
         narrowed = any(
             value != "*" for key in NARROWING_KEYS for value in narrowing_values(statement, key)
@@ -55,6 +55,7 @@ def wildcard_principal_allow(doc: LintDocument) -> Iterator[Finding]:
                 statement,
                 f'{statement.label} allows Principal "*" without a narrowing condition',
                 "name the account roots as principals and add an aws:PrincipalArn condition",
+                at=("Principal", "*"),
             )
 
 
@@ -89,7 +90,7 @@ def cross_account_without_principal_arn(doc: LintDocument) -> Iterator[Finding]:
         return
     for statement in doc.policy.allows():
         roots = [p for p in doc.foreign_principals(statement) if p.is_account_root]
-        if not roots:
+        if not roots or unknown_condition(statement):
             continue
         exact = narrowing_values(statement, "aws:PrincipalArn", exact=True)
         loose = narrowing_values(statement, "aws:PrincipalArn")
@@ -100,12 +101,15 @@ def cross_account_without_principal_arn(doc: LintDocument) -> Iterator[Finding]:
                 f"{statement.label} grants account {accounts} without an aws:PrincipalArn "
                 "condition: every principal there that IAM allows gets access",
                 "add Condition StringEquals aws:PrincipalArn = the target role ARN",
+                at=("Principal", roots[0].value),
             )
         elif not exact and any(has_wildcard(v) for v in loose):
+            pattern = next(v for v in loose if has_wildcard(v))
             yield doc.finding(
                 statement,
                 f"{statement.label} matches aws:PrincipalArn with a wildcard pattern",
                 "use StringEquals/ArnEquals with the exact role ARN",
+                at=("Condition", pattern),
             )
 
 
@@ -135,4 +139,5 @@ def principal_arn_not_role(doc: LintDocument) -> Iterator[Finding]:
                     statement,
                     f"{statement.label}: aws:PrincipalArn {value!r} is not a role ARN",
                     "use the role ARN arn:aws:iam::ACCOUNT:role/NAME",
+                    at=("Condition", value),
                 )

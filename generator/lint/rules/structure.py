@@ -10,6 +10,7 @@ from ...policy.limits import ROLE_INLINE_LIMIT, SIZE_LIMITS
 from ..context import LintDocument, Summary
 from ..findings import Finding, Severity
 from ..registry import rule
+from .facts import is_unknown
 
 CURRENT_VERSION = "2012-10-17"
 
@@ -32,6 +33,10 @@ def outdated_policy_version(doc: LintDocument) -> Iterator[Finding]:
     """
     if doc.policy.version != CURRENT_VERSION:
         written = doc.policy.raw.get("Version")
+        if isinstance(written, str) and is_unknown(written):
+            return  # known at plan time
+        if written is None and doc.is_unread("Version"):
+            return  # set, perhaps, by what is merged in at plan time
         what = "has no Version" if written is None else f"has Version {written!r}"
         yield doc.finding(None, f"the policy {what}", f'add "Version": "{CURRENT_VERSION}"')
 
@@ -62,6 +67,7 @@ def not_element_with_allow(doc: LintDocument) -> Iterator[Finding]:
                     f"{statement.label} allows with {element}: it grants everything not listed",
                     f"list what is granted with {element.removeprefix('Not')}, "
                     f"or use {element} only in a Deny",
+                    at=(element, None),
                 )
 
 

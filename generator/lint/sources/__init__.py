@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 class ReadError(Exception):
@@ -21,6 +23,8 @@ class Raw:
     kind: str | None = None  # what the container says (resource type, manifest)
     account_id: str | None = None
     target: str | None = None
-    statement_lines: tuple[int, ...] = ()  # .tf statement blocks
     path: str | None = None  # the resolved file, when read through .tf `file()`
     role: str | None = None  # the IAM role an inline policy belongs to, as written
+    locate: Callable[[], Any] | None = None  # a `context.Locator` of statements and values
+    unread: frozenset[str] = frozenset()  # elements not read: "Statement", "*" (any)
+    notes: tuple[str, ...] = ()  # `path:line: what was not read`, one line each

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from dataclasses import replace
 from itertools import accumulate
 from typing import Any
 
@@ -16,10 +17,12 @@ from ...policy.document import looks_like_policy
 from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
 from ...safe_read import MIB, size
 from . import Raw, ReadError
+from .policyvalue import has_unknown, normalise
 
 MAX_BYTES = 64 * MIB  # plans of large estates; a policy is at most 32 KB
 TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
 ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
+ACCOUNT = re.compile(r"^[0-9]{12}\Z")
 
 
 def load_json(data: bytes, name: str) -> tuple[Any, str]:
@@ -91,26 +94,241 @@ def statement_offsets(text: str) -> list[int]:
     return offsets
 
 
-def locator(text: str, base_line: int = 1) -> list[tuple[int, int]]:
-    """Line and column of each statement, for `Origin.locate`."""
-    lines = Lines(text)
-    positions = [lines.line_col(offset) for offset in statement_offsets(text)]
-    return [(line + base_line - 1, col) for line, col in positions]
+class TextLocator:
+    """Where the statements of a policy written as JSON text are, and the values in them.
+
+    `line`, `indent`: where the text starts in its file (a heredoc's body, trimmed by
+    `indent` columns). `flat`: the text is a quoted string in a `.tf` file, so every
+    position is that string's. `kept`: the statements read, by their index in the text
+    (statements built at plan time were left out). Statement offsets are found once, when
+    a finding first needs one; values are searched for in that statement's text only.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        line: int = 1,
+        indent: int = 0,
+        flat: tuple[int, int] | None = None,
+        kept: list[int] | None = None,
+    ) -> None:
+        self.text = text
+        self.base = line
+        self.indent = indent
+        self.flat = flat
+        self.kept = kept
+        self._offsets: list[int] | None = None
+        self._lines: Lines | None = None
+
+    def _position(self, offset: int) -> tuple[int, int]:
+        if self.flat is not None:
+            return self.flat
+        if self._lines is None:
+            self._lines = Lines(self.text)
+        line, col = self._lines.line_col(offset)
+        return line + self.base - 1, col + self.indent
+
+    def _span(self, index: int) -> tuple[int, int] | None:
+        if self._offsets is None:
+            self._offsets = statement_offsets(self.text)
+        if self.kept is not None:
+            if not 0 <= index < len(self.kept):
+                return None
+            index = self.kept[index]
+        if not 0 <= index < len(self._offsets):
+            return None
+        start = self._offsets[index]
+        end = self._offsets[index + 1] if index + 1 < len(self._offsets) else len(self.text)
+        return start, end
+
+    def statement(self, index: int) -> tuple[int, int] | None:
+        span = self._span(index)
+        return None if span is None else self._position(span[0])
+
+    def value(
+        self, index: int, element: str | None, candidates: tuple[str, ...]
+    ) -> tuple[int, int] | None:
+        span = self._span(index)
+        if span is None:
+            return None
+        offset = find_value(self.text, span[0], span[1], element, candidates)
+        return None if offset is None else self._position(offset)
+
+
+def find_value(
+    text: str, start: int, end: int, element: str | None, candidates: tuple[str, ...]
+) -> int | None:
+    """Offset of a value in `candidates` written in the statement at `start:end` (after
+    `element`'s key when given); else of `element`'s key; else None.
+
+    The value is searched for as JSON writes it, after the key: a substring search,
+    which keeps locating 47,000 findings in a 5 MB policy cheap.
+    """
+    base = start
+    key = None
+    if element is not None:
+        key = _key_offset(text, json.dumps(element), start, end)
+        if key is None:
+            return None
+        base = key
+    hits = [
+        found
+        for candidate in candidates
+        for written in {json.dumps(candidate), json.dumps(candidate, ensure_ascii=False)}
+        if (found := text.find(written, base, end)) >= 0
+    ]
+    return min(hits) if hits else key
+
+
+def _key_offset(text: str, key: str, start: int, end: int) -> int | None:
+    """Offset of `key` (JSON-quoted) written as an object key between start and end."""
+    at = text.find(key, start, end)
+    while at >= 0:
+        after = at + len(key)
+        while after < end and text[after] in " \t\r\n":
+            after += 1
+        if after < end and text[after] == ":":
+            return at
+        at = text.find(key, at + 1, end)
+    return None
+
+
+def json_template(text: str) -> str:
+    """A JSON template (heredoc, `templatefile`) as JSON: each `${...}` outside a string
+    becomes a string of itself, inside a string it is escaped; lines stay where they are.
+    """
+    if "${" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    in_string = False
+    newlines = 0  # of interpolations inside a string, added after it closes
+    while i < n:
+        if text.startswith("${", i):
+            close = _interpolation_end(text, i + 2)
+            if close < 0:
+                out.append(text[i:])
+                break
+            expression = text[i : close + 1]
+            escaped = json.dumps(" ".join(expression.split()))[1:-1]
+            count = expression.count("\n")
+            if in_string:
+                out.append(escaped)
+                newlines += count
+            else:
+                out.append('"' + escaped + '"' + "\n" * count)
+            i = close + 1
+            continue
+        char = text[i]
+        if in_string and char == "\\":
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if char == '"':
+            in_string = not in_string
+            out.append(char)
+            if not in_string and newlines:
+                out.append("\n" * newlines)
+                newlines = 0
+            i += 1
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _interpolation_end(text: str, start: int) -> int:
+    """Index of the `}` closing an interpolation whose expression starts at `start`."""
+    depth = 0
+    i = start
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return -1
 
 
 def policy_raws(value: Any, text: str, file: str) -> list[Raw]:
-    """The policies in one JSON file: itself, or a plan's; [] for other JSON."""
+    """The policies in one JSON file: itself, or a plan's; [] for other JSON.
+
+    A policy holding `${...}` (a template, a policy variable) is read as Terraform's are:
+    what is unknown is not judged (see `policyvalue`).
+    """
     if looks_like_policy(value):
+        if "${" in text and has_unknown(value):
+            result = normalise(value)
+            if result is None:
+                return []
+            kept = result.kept
+            notes = tuple(f"{file}:1: {note}" for note in result.notes)
+            return [
+                Raw(
+                    result.body,
+                    file,
+                    text=text,
+                    locate=lambda: TextLocator(text, kept=kept),
+                    unread=frozenset(result.unread),
+                    notes=notes,
+                )
+            ]
         return [Raw(value, file, text=text)]
     if is_plan(value):
         return plan_raws(value, text, file)
     return []
 
 
+def plan_account(plan: dict[str, Any]) -> str | None:
+    """The account a plan is for: its `aws_caller_identity` data sources, or the AWS
+    provider's literal `allowed_account_ids`, when they name exactly one account.
+    """
+    found: set[str] = set()
+    state = plan.get("prior_state")
+    values = state.get("values") if isinstance(state, dict) else None
+    modules = [values.get("root_module")] if isinstance(values, dict) else []
+    while modules:
+        module = modules.pop()
+        if not isinstance(module, dict):
+            continue
+        children = module.get("child_modules")
+        modules.extend(children if isinstance(children, list) else [])
+        resources = module.get("resources")
+        for resource in resources if isinstance(resources, list) else []:
+            if isinstance(resource, dict) and resource.get("type") == "aws_caller_identity":
+                attributes = resource.get("values")
+                account = attributes.get("account_id") if isinstance(attributes, dict) else None
+                if isinstance(account, str) and ACCOUNT.match(account):
+                    found.add(account)
+    configuration = plan.get("configuration")
+    providers = configuration.get("provider_config") if isinstance(configuration, dict) else None
+    for name, provider in providers.items() if isinstance(providers, dict) else ():
+        if not isinstance(provider, dict) or provider.get("name", name) != "aws":
+            continue
+        expressions = provider.get("expressions")
+        allowed = expressions.get("allowed_account_ids") if isinstance(expressions, dict) else None
+        accounts = allowed.get("constant_value") if isinstance(allowed, dict) else None
+        if isinstance(accounts, list) and len(accounts) == 1 and isinstance(accounts[0], str):
+            found.add(accounts[0])
+    return found.pop() if len(found) == 1 else None
+
+
 def plan_raws(plan: dict[str, Any], text: str, file: str) -> list[Raw]:
-    """Policies in a plan's `resource_changes` (the values after apply)."""
+    """Policies in a plan's `resource_changes` (the values after apply), owned by the
+    plan's account when it says which (`plan_account`)."""
     found: list[Raw] = []
     lines = _AddressLines(text)
+    account = plan_account(plan)
     changes = plan.get("resource_changes")
     for change in changes if isinstance(changes, list) else []:
         if not isinstance(change, dict) or not isinstance(change.get("change"), dict):
@@ -129,7 +347,7 @@ def plan_raws(plan: dict[str, Any], text: str, file: str) -> list[Raw]:
                 if isinstance(item, dict):
                     policy = item.get("policy")
                     found.extend(_plan_policy(policy, file, line, "identity", after.get("name")))
-    return found
+    return [replace(raw, account_id=account) for raw in found] if account else found
 
 
 def _plan_policy(value: Any, file: str, line: int, kind: str, role: Any) -> list[Raw]:
