@@ -168,17 +168,24 @@ def find_value(
     base = start
     key = None
     if element is not None:
-        key = _key_offset(text, json.dumps(element), start, end)
+        key = _key_offset(text, _quoted(element)[0], start, end)
         if key is None:
             return None
         base = key
     hits = [
         found
         for candidate in candidates
-        for written in {json.dumps(candidate), json.dumps(candidate, ensure_ascii=False)}
+        for written in _quoted(candidate)
         if (found := text.find(written, base, end)) >= 0
     ]
     return min(hits) if hits else key
+
+
+def _quoted(value: str) -> tuple[str, ...]:
+    """How JSON writes a string: escaped as ASCII or not (json.dumps only when needed)."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return (f'"{value}"',)
+    return tuple({json.dumps(value), json.dumps(value, ensure_ascii=False)})
 
 
 def _key_offset(text: str, key: str, start: int, end: int) -> int | None:
