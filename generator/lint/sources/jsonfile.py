@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import replace
 from itertools import accumulate
 from typing import Any
@@ -39,13 +40,31 @@ def load_json(data: bytes, name: str) -> tuple[Any, str]:
 def parse_json(text: str) -> Any:
     """JSON text (a file's, or a policy held in a string) parsed; ReadError if refused."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as error:
         raise ReadError(f"invalid JSON at {error.lineno}:{error.colno}: {error.msg}") from None
     except RecursionError:
         raise ReadError("JSON nested too deeply") from None
     except ValueError as error:
         raise ReadError(f"invalid JSON: {error}") from None
+
+
+class Repeated(dict[str, Any]):
+    """A JSON object whose text gives a key more than once: the value kept is the last,
+    as `json.loads` keeps; `duplicates` names the keys, for rule XG060 (the parsed
+    value alone cannot show them).
+    """
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) == len(pairs):
+        return value
+    repeated = Repeated(value)
+    repeated.duplicates = tuple(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+    return repeated
 
 
 def is_plan(value: Any) -> bool:
