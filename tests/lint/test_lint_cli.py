@@ -135,7 +135,9 @@ def test_missing_path_and_bad_options_exit_2(tmp_path: Path) -> None:
 def test_kind_overrides_inference(tmp_path: Path) -> None:
     no_root_admin = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/model.tar.gz"}
+        ],
     }
     path = write(tmp_path, "p.json", no_root_admin)
     assert run("lint", path)[0] == 0

@@ -2,6 +2,30 @@
 
 from __future__ import annotations
 
-from . import artifact, consistency, grammar, kms, principals, structure, suppression, trust
+from . import (
+    artifact,
+    consistency,
+    delegation,
+    grammar,
+    kms,
+    principals,
+    privilege,
+    structure,
+    suppression,
+    text,
+    trust,
+)
 
-ALL = (artifact, consistency, grammar, kms, principals, structure, suppression, trust)
+ALL = (
+    artifact,
+    consistency,
+    delegation,
+    grammar,
+    kms,
+    principals,
+    privilege,
+    structure,
+    suppression,
+    text,
+    trust,
+)
