@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import regex
+
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -49,11 +51,19 @@ def _object(value: dict[str, Any]) -> str:
     """An object one level inside a block, as `terraform fmt` writes it.
 
     Keys are sorted, so the spec's key order never changes the output bytes, and the `=`
-    signs are aligned: `terraform fmt` pads each key to the longest in characters (runes).
+    signs are aligned: `terraform fmt` pads each key to the longest counted in grapheme
+    clusters (hclwrite counts a letter and its combining marks, e.g. Thai "0ำ", as one).
     """
     if not value:
         return "{}"
     keys = {key: quote(key) for key in sorted(value)}
-    width = max(len(quoted) for quoted in keys.values())
-    items = "".join(f"\n    {keys[k].ljust(width)} = {literal(value[k])}" for k in keys)
+    width = max(_columns(quoted) for quoted in keys.values())
+    items = "".join(
+        f"\n    {keys[k]}{' ' * (width - _columns(keys[k]))} = {literal(value[k])}" for k in keys
+    )
     return "{" + items + "\n  }"
+
+
+def _columns(text: str) -> int:
+    """How many columns `terraform fmt` gives `text`: its grapheme clusters."""
+    return len(regex.findall(r"\X", text))

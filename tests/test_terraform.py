@@ -10,6 +10,7 @@ account pin, and that every module variable is used.
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from typing import Any
 import hcl2
 import pytest
 from hcl2 import SerializationOptions
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -177,6 +178,7 @@ TAG_TEXT = st.text(
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tags=st.dictionaries(TAG_TEXT, TAG_TEXT, min_size=1, max_size=6), order=st.randoms())
+@example(tags={"0": "0", "0\u0e33": "0", "ab\u0301": "x"}, order=random.Random(0))  # clusters
 def test_tags_in_any_order_render_the_same_bytes_as_terraform_fmt_writes_them(
     terraform, tags, order
 ):
