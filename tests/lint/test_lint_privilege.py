@@ -265,8 +265,8 @@ def test_second_statement_is_located(tmp_path: Path) -> None:
     assert statements(result, "XG027") == [1]
     (finding,) = result.findings
     assert finding.message == (
-        "Statement[1] allows kms:* on every key; reading an encrypted artifact needs "
-        "kms:Decrypt only"
+        "Statement[1] allows kms:* on every key: writing with or administering keys, "
+        "beyond reading what they protect"
     )
     assert finding.severity is Severity.WARNING
 
@@ -275,7 +275,7 @@ def test_messages_name_what_is_reached(tmp_path: Path) -> None:
     result = lint_policy(tmp_path, doc(allow("s3:GetObject", "arn:aws:s3:::bucket/*")))
     assert [f.message for f in result.findings] == [
         "Statement[0] lets the role read every object of bucket 'bucket' "
-        "('arn:aws:s3:::bucket/*'); serving a model needs its one object"
+        "('arn:aws:s3:::bucket/*'), whatever is written there now or later"
     ]
     result = lint_policy(tmp_path, doc(allow(["kms:Decrypt", "kms:GenerateDataKey*"], KEY)))
     assert "kms:GenerateDataKey, kms:GenerateDataKeyPair" in result.findings[0].message
@@ -283,8 +283,8 @@ def test_messages_name_what_is_reached(tmp_path: Path) -> None:
     pattern = "arn:aws:kms:eu-west-1:111111111111:key/*"
     result = lint_policy(tmp_path, doc(allow("kms:ScheduleKeyDeletion", pattern)))
     assert [f.message for f in result.findings] == [
-        f"Statement[0] allows kms:ScheduleKeyDeletion on every key matching {pattern!r}; "
-        "reading an encrypted artifact needs kms:Decrypt only"
+        f"Statement[0] allows kms:ScheduleKeyDeletion on every key matching {pattern!r}: "
+        "writing with or administering keys, beyond reading what they protect"
     ]
 
 

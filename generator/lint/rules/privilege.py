@@ -131,10 +131,11 @@ def identity_wide_object_read(doc: LintDocument) -> Iterator[Finding]:
             more = f" and {len(wide) - 1} more" if len(wide) > 1 else ""
             yield doc.finding(
                 statement,
-                f"{statement.label} lets the role read {what} ({resource!r}{more}); "
-                "serving a model needs its one object",
-                "grant s3:GetObject on the exact object ARN of the model artifact "
-                "(arn:aws:s3:::BUCKET/PATH/model.tar.gz)",
+                f"{statement.label} lets the role read {what} ({resource!r}{more}), "
+                "whatever is written there now or later",
+                "name the objects or prefixes the role needs (a model-serving role: the "
+                "artifact's object ARN, arn:aws:s3:::BUCKET/PATH/model.tar.gz); a role "
+                "that must read it all gets `xgen:ignore XG013 <reason>`",
                 at=("Resource", resource),
             )
 
@@ -242,10 +243,11 @@ def identity_kms_beyond_decrypt(doc: LintDocument) -> Iterator[Finding]:
             where = f"key {keys[0]!r}"
         yield doc.finding(
             statement,
-            f"{statement.label} allows {shown} on {where}; reading an encrypted artifact "
-            "needs kms:Decrypt only",
-            "grant kms:Decrypt on the key ARN, with Condition StringEquals "
-            "kms:ViaService = s3.REGION.amazonaws.com",
+            f"{statement.label} allows {shown} on {where}: writing with or administering "
+            "keys, beyond reading what they protect",
+            "grant only what the role uses (a model-serving role: kms:Decrypt on the key ARN "
+            "with Condition StringEquals kms:ViaService = s3.REGION.amazonaws.com); a "
+            "key administrator's role gets `xgen:ignore XG027 <reason>`",
             at=(
                 "Action",
                 next(a for a in statement.actions if _kms_beyond_use((a,), grants_for_aws)),
