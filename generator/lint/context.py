@@ -76,6 +76,7 @@ class LintDocument:
     # Elements not read because Terraform builds them at plan time: "Statement" (there
     # may be statements besides those read), "*" (any element, the Version too).
     unread: frozenset[str] = frozenset()
+    resource_type: str | None = None  # the Terraform resource it came from (.tf, plan)
     _locator: Locator | None = field(default=None, repr=False)
     _foreign: dict[int, tuple[Principal, ...]] = field(default_factory=dict, repr=False)
 

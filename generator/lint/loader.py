@@ -185,6 +185,7 @@ class Loader:
                 deployment=deployment,
                 role=_role(raw, placement, scope),
                 unread=raw.unread,
+                resource_type=raw.resource_type,
             )
         )
 

@@ -638,16 +638,19 @@ def test_managed_policy_over_6144_characters() -> None:
     assert list(check(managed(7_000, None))) == []  # a JSON file: cannot tell
 
 
-@pytest.mark.skipif(
-    "resource_type" not in LintDocument.__dataclass_fields__,
-    reason="needs LintDocument.resource_type from the loader (requested)",
-)
 def test_managed_policy_in_terraform(tmp_path: Path) -> None:
-    resources = [f"arn:aws:s3:::bucket/models/{i:06d}/m.tgz" for i in range(120)]
+    resources = [f"arn:aws:s3:::bucket/models/{i:06d}/m.tgz" for i in range(160)]  # ~6,900
     body = json.dumps(doc(allow("s3:GetObject", resources)))
     tf = f'resource "aws_iam_policy" "p" {{\n  name = "p"\n  policy = {json.dumps(body)}\n}}\n'
     result = lint_text(tmp_path, "main.tf", tf)
     assert lines(result, "XG009") == {3}
+    assert "XG007" not in rule_ids(result)  # an inline policy's limit does not apply
+    huge = [f"arn:aws:s3:::bucket/models/{i:06d}/m.tgz" for i in range(250)]
+    over_both = tf.replace(
+        json.dumps(body), json.dumps(json.dumps(doc(allow("s3:GetObject", huge))))
+    )
+    assert {"XG009"} <= rule_ids(lint_text(tmp_path, "main.tf", over_both)) - {"XG007"}
+    assert "XG007" not in rule_ids(lint_text(tmp_path, "main.tf", over_both))
     inline = tf.replace("aws_iam_policy", "aws_iam_role_policy").replace('name = "p"', 'role = "r"')
     assert "XG009" not in rule_ids(lint_text(tmp_path, "main.tf", inline))
 

@@ -33,14 +33,10 @@ MANAGED_POLICY_LIMIT = 6_144
 MANAGED_POLICY_RESOURCE = "aws_iam_policy"
 
 
-def _customer_managed(doc: LintDocument) -> bool:
-    """Whether the document is a customer managed policy (`aws_iam_policy`).
-
-    Needs the loader to say which Terraform resource a policy came from: a
-    `resource_type` on `LintDocument` (requested from the owner of the loader); until
-    then no document is known to be one and the rule reports nothing.
-    """
-    return getattr(doc, "resource_type", None) == MANAGED_POLICY_RESOURCE
+def customer_managed(doc: LintDocument) -> bool:
+    """Whether the document is a customer managed policy (`aws_iam_policy` in Terraform or
+    a plan): its limit is 6,144 characters, not an inline policy's 10,240."""
+    return doc.resource_type == MANAGED_POLICY_RESOURCE
 
 
 @rule(
@@ -68,7 +64,7 @@ def managed_policy_size_limit(doc: LintDocument) -> Iterator[Finding]:
     One statement with the resources as a list, split into two managed policies, or
     inline policies (10,240 characters per role).
     """
-    if doc.kind is Kind.IDENTITY and doc.size > MANAGED_POLICY_LIMIT and _customer_managed(doc):
+    if doc.kind is Kind.IDENTITY and doc.size > MANAGED_POLICY_LIMIT and customer_managed(doc):
         yield doc.finding(
             None,
             f"the customer managed policy is {doc.size} characters, over AWS's limit of "

@@ -25,6 +25,7 @@ class Raw:
     target: str | None = None
     path: str | None = None  # the resolved file, when read through .tf `file()`
     role: str | None = None  # the IAM role an inline policy belongs to, as written
+    resource_type: str | None = None  # the Terraform resource it is an attribute of
     locate: Callable[[], Any] | None = None  # a `context.Locator` of statements and values
     unread: frozenset[str] = frozenset()  # elements not read: "Statement", "*" (any)
     notes: tuple[str, ...] = ()  # `path:line: what was not read`, one line each

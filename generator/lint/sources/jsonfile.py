@@ -366,7 +366,8 @@ def plan_raws(plan: dict[str, Any], text: str, file: str) -> list[Raw]:
         line = lines.line(str(change.get("address", "")))
         role = after.get("role") if change.get("type") == "aws_iam_role_policy" else None
         for attribute, kind in attributes:
-            found.extend(_plan_policy(after.get(attribute), file, line, kind, role))
+            planned = _plan_policy(after.get(attribute), file, line, kind, role)
+            found.extend(replace(raw, resource_type=str(change.get("type"))) for raw in planned)
         if change.get("type") == "aws_iam_role":
             inline = after.get("inline_policy")
             for item in inline if isinstance(inline, list) else []:

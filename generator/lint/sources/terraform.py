@@ -219,7 +219,7 @@ class TerraformFile:
             if attribute in block.attributes:
                 line = block.lines[attribute]
                 raws = self._policy(block.attributes[attribute], line, kind)
-                found.extend(replace(raw, role=role) for raw in raws)
+                found.extend(replace(raw, role=role, resource_type=rtype) for raw in raws)
         if rtype == "aws_iam_role":
             for inline in block.nested("inline_policy"):
                 if "policy" in inline.attributes:
