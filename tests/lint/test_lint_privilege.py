@@ -92,11 +92,13 @@ CASES: dict[str, tuple[list[Any], list[Any], str]] = {
             doc(allow("s3:GetObject")),
             doc(allow("s3:Get*", "arn:aws:s3:::*")),
             doc(allow("s3:*", "arn:aws:s3:::bucket/*")),
-            doc(allow(["s3:ListBucket", "s3:GetObject"], "arn:aws:s3:::ml-output-*")),
             doc(allow("s3:GetObject", ["arn:aws:s3:::a/model.tar.gz", "arn:aws:s3:::*/*"])),
         ],
         [
             doc(allow("s3:GetObject", OBJECT)),
+            # a family of buckets by name (AWS's own `*sagemaker*` convention): not judged
+            doc(allow(["s3:ListBucket", "s3:GetObject"], "arn:aws:s3:::ml-output-*")),
+            doc(allow("s3:GetObject", "arn:aws:s3:::sagemaker*/*")),
             doc(allow("s3:GetObject", "arn:aws:s3:::bucket/sagemaker/*")),  # a prefix
             doc(allow("s3:PutObject", "arn:aws:s3:::bucket/*")),  # not a read
             doc(allow("s3:ListBucket", "arn:aws:s3:::bucket")),

@@ -83,7 +83,10 @@ def _object_scope(resource: str) -> str | None:
     if bucket.strip("*") == "":
         return "every object of every bucket"
     if has_wildcard(bucket):
-        return f"every object of every bucket matching {bucket!r}"
+        # a family of buckets by name (`sagemaker*`, AWS's own convention for SageMaker's
+        # buckets, which AmazonSageMakerFullAccess reads too): a naming scheme, not a sign
+        # of an over-wide grant; public Terraform used it for roles meant to read them
+        return None
     return f"every object of bucket {bucket!r}"
 
 
@@ -97,7 +100,9 @@ def identity_wide_object_read(doc: LintDocument) -> Iterator[Finding]:
     """## What it does
     Flags an identity policy that allows `s3:GetObject` (also through `s3:Get*`, `s3:*` or
     `*`) on `"*"`, `arn:aws:s3:::*` or a whole bucket (`arn:aws:s3:::BUCKET/*`), when no
-    spec or manifest says whose policy it is. Not flagged: object ARNs and prefixes,
+    spec or manifest says whose policy it is. Not flagged: object ARNs and prefixes, a
+    family of buckets named by a pattern (`arn:aws:s3:::sagemaker*/*`, AWS's own naming
+    convention for SageMaker's buckets),
     statements limited by `s3:ExistingObjectTag/...` or `aws:ResourceTag/...` conditions,
     and resources known only at apply time (`${...}`). With a spec or a render, XG010 and
     XG011 judge a target role's grants against the artifact instead.
