@@ -564,4 +564,3 @@ def _replay(dep: Deployment, layer: LayerSpec, example: Counterexample) -> None:
         )
 
 
-__all__ = ["AWS", "Counterexample", "Proof", "prove"]
