@@ -562,5 +562,3 @@ def _replay(dep: Deployment, layer: LayerSpec, example: Counterexample) -> None:
             f"({example.principal} {example.action} {example.resource}: {result.decision}); "
             "please report this"
         )
-
-
