@@ -212,9 +212,15 @@ class Plan:
     kept_foreign: list[str] = field(default_factory=list)  # not xgen's, kept with --force
 
 
-def _plan(rendered: Render, out: Path, found: dict[str, Entry], force: bool) -> Plan:
+def _plan(
+    rendered: Render,
+    out: Path,
+    found: dict[str, Entry],
+    previous: Manifest | None,
+    *,
+    force: bool,
+) -> Plan:
     """Sort what is in `out` into xgen's own files, files to keep, and foreign files."""
-    previous = previous_manifest(out) if MANIFEST in found else None
     listed = previous.files if previous else {}
     rendered_dirs = {parent.as_posix() for p in rendered.files for parent in Path(p).parents}
     plan, foreign = Plan(), []
@@ -277,7 +283,7 @@ def _preflight(rendered: Render, out: Path, found: dict[str, Entry], *, force: b
                 fix="render into another folder; or run `terraform destroy` in the folders "
                 "that drop out, then pass --force to replace the render",
             )
-    return _plan(rendered, out, found, force)
+    return _plan(rendered, out, found, previous, force=force)
 
 
 def refusal(rendered: Render, out: Path) -> str | None:
