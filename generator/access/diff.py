@@ -61,10 +61,11 @@ class NewAccess:
         }
 
 
-def diff_renders(old: Deployment | None, new: Deployment) -> list[NewAccess]:
-    """What each layer of `new` allows that the same layer of `old` (if any) did not."""
+def diff_renders(old: Deployment, new: Deployment) -> list[NewAccess]:
+    """What each layer of `new` allows that the same layer of `old` did not (all it allows,
+    for a layer `old` does not have, e.g. a new target's trust policy)."""
     recursion_guard()
-    before = {(layer.layer, layer.target): layer for layer in layers(old)} if old else {}
+    before = {(layer.layer, layer.target): layer for layer in layers(old)}
     found: list[NewAccess] = []
     for layer in layers(new):
         previous = before.get((layer.layer, layer.target))
