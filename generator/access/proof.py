@@ -28,6 +28,7 @@ import z3
 
 from ..policy.document import statement_digest
 from ..policy.kinds import Kind
+from ..policy.limits import SIZE_LIMITS, compact_size
 from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_SERVICE
 from .deployment import Deployment
 from .evaluate import PolicyFile, authorize
@@ -344,6 +345,9 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
     )
     space.domain.append(layer.resource(space))
     encoder = Encoder(space)
+    too_big = _over_limit(layer)
+    if too_big:
+        return Proof(**{**base.__dict__, "undecided": too_big})
     try:
         applies = [encoder.statement(s, resource_policy=True) for s in statements]
         ways = grants(space, statements, applies, must_allow=layer.must_allow)
@@ -369,6 +373,24 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
         return Proof(**{**base.__dict__, "counterexample": example})
     except Undecidable as error:
         return Proof(**{**base.__dict__, "undecided": f"{layer.policy.path}: {error}"})
+
+
+# The largest each resource policy can ever be in AWS (a trust policy's 2,048 can be raised
+# to 4,096 by quota); a larger one is refused by AWS, and proving it would only cost time
+# (a pull request's 4 MiB policy in pre-commit).
+MAXIMUM_SIZE = {**SIZE_LIMITS, Kind.TRUST: 4_096}
+
+
+def _over_limit(layer: LayerSpec) -> str | None:
+    kind = {Layer.S3: Kind.BUCKET, Layer.ECR: Kind.ECR_REPOSITORY, Layer.TRUST: Kind.TRUST}
+    limit = MAXIMUM_SIZE[kind.get(layer.layer, Kind.KEY)]
+    size = compact_size(layer.policy.policy.raw)
+    if size <= limit:
+        return None
+    return (
+        f"{layer.policy.path}: {size} characters, over the {limit} AWS accepts for this "
+        "policy: AWS would refuse it; not proved"
+    )
 
 
 def grants(

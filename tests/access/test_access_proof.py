@@ -666,3 +666,27 @@ def test_a_kept_statement_for_a_partner_is_intended(render_dict) -> None:
     )
     code, report = _verify(folder)
     assert code == 1
+
+
+def test_a_policy_larger_than_aws_accepts_is_not_proved(copy_of) -> None:
+    """AWS refuses a bucket policy over 20 KB; proving one would only cost time."""
+    folder = copy_of("multi-account")
+
+    def pad(body: dict[str, Any]) -> None:
+        for i in range(120):
+            body["Statement"].append(
+                {
+                    "Sid": f"Team{i}",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                    "Action": "s3:GetObject",
+                    "Resource": f"{BUCKET}/team{i:04d}/*",
+                }
+            )
+
+    edit_json(folder / f"{SOURCE}/bucket-policy.json", pad)
+    code, report = _verify(folder)
+    assert code == 1
+    [proof] = [c for c in report["checks"] if "proved" in c and c["layer"] == "s3"]
+    assert proof["decision"] == "undecided"
+    assert "over the 20480 AWS accepts for this policy" in proof["reasons"][0]
