@@ -30,6 +30,7 @@ from .proof import (
     counterexample_of,
     grants,
     layers,
+    over_limit,
     replayed_counterexample,
     solve,
 )
@@ -84,6 +85,9 @@ def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> lis
     )
     space.domain.append(layer.resource(space))
     encoder = Encoder(space)
+    too_big = over_limit(layer)
+    if too_big:
+        return [NewAccess(str(layer.layer), layer.target, None, too_big)]
     try:
         applies = [encoder.statement(s, resource_policy=True) for s in statements]
         old_applies = [encoder.statement(s, resource_policy=True) for s in before]

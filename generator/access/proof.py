@@ -345,7 +345,7 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
     )
     space.domain.append(layer.resource(space))
     encoder = Encoder(space)
-    too_big = _over_limit(layer)
+    too_big = over_limit(layer)
     if too_big:
         return Proof(**{**base.__dict__, "undecided": too_big})
     try:
@@ -381,7 +381,7 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
 MAXIMUM_SIZE = {**SIZE_LIMITS, Kind.TRUST: 4_096}
 
 
-def _over_limit(layer: LayerSpec) -> str | None:
+def over_limit(layer: LayerSpec) -> str | None:
     kind = {Layer.S3: Kind.BUCKET, Layer.ECR: Kind.ECR_REPOSITORY, Layer.TRUST: Kind.TRUST}
     limit = MAXIMUM_SIZE[kind.get(layer.layer, Kind.KEY)]
     size = compact_size(layer.policy.policy.raw)

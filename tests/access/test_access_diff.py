@@ -135,3 +135,19 @@ def test_against_a_git_ref_compares_with_the_committed_render(tmp_path: Path, re
     assert f"note: {render} is new since HEAD~1: nothing to compare with" in fresh.stderr
     refused = xgen("diff", "--against", "no-such-ref", render)
     assert refused.exit_code == 2 and "is not a commit" in refused.stderr
+
+
+def test_a_new_policy_larger_than_aws_accepts_is_undecided(renders, copy_of) -> None:
+    new = copy_of("multi-account")
+
+    def pad(body: dict[str, Any]) -> None:
+        body["Statement"] += [
+            {**body["Statement"][1], "Sid": f"Copy{i}", "Resource": f"{BUCKET}/t{i:04d}"}
+            for i in range(60)
+        ]
+
+    edit_json(new / f"{SOURCE}/bucket-policy.json", pad)
+    report = diff_json(renders["multi-account"], new, 1)
+    assert report["new_access"] == []
+    [undecided] = report["undecided"]
+    assert "over the 20480 AWS accepts for this policy" in undecided["reason"]
