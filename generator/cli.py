@@ -103,6 +103,7 @@ def render(
     ] = False,
 ) -> None:
     """Render the Terraform root modules and policy JSON of a spec."""
+    from .advice import notes
     from .output import check as check_drift
     from .output import refusal, write
     from .render import render as render_spec
@@ -115,7 +116,8 @@ def render(
     drifted = False
     for spec_path, out in zip(specs, outputs, strict=True):
         try:
-            rendered = render_spec(load_spec(spec_path))
+            spec = load_spec(spec_path)
+            rendered = render_spec(spec)
             if check:
                 drift = check_drift(rendered, out)
                 for line in drift.lines():
@@ -143,10 +145,18 @@ def render(
                 error.file = str(spec_path)
             fail(error)
         typer.echo(f"wrote {len(rendered.files)} files to {out}", err=True)
+        for note in notes(spec):
+            typer.echo(f"xgen: warning: {note}", err=True)
         for path in written.kept:
             typer.echo(f"kept {out / path} (not written by xgen)", err=True)
         for path in written.replaced:
             typer.echo(f"replaced {out / path} (not xgen's, or edited since; --force)", err=True)
+        if written.steps:
+            typer.echo(
+                "apply, in this order (`terraform init && terraform apply` in each):", err=True
+            )
+            for number, step in enumerate(written.steps, 1):
+                typer.echo(f"  {number}. {out / step.folder}: {step.why}", err=True)
     if drifted:
         raise typer.Exit(1)
 

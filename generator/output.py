@@ -28,6 +28,7 @@ from pathlib import Path
 from . import atomic
 from .errors import InputError
 from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
+from .promotion import Step, apply_steps, check_nothing_cut_off
 from .render import Render
 
 # Files that Terraform and its users keep beside a root module: state, the provider cache,
@@ -207,6 +208,7 @@ def check_output_folder(out: Path) -> None:
 class Plan:
     """What a write keeps from the output folder, and what it replaces that was not xgen's."""
 
+    previous: Manifest | None = None  # the manifest of the render being replaced
     keep: list[str] = field(default_factory=list)  # Terraform's files and the user's
     replaced: list[str] = field(default_factory=list)  # not xgen's (or edited), with --force
     kept_foreign: list[str] = field(default_factory=list)  # not xgen's, kept with --force
@@ -223,7 +225,7 @@ def _plan(
     """Sort what is in `out` into xgen's own files, files to keep, and foreign files."""
     listed = previous.files if previous else {}
     rendered_dirs = {parent.as_posix() for p in rendered.files for parent in Path(p).parents}
-    plan, foreign = Plan(), []
+    plan, foreign = Plan(previous), []
     for path, entry in found.items():
         in_the_way = (
             path in rendered.files
@@ -274,7 +276,7 @@ def _preflight(rendered: Render, out: Path, found: dict[str, Entry], *, force: b
     """What a write would keep and replace; InputError when it must be refused."""
     previous = previous_manifest(out) if MANIFEST in found else None
     if previous is not None and not force:
-        new = parse_manifest(json.loads(rendered.files[MANIFEST]), MANIFEST)
+        new = new_manifest(rendered)
         reason = displaced_deployment(previous, new)
         if reason:
             raise InputError(
@@ -283,7 +285,13 @@ def _preflight(rendered: Render, out: Path, found: dict[str, Entry], *, force: b
                 fix="render into another folder; or run `terraform destroy` in the folders "
                 "that drop out, then pass --force to replace the render",
             )
+        check_nothing_cut_off(previous, new, str(out))
     return _plan(rendered, out, found, previous, force=force)
+
+
+def new_manifest(rendered: Render) -> Manifest:
+    """The manifest a render carries, parsed."""
+    return parse_manifest(json.loads(rendered.files[MANIFEST]), MANIFEST)
 
 
 def refusal(rendered: Render, out: Path) -> str | None:
@@ -302,6 +310,7 @@ class Written:
 
     kept: list[str]
     replaced: list[str]
+    steps: list[Step]  # the accounts the new render changes, in the order to apply them
 
 
 def write(rendered: Render, out: Path, *, force: bool = False) -> Written:
@@ -330,7 +339,8 @@ def write(rendered: Render, out: Path, *, force: bool = False) -> Written:
         except BaseException:
             atomic.remove_tree(staging)
             raise
-    return Written(sorted(plan.kept_foreign), sorted(plan.replaced))
+    steps = apply_steps(plan.previous, new_manifest(rendered))
+    return Written(sorted(plan.kept_foreign), sorted(plan.replaced), steps)
 
 
 def _fill(staging: Path, rendered: Render, out: Path, keep: list[str]) -> None:

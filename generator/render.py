@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from . import __version__
+from .advice import ISOLATION, notes
 from .errors import InputError
 from .hcl import literal
 from .manifest import MANIFEST, DocumentEntry, Manifest, deployment_entries
@@ -117,16 +118,68 @@ def _readme(env: jinja2.Environment, spec: Spec, docs: list[Document]) -> bytes:
                 for doc in docs
                 if doc.account_id == spec.source.account_id and doc.kind in resource_policies
             ],
+            version_rows=_version_rows(spec),
+            moving_rows=[
+                {
+                    "dir": target_dir(t),
+                    "old": t.moving_from,
+                    "new": spec.served(t),
+                    "guardrails": _guardrails_text(t),
+                }
+                for t in spec.targets
+                if t.moving_from is not None
+            ],
+            own_volume_keys=sorted(
+                {t.volume_kms_key_arn for t in spec.targets if t.volume_kms_key_arn}
+            ),
+            note_rows=notes(spec),
+            isolated=[t.name for t in spec.targets if spec.network_isolation(t)],
+            isolation=ISOLATION,
             vpc_rows=[
                 {
                     "dir": target_dir(t),
-                    "text": vpc_requirements(spec.source.region, spec.source.bucket_arn),
+                    "text": vpc_requirements(spec.source.region, spec.bucket_arn),
                 }
                 for t in spec.targets
                 if t.vpc is not None
             ],
         )
     )
+
+
+def _guardrails_text(target: Target) -> str:
+    """How a target's endpoint update rolls out, in words (empty without guardrails)."""
+    rails = target.guardrails
+    if rails is None:
+        return ""
+    step = rails.step
+    size = ""
+    if step is not None:
+        unit = "%" if step["type"] == "CAPACITY_PERCENT" else " instances"
+        size = f" in steps of {step['value']}{unit}, {rails.wait_seconds} s apart"
+    alarms = ", ".join(f"`{a}`" for a in rails.rollback_alarms) or "no alarm"
+    return f"blue/green, {rails.traffic}{size}; rolls back when {alarms} fires"
+
+
+def _version_rows(spec: Spec) -> list[dict[str, str]]:
+    """The README's table of versions (a spec with `models` only)."""
+    if not spec.versioned:
+        return []
+    rows = []
+    for name, version in spec.versions.items():
+        field, value = next(iter(version.pin.items()), ("", ""))
+        rows.append(
+            {
+                "name": name,
+                "artifact": version.artifact,
+                "pin": f"{field} `{value}`" if field else "not pinned",
+                "served": ", ".join(t.name for t in spec.targets if spec.served(t) == name)
+                or "none",
+                "moving": ", ".join(t.name for t in spec.targets if t.moving_from == name)
+                or "none",
+            }
+        )
+    return rows
 
 
 def _check_sizes(docs: list[Document]) -> None:
@@ -222,6 +275,8 @@ def _target_files(env: jinja2.Environment, spec: Spec, target: Target) -> dict[s
         "inline_name_width": max(len(name) + 2 for name in names),  # `terraform fmt` alignment
         "managed_policy_arns": managed_policy_arns(spec),
         "model_name": spec.model_name(target),
+        "model_version": spec.version(target),
+        "guardrails": target.guardrails,
         "network_isolation": spec.network_isolation(target),
         "endpoint_name": endpoint,
         "config_prefix": endpoint[: CONFIG_PREFIX_MAX - 1] + "-",

@@ -204,6 +204,16 @@ def _key_is(space: Space, key: str, value: str) -> z3.BoolRef:
     return z3.And(present, found == space.s(value))
 
 
+def _reads_own_artifacts(sp: Space, dep: Deployment) -> z3.BoolRef:
+    """A target role on one of the artifacts it serves or moves off, never another's."""
+    return z3.Or(
+        *(
+            z3.And(_role(sp, [t.role_arn]), _in(sp, sp.resource, list(t.object_arns(dep.source))))
+            for t in dep.targets
+        )
+    )
+
+
 def layers(dep: Deployment) -> list[LayerSpec]:
     """The layers of a deployment and what each must allow (nothing else)."""
     src = dep.source
@@ -227,11 +237,7 @@ def layers(dep: Deployment) -> list[LayerSpec]:
                 _objects(src.bucket_arn),
                 lambda sp: z3.Or(
                     _of_account(sp, source),
-                    z3.And(
-                        _role(sp, roles),
-                        sp.action == sp.s("s3:getobject"),
-                        sp.resource == sp.s(src.object_arn),
-                    ),
+                    z3.And(sp.action == sp.s("s3:getobject"), _reads_own_artifacts(sp, dep)),
                 ),
                 kept=bucket.kept,
             )

@@ -188,11 +188,18 @@ def _s3(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     own = dep.identity(target.name)
     wider = (*own, ADMIN)  # whatever else the target's admins attach to the role
     tls = {"aws:SecureTransport": "true"}
-    artifact = dep.source.object_arn
+    reads = target.object_arns(dep.source)
+    artifact = reads[0]
     sibling = artifact.rsplit("/", 1)[0] + "/xgen-verify-other-object"
+    # Another target's version: what this role must not read (SageMaker "never another
+    # target's version": a role reads what its endpoint serves and what it moves off).
+    others = sorted({arn for t in dep.targets for arn in t.object_arns(dep.source)} - set(reads))
     role = cast.role_words
     return [
-        layer.ask(role, cast.role, "s3:GetObject", artifact, allow=True, identity=own, context=tls),
+        *(
+            layer.ask(role, cast.role, "s3:GetObject", arn, allow=True, identity=own, context=tls)
+            for arn in reads
+        ),
         *(
             layer.ask(who, caller, "s3:GetObject", artifact, allow=False, identity=ids, context=tls)
             for who, caller, ids in _adversaries(cast, target.account_id)
@@ -206,6 +213,19 @@ def _s3(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
             identity=wider,
             context=tls,
             how="another object",
+        ),
+        *(
+            layer.ask(
+                role,
+                cast.role,
+                "s3:GetObject",
+                arn,
+                allow=False,
+                identity=wider,
+                context=tls,
+                how="another target's version",
+            )
+            for arn in others
         ),
         layer.ask(
             role, cast.role, "s3:PutObject", artifact, allow=False, identity=wider, context=tls
@@ -242,7 +262,7 @@ def _kms(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     # S3 decrypting for a GetObject: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
     via_s3 = {
         "kms:ViaService": dep.s3_service,
-        "kms:EncryptionContext:aws:s3:arn": dep.source.object_arn,
+        "kms:EncryptionContext:aws:s3:arn": target.object_arns(dep.source)[0],
     }
     role = cast.role_words
     return [

@@ -27,6 +27,9 @@ def resource_names(dep: Deployment) -> dict[str, str]:
         dep.source.repository_arn: "repository",
     }
     names.update({t.role_arn: f"role of {t.name}" for t in dep.targets})
+    for target in dep.targets:
+        for arn, version in zip(target.reads, (target.version, target.moving_from), strict=False):
+            names[arn] = f"artifact {version}"
     return names
 
 

@@ -14,13 +14,21 @@ from typing import Any
 
 from ..access.deployment import Deployment, Document
 from ..access.evaluate import PolicyFile
-from ..aws.live import EndpointState, Live, ModelState, SourceState, TargetState
+from ..aws.live import EndpointState, Live, ModelState, ObjectState, SourceState, TargetState
 from ..lint.findings import Finding
 from ..manifest import TargetEntry
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from .drift import Difference, compare
-from .findings import MISSING, NOT_APPLIED, NOT_UNDER_KEY, SSE_S3, UNJUDGED, finding
+from .findings import (
+    CONTENT_CHANGED,
+    MISSING,
+    NOT_APPLIED,
+    NOT_UNDER_KEY,
+    SSE_S3,
+    UNJUDGED,
+    finding,
+)
 
 LIVE = "live:"
 NONE = parse_policy({"Statement": []})
@@ -137,13 +145,22 @@ class Comparer:
             if live is None or rendered is None:
                 continue
             self._resource(live, rendered, resource=resource, what=what)
-        artifact = f"s3://{bucket}/{src.object_arn.split('/', 1)[1]}"
-        obj = state.artifact
+        pins = {t.served_object(src): dict(t.pin) for t in self.expected.targets if t.pin}
+        for arn, obj in state.artifacts.items():
+            self._artifact(f"s3://{bucket}/{arn.split('/', 1)[1]}", obj, state, pins.get(arn))
+
+    def _artifact(
+        self, artifact: str, obj: ObjectState, state: SourceState, pin: dict[str, str] | None
+    ) -> None:
+        """One artifact: there, under the spec's key, and the content its version pins."""
+        src = self.expected.source
+        account = src.account_id
         if state.bucket.exists and not obj.exists:
             self._missing(
                 account, artifact, f"the artifact {artifact}", "run the training job again"
             )
-        elif obj.exists and not _under_key(obj.kms_key_id, src.kms_key_arn):
+            return
+        if obj.exists and not _under_key(obj.kms_key_id, src.kms_key_arn):
             fix = f"xgen reencrypt {artifact} --kms-key {src.kms_key_arn}"
             if obj.encryption in (None, "AES256"):  # SSE-S3, or none (pre-2023, emulators)
                 message = (
@@ -159,6 +176,26 @@ class Comparer:
                 )
                 rule = NOT_UNDER_KEY
             self.result.findings.append(finding(rule, LIVE + artifact, message, fix))
+        if obj.exists and pin:
+            self._pinned(artifact, obj, pin)
+
+    def _pinned(self, artifact: str, obj: ObjectState, pin: dict[str, str]) -> None:
+        """A live object of other content than its version's pin (re-uploaded, overwritten)."""
+        field, wanted = next(iter(pin.items()))
+        live = obj.version_id if field == "version_id" else obj.etag
+        if live == wanted:
+            return
+        what = "VersionId" if field == "version_id" else "ETag"
+        message = (
+            f"{artifact} has {what} {live or 'none'}, not {wanted} as its version pins: "
+            "SageMaker downloads the object's current content at every instance start, so "
+            "the endpoint's next instance serves another model"
+        )
+        fix = (
+            "upload the new content to a key of its own and name it as a new version; or, if "
+            f"this content is meant, set {field}: {live} in the spec, render and apply"
+        )
+        self.result.findings.append(finding(CONTENT_CHANGED, LIVE + artifact, message, fix))
 
     def _resource(self, live: Live, rendered: Document, *, resource: str, what: str) -> None:
         """A resource with a policy: missing (a finding), or its policy compared."""

@@ -68,7 +68,22 @@ UNJUDGED = AuditRule(
     "skipped rather than guessed, so the audit cannot vouch for that access path. Fix: "
     "review the statement by hand, or remove the condition if the render did not have it.",
 )
-AUDIT_RULES = {rule.id: rule for rule in (MISSING, NOT_UNDER_KEY, NOT_APPLIED, UNJUDGED, SSE_S3)}
+CONTENT_CHANGED = AuditRule(
+    "XA006",
+    Severity.ERROR,
+    "The live artifact is not the content its version pins",
+    "The spec pins a version's artifact to an S3 VersionId or ETag, and the object at that "
+    "key now has another: it was re-uploaded or overwritten. SageMaker downloads the "
+    "object's current content whenever an instance starts (scale-out, replacement, "
+    "rollback), so an endpoint would serve two models at once, and Terraform sees no "
+    "change. Fix: upload a retrained model to a key of its own and name it as a new "
+    "version under `models`; if the new content is meant, update the pin, render and apply "
+    "(the model's name follows the pin, so the endpoint is updated onto it).",
+)
+AUDIT_RULES = {
+    rule.id: rule
+    for rule in (MISSING, NOT_UNDER_KEY, NOT_APPLIED, UNJUDGED, SSE_S3, CONTENT_CHANGED)
+}
 
 
 def explain(rule_id: str) -> str | None:

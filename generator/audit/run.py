@@ -175,7 +175,10 @@ def audit(
 
     source_state, *target_states = _in_parallel(
         [
-            (f"read source account {src.account_id}", partial(reader(src.account_id).source, src)),
+            (
+                f"read source account {src.account_id}",
+                partial(reader(src.account_id).source, src, _artifacts(expected)),
+            ),
             *(
                 (f"read target {t.name} ({t.account_id})", partial(reader(t.account_id).target, t))
                 for t in expected.targets
@@ -214,13 +217,20 @@ def audit(
     )
 
 
+def _artifacts(expected: Deployment) -> tuple[str, ...]:
+    """Every artifact some target reads, each once, in target order."""
+    found = (arn for t in expected.targets for arn in t.object_arns(expected.source))
+    return tuple(dict.fromkeys(found))
+
+
 def _configured(spec: Spec, target: Target) -> Configured:
     """What the deploy-account module creates for a target, as SageMaker describes it."""
     vpc = target.vpc
+    version = spec.version(target)
     return Configured(
         model={
-            "Image": spec.source.image,
-            "ModelDataUrl": spec.source.artifact,
+            "Image": version.image,
+            "ModelDataUrl": version.artifact,
             "ExecutionRoleArn": spec.role_arn(target),
             "EnableNetworkIsolation": spec.network_isolation(target),
             "VpcConfig": (

@@ -48,6 +48,8 @@ class ObjectState:
     exists: bool
     encryption: str | None = None  # "aws:kms", "AES256", ...
     kms_key_id: str | None = None  # the key ARN S3 reports for SSE-KMS
+    version_id: str | None = None  # the current version's id (versioned buckets)
+    etag: str | None = None  # without its quotes
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class ModelState:
 class SourceState:
     bucket: Live
     key: Live
-    artifact: ObjectState
+    artifacts: dict[str, ObjectState]  # object ARN -> what HeadObject says of it
     repository: Live | None  # None: the image is not in the source account's ECR
 
 
@@ -136,14 +138,13 @@ class AccountReader:
                     return None
                 raise
 
-    def source(self, entry: SourceEntry) -> SourceState:
-        """The bucket and its policy, the key and its policy, the artifact, the repository."""
+    def source(self, entry: SourceEntry, objects: tuple[str, ...]) -> SourceState:
+        """The bucket and its policy, the key and its policy, the artifacts, the repository."""
         bucket = entry.bucket_arn.split(":::", 1)[1]
-        object_key = entry.object_arn.split("/", 1)[1]
         return SourceState(
             bucket=self._bucket(bucket),
             key=self._key(entry.kms_key_arn),
-            artifact=self._object(bucket, object_key),
+            artifacts={arn: self._object(bucket, arn.split("/", 1)[1]) for arn in objects},
             repository=(
                 self._repository(entry.repository_arn.split(":repository/", 1)[1])
                 if entry.image_in_source_account
@@ -190,7 +191,13 @@ class AccountReader:
         )
         if head is None:
             return ObjectState(False)
-        return ObjectState(True, head.get("ServerSideEncryption"), head.get("SSEKMSKeyId"))
+        return ObjectState(
+            True,
+            head.get("ServerSideEncryption"),
+            head.get("SSEKMSKeyId"),
+            head.get("VersionId"),
+            str(head.get("ETag", "")).strip('"') or None,
+        )
 
     def _repository(self, name: str) -> Live:
         found = self.call(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Spec, Target
+from ..model import Spec, Target, sid_part
 from .document import statement_digest
 from .kinds import Kind
 from .names import ECR_PULL_ACTIONS, SAGEMAKER_FULL_ACCESS, SAGEMAKER_SERVICE
@@ -42,7 +42,15 @@ LOG_ACTIONS = [
     "logs:DescribeLogStreams",
     "logs:PutLogEvents",
 ]
-# A model in a VPC: SageMaker creates ENIs with the execution role (same AWS page).
+# SageMaker publishes the endpoint's metrics with the execution role ("CreateModel API:
+# Execution Role Permissions"); PutMetricData has no resource type, so "*" is its only
+# resource (Service Authorization Reference, Amazon CloudWatch).
+# https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms
+METRIC_ACTION = "cloudwatch:PutMetricData"
+# A model in a VPC: SageMaker creates ENIs with the execution role, and looks up the VPC's
+# endpoints (same AWS page; "Give SageMaker Hosted Endpoints Access to Resources in Your
+# Amazon VPC").
+# https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html
 VPC_ACTIONS = [
     "ec2:CreateNetworkInterface",
     "ec2:CreateNetworkInterfacePermission",
@@ -52,8 +60,13 @@ VPC_ACTIONS = [
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSubnets",
+    "ec2:DescribeVpcEndpoints",
     "ec2:DescribeVpcs",
 ]
+# Deployment guardrails: "Ensure that your IAM execution role has permission to perform the
+# cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify."
+# https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
+ALARM_ACTION = "cloudwatch:DescribeAlarms"
 # The endpoint's ML storage volume is an EBS volume that SageMaker attaches to the instance.
 # EBS uses a customer managed key through a grant, created for the principal that uses the
 # key; the key policy must allow that principal (SageMaker: "The KMS key policy must grant
@@ -134,19 +147,7 @@ def _root_admin(root_arn: str) -> Statement:
 
 
 def bucket_policy(spec: Spec) -> PolicyDoc:
-    """Lets each target role read exactly the artifact object (article step 3)."""
-    source = spec.source
-    roots = one_or_many([spec.root_arn(t) for t in spec.targets])
-    roles = one_or_many([spec.role_arn(t) for t in spec.targets])
-    grant: Statement = {
-        "Effect": "Allow",
-        # Root principal + aws:PrincipalArn, not the role as principal: a role ARN in a
-        # resource policy is stored as its unique id and breaks when the role is replaced.
-        "Principal": {"AWS": roots},
-        "Action": "s3:GetObject",
-        "Resource": source.object_arn,
-        "Condition": {"StringEquals": {"aws:PrincipalArn": roles}},
-    }
+    """Lets each target role read exactly the artifacts it serves (article step 3)."""
     statements: list[Statement] = []
     if spec.hardened:
         statements.append(
@@ -155,13 +156,42 @@ def bucket_policy(spec: Spec) -> PolicyDoc:
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": "s3:*",
-                "Resource": [source.bucket_arn, f"{source.bucket_arn}/*"],
+                "Resource": [spec.bucket_arn, f"{spec.bucket_arn}/*"],
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             }
         )
-        grant = {"Sid": "XgenTargetRolesReadModelArtifact", **grant}
-    statements.append(grant)
-    return _policy(statements + list(source.bucket_policy_statements))
+    statements += _artifact_grants(spec)
+    return _policy(statements + list(spec.source.bucket_policy_statements))
+
+
+def _artifact_grants(spec: Spec) -> list[Statement]:
+    """One `s3:GetObject` statement per version, for exactly the roles that read it.
+
+    A spec without `models` has one version and keeps the first release's statement (and
+    Sid), so its render does not change.
+    """
+    grants = []
+    for name in spec.granted_versions():
+        readers = spec.readers(name)
+        grant: Statement = {
+            "Effect": "Allow",
+            # Root principal + aws:PrincipalArn, not the role as principal: a role ARN in a
+            # resource policy is stored as its unique id and breaks when the role is replaced.
+            "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in readers])},
+            "Action": "s3:GetObject",
+            "Resource": spec.object_arn(name),
+            "Condition": {
+                "StringEquals": {
+                    "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in readers])
+                }
+            },
+        }
+        if spec.versioned:
+            grant = {"Sid": f"XgenTargetRolesReadModel{sid_part(name)}", **grant}
+        elif spec.hardened:
+            grant = {"Sid": "XgenTargetRolesReadModelArtifact", **grant}
+        grants.append(grant)
+    return grants
 
 
 def key_policy(spec: Spec) -> PolicyDoc:
@@ -209,15 +239,14 @@ def key_policy(spec: Spec) -> PolicyDoc:
 
 def repository_policy(spec: Spec) -> PolicyDoc:
     """Lets each target role pull the inference image from the source account's ECR."""
+    readers = spec.repository_readers()
     pull: Statement = {
         "Sid": "XgenTargetRolesPullImage",
         "Effect": "Allow",
-        "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in spec.targets])},
+        "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in readers])},
         "Action": list(ECR_PULL_ACTIONS),
         "Condition": {
-            "StringEquals": {
-                "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in spec.targets])
-            }
+            "StringEquals": {"aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in readers])}
         },
     }
     return _policy([pull, *spec.source.repository_policy_statements])
@@ -252,12 +281,12 @@ def trust_policy(spec: Spec, target: Target) -> PolicyDoc:
     return _policy([statement])
 
 
-def artifact_read_policy(spec: Spec) -> PolicyDoc:
-    """Article inline policy 1: `s3:GetObject` on exactly the artifact object."""
+def artifact_read_policy(spec: Spec, target: Target) -> PolicyDoc:
+    """Article inline policy 1: `s3:GetObject` on exactly the artifacts the target reads."""
     statement: Statement = {
         "Effect": "Allow",
         "Action": "s3:GetObject",
-        "Resource": spec.source.object_arn,
+        "Resource": one_or_many([spec.object_arn(name) for name in spec.reads(target)]),
     }
     if spec.hardened:
         statement = {"Sid": "XgenReadModelArtifact", **statement}
@@ -292,19 +321,28 @@ def key_use_policy(spec: Spec) -> PolicyDoc:
 
 
 def execution_policy(spec: Spec, target: Target) -> PolicyDoc:
-    """What replaces AmazonSageMakerFullAccess in hardened: image pull, logs, VPC, volume key."""
+    """What replaces AmazonSageMakerFullAccess in hardened: image pull, logs, VPC, volume key.
+
+    SageMaker's "CreateModel API: Execution Role Permissions" list, narrowed to this
+    endpoint's log group and the repositories of the versions the target reads.
+    https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms
+    """
     source = spec.source
     partition = source.partition.id
+    # CloudWatch Logs authorizes log-group actions on `log-group:NAME:*` and stream actions
+    # on `log-group:NAME:log-stream:STREAM`, which the `:*` form matches as well.
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
     log_group = (
         f"arn:{partition}:logs:{source.region}:{target.account_id}:"
         f"log-group:/aws/sagemaker/Endpoints/{spec.endpoint_name(target)}"
     )
+    repositories = [spec.versions[name].repository_arn(partition) for name in spec.reads(target)]
     statements: list[Statement] = [
         {
             "Sid": "XgenPullInferenceImage",
             "Effect": "Allow",
             "Action": list(ECR_PULL_ACTIONS),
-            "Resource": source.repository_arn,
+            "Resource": one_or_many(repositories),
         },
         {
             # GetAuthorizationToken has no resource type: "*" is the only valid resource.
@@ -317,9 +355,30 @@ def execution_policy(spec: Spec, target: Target) -> PolicyDoc:
             "Sid": "XgenWriteEndpointLogs",
             "Effect": "Allow",
             "Action": LOG_ACTIONS,
-            "Resource": [log_group, f"{log_group}:log-stream:*"],
+            "Resource": [log_group, f"{log_group}:*"],
+        },
+        {
+            "Sid": "XgenPublishEndpointMetrics",
+            "Effect": "Allow",
+            "Action": METRIC_ACTION,
+            "Resource": "*",
         },
     ]
+    if target.guardrails and target.guardrails.rollback_alarms:
+        statements.append(
+            {
+                "Sid": "XgenReadRollbackAlarms",
+                "Effect": "Allow",
+                "Action": ALARM_ACTION,
+                "Resource": one_or_many(
+                    [
+                        f"arn:{partition}:cloudwatch:{source.region}:{target.account_id}:"
+                        f"alarm:{name}"
+                        for name in target.guardrails.rollback_alarms
+                    ]
+                ),
+            }
+        )
     if target.vpc is not None:
         # EC2 network-interface actions do not support resource-level scoping for all
         # of these calls; SageMaker documents them on "*".
@@ -398,7 +457,10 @@ def volume_key_policy(spec: Spec, target: Target) -> PolicyDoc:
 
 def inline_policies(spec: Spec, target: Target) -> dict[str, PolicyDoc]:
     """The target role's inline policies by name, in the order they are attached."""
-    policies = {ARTIFACT_READ: artifact_read_policy(spec), KEY_USE: key_use_policy(spec)}
+    policies = {
+        ARTIFACT_READ: artifact_read_policy(spec, target),
+        KEY_USE: key_use_policy(spec),
+    }
     if spec.hardened:
         policies[EXECUTION] = execution_policy(spec, target)
     return policies
@@ -438,7 +500,7 @@ def documents(spec: Spec) -> list[Document]:
             source.key_policy_statements,
         ),
     ]
-    if source.image_in_source_account:
+    if spec.image_in_source_account:
         docs.append(
             _with_kept(
                 f"{base}/ecr-repository-policy.json",

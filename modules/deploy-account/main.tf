@@ -56,6 +56,7 @@ resource "aws_sagemaker_model" "this" {
   primary_container {
     image          = var.image
     model_data_url = var.model_data_url
+    environment    = length(var.environment) > 0 ? var.environment : null
   }
 
   dynamic "vpc_config" {
@@ -103,5 +104,57 @@ resource "aws_sagemaker_endpoint" "this" {
 
   name                 = var.endpoint_name
   endpoint_config_name = aws_sagemaker_endpoint_configuration.this[0].name
-  tags                 = var.tags
+
+  # Deployment guardrails: a new configuration is rolled out blue/green, traffic shifted at
+  # once, as a canary or linearly, and rolled back when an alarm fires.
+  # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
+  dynamic "deployment_config" {
+    for_each = var.deployment_config == null ? [] : [var.deployment_config]
+
+    content {
+      blue_green_update_policy {
+        termination_wait_in_seconds          = deployment_config.value.termination_wait_in_seconds
+        maximum_execution_timeout_in_seconds = deployment_config.value.maximum_execution_timeout_in_seconds
+
+        traffic_routing_configuration {
+          type                     = deployment_config.value.traffic_routing_type
+          wait_interval_in_seconds = deployment_config.value.wait_interval_in_seconds
+
+          dynamic "canary_size" {
+            for_each = deployment_config.value.traffic_routing_type == "CANARY" ? [deployment_config.value.step] : []
+
+            content {
+              type  = canary_size.value.type
+              value = canary_size.value.value
+            }
+          }
+
+          dynamic "linear_step_size" {
+            for_each = deployment_config.value.traffic_routing_type == "LINEAR" ? [deployment_config.value.step] : []
+
+            content {
+              type  = linear_step_size.value.type
+              value = linear_step_size.value.value
+            }
+          }
+        }
+      }
+
+      dynamic "auto_rollback_configuration" {
+        for_each = length(deployment_config.value.rollback_alarms) > 0 ? [deployment_config.value.rollback_alarms] : []
+
+        content {
+          dynamic "alarms" {
+            for_each = toset(auto_rollback_configuration.value)
+
+            content {
+              alarm_name = alarms.value
+            }
+          }
+        }
+      }
+    }
+  }
+
+  tags = var.tags
 }

@@ -15,6 +15,18 @@
    empty objects are left out, as SageMaker does, and nothing else is changed: the
    end-to-end test's plan after apply must be empty for every resource, SageMaker's
    included.
+4. moto has no UpdateEndpoint, and drops CreateEndpoint's DeploymentConfig. Here both are
+   implemented as SageMaker documents them, so that Terraform's real update path runs
+   (a new model and endpoint configuration, then UpdateEndpoint, then the waiter for
+   InService): UpdateEndpoint checks that the endpoint and the new configuration exist
+   ("Could not find endpoint configuration" otherwise), switches the endpoint to the new
+   configuration's production variants, keeps the request's DeploymentConfig, and reports
+   the endpoint InService (SageMaker goes through Updating first; the blue/green traffic
+   shift itself, baking periods and alarm-driven rollback are SageMaker's and are not
+   emulated). DescribeEndpoint returns the last DeploymentConfig as LastDeploymentConfig,
+   which the provider reads back into `deployment_config`.
+   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html
 """
 
 from __future__ import annotations
@@ -24,7 +36,10 @@ import sys
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.core.utils import utcnow
 from moto.s3.models import FakeBucket
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.models import FakeEndpoint
 from moto.sagemaker.responses import SageMakerResponse
 from moto.server import main
 
@@ -80,6 +95,43 @@ SageMakerResponse.describe_model = _without_empty(  # type: ignore[method-assign
 SageMakerResponse.describe_endpoint_config = _without_empty(  # type: ignore[method-assign]
     SageMakerResponse.describe_endpoint_config, "DataCaptureConfig"
 )
+
+_create_endpoint = SageMakerResponse.create_endpoint
+
+
+def _create_endpoint_keeping_deployment(self: SageMakerResponse) -> Any:
+    result = _create_endpoint(self)
+    deployment = self._get_param("DeploymentConfig")
+    if deployment:
+        self.sagemaker_backend.endpoints[
+            self._get_param("EndpointName")
+        ].last_deployment_config = deployment
+    return result
+
+
+def _update_endpoint(self: SageMakerResponse) -> Any:
+    backend = self.sagemaker_backend
+    name = self._get_param("EndpointName")
+    endpoint = backend.endpoints.get(name)
+    if endpoint is None:
+        arn = FakeEndpoint.arn_formatter(name, backend.account_id, backend.region_name)
+        raise ValidationError(message=f"Could not find endpoint '{arn}'.")
+    config_name = self._get_param("EndpointConfigName")
+    config = backend.describe_endpoint_config(config_name)  # ValidationError when missing
+    endpoint.endpoint_config_name = config_name
+    endpoint.production_variants = endpoint._process_production_variants(
+        config["ProductionVariants"]
+    )
+    deployment = self._get_param("DeploymentConfig")
+    if deployment:
+        endpoint.last_deployment_config = deployment
+    endpoint.last_modified_time = utcnow()
+    endpoint.endpoint_status = "InService"
+    return ActionResult({"EndpointArn": endpoint.arn})
+
+
+SageMakerResponse.create_endpoint = _create_endpoint_keeping_deployment  # type: ignore[method-assign]
+SageMakerResponse.update_endpoint = _update_endpoint  # type: ignore[attr-defined]
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -315,9 +315,12 @@ def target_granted_other_object(doc: LintDocument) -> Iterator[Finding]:
         return
     bucket = s3_bucket(deployment.bucket_arn)
     for statement in doc.policy.allows():
-        targets = [t.name for t in deployment.targets if _admits(statement, t)]
-        if not targets:
+        admitted = [t for t in deployment.targets if _admits(statement, t)]
+        if not admitted:
             continue
+        # What every admitted target may read: a statement for one version names the
+        # roles that serve or move off it, and nothing else.
+        allowed = set.intersection(*(set(deployment.reads(t)) for t in admitted))
         others = [
             r
             for r in statement.resources
@@ -325,14 +328,17 @@ def target_granted_other_object(doc: LintDocument) -> Iterator[Finding]:
             and not has_wildcard(r)
             and (found := s3_object(r)) is not None
             and found[0] == bucket
-            and r != deployment.object_arn
+            and r not in allowed
         ]
         if others:
             more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+            names = ", ".join(t.name for t in admitted)
+            served = " or ".join(sorted(allowed)) or "nothing in this bucket"
             yield doc.finding(
                 statement,
-                f"{statement.label} lets target {', '.join(targets)} act on {others[0]!r}"
-                f"{more}, not the model artifact {deployment.object_arn!r}",
-                f"grant the targets {deployment.object_arn} only (run `xgen render`)",
+                f"{statement.label} lets target {names} act on {others[0]!r}"
+                f"{more}, not the model artifact it serves ({served})",
+                "grant each target the artifacts of the versions it serves only "
+                "(run `xgen render`)",
                 at=("Resource", others[0]),
             )

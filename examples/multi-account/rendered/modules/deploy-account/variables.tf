@@ -66,6 +66,12 @@ variable "model_data_url" {
   }
 }
 
+variable "environment" {
+  description = "Environment variables of the model's container (e.g. `SAGEMAKER_PROGRAM`). Empty for none."
+  type        = map(string)
+  default     = {}
+}
+
 variable "enable_network_isolation" {
   description = "Run the model container without inbound or outbound network access."
   type        = bool
@@ -110,6 +116,32 @@ variable "initial_instance_count" {
   description = "Number of instances of the production variant."
   type        = number
   default     = 1
+}
+
+variable "deployment_config" {
+  description = "Deployment guardrails of the endpoint: a blue/green update with `ALL_AT_ONCE`, `CANARY` or `LINEAR` traffic shifting (`step` sizes the canary or linear step), and automatic rollback on the CloudWatch alarms named. `null` updates without guardrails."
+  type = object({
+    traffic_routing_type                 = string
+    wait_interval_in_seconds             = number
+    termination_wait_in_seconds          = optional(number, 0)
+    maximum_execution_timeout_in_seconds = optional(number, 3600)
+    step = optional(object({
+      type  = string
+      value = number
+    }))
+    rollback_alarms = optional(list(string), [])
+  })
+  default = null
+
+  validation {
+    condition     = var.deployment_config == null || contains(["ALL_AT_ONCE", "CANARY", "LINEAR"], try(var.deployment_config.traffic_routing_type, ""))
+    error_message = "deployment_config.traffic_routing_type must be ALL_AT_ONCE, CANARY or LINEAR."
+  }
+
+  validation {
+    condition     = var.deployment_config == null || try(var.deployment_config.traffic_routing_type, "") == "ALL_AT_ONCE" || try(var.deployment_config.step, null) != null
+    error_message = "deployment_config.step is required for CANARY and LINEAR traffic."
+  }
 }
 
 variable "create_volume_kms_key" {
