@@ -88,6 +88,8 @@ def _changed_folders(previous: Manifest, new: Manifest) -> set[str]:
     for path in set(previous.files) | set(new.files):
         if previous.files.get(path) == new.files.get(path) or "/" not in path:
             continue
+        if path.endswith(".md"):
+            continue  # documentation: nothing Terraform applies
         top = path.split("/", 1)[0]
         if top == "modules":
             module = path.split("/")[1]

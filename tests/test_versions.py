@@ -336,3 +336,60 @@ def test_moving_a_first_release_spec_onto_versions_needs_the_old_artifact_named(
     new["targets"][0] |= {"serves": "v2", "moving_from": "v1"}
     result = invoke(runner, "render", write_spec(tmp_path, new), "-o", out)
     assert result.exit_code == 0, result.output
+
+
+# --- any assignment of versions to targets --------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def promotions(draw: st.DrawFn) -> dict[str, Any]:
+    """A spec of 1-4 versions and 1-5 targets, each serving one and maybe moving off another."""
+    names = [f"v{i}" for i in range(draw(st.integers(1, 4)))]
+    data = step(1)
+    data["models"] = {
+        name: {
+            "artifact": f"s3://ml-models-111111111111/churn/{name}/model.tar.gz",
+            "image": f"111111111111.dkr.ecr.us-east-1.amazonaws.com/churn-inference:{name}",
+        }
+        for name in names
+    }
+    data["targets"] = []
+    for index in range(draw(st.integers(1, 5))):
+        serves = draw(st.sampled_from(names))
+        target = {"name": f"t{index}", "account_id": f"{222222222222 + index}", "serves": serves}
+        moving = draw(st.sampled_from([None, *names]))
+        if moving not in (None, serves):
+            target["moving_from"] = moving
+        data["targets"].append(target)
+    return data
+
+
+@given(promotions())
+def test_every_role_is_granted_exactly_what_it_serves_and_moves_off(data: dict[str, Any]) -> None:
+    spec = spec_of(data)
+    grants = _grants(spec).values()
+    for target in spec.targets:
+        role = spec.role_arn(target)
+        granted = {arn for arn, roles in grants if role in roles}
+        assert granted == {spec.object_arn(name) for name in spec.reads(target)}
+        read = inline_policies(spec, target)["model-artifact-read"]["Statement"][0]["Resource"]
+        assert set([read] if isinstance(read, str) else read) == granted
+
+
+def test_only_what_terraform_applies_makes_an_account_to_apply() -> None:
+    from dataclasses import replace
+
+    from generator.manifest import parse_manifest
+    from generator.promotion import apply_steps
+
+    path = ROLLOUT / "rendered" / "step-3" / "xgen-manifest.json"
+    manifest = parse_manifest(json.loads(path.read_text()), str(path))
+    docs = {**manifest.files, "modules/deploy-account/README.md": "0" * 64}
+    assert apply_steps(manifest, replace(manifest, files=docs)) == []
+    policy = "target-prod-333333333333/policies/sagemaker-execution.json"
+    changed = {**manifest.files, policy: "0" * 64}
+    [only] = apply_steps(manifest, replace(manifest, files=changed))
+    assert only.folder == "target-prod-333333333333"
