@@ -58,6 +58,7 @@ class TargetEntry:
     moving_from: str | None = None  # the version the endpoint moves off, still granted
     reads: tuple[str, ...] = ()  # object ARNs the role may read (served, then moving off)
     pin: tuple[tuple[str, str], ...] = ()  # (("version_id" | "etag", value),): the content
+    packages: tuple[str, ...] = ()  # Model Registry version ARNs the role may read
 
     @property
     def root_arn(self) -> str:
@@ -82,10 +83,12 @@ class TargetEntry:
             data["reads"] = list(self.reads)
         if "pin" in data:
             data["pin"] = dict(self.pin)
+        if "packages" in data:
+            data["packages"] = list(self.packages)
         return data
 
 
-SERVING_FIELDS = ("version", "artifact", "moving_from", "reads", "pin")
+SERVING_FIELDS = ("version", "artifact", "moving_from", "reads", "pin", "packages")
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ def _target_entry(spec: Spec, target: Target, folder: str, managed: list[str]) -
         moving_from=target.moving_from,
         reads=tuple(spec.object_arn(name) for name in spec.reads(target)),
         pin=tuple(version.pin.items()),
+        packages=tuple(p for name in spec.reads(target) if (p := spec.package_arn(name))),
     )
 
 
@@ -347,6 +351,7 @@ class _Getter:
                 raise self._fail(f"{where}.{key}", "not a string")
             found[key] = value
         found["reads"] = tuple(self.strings(entry, "reads", where))
+        found["packages"] = tuple(self.strings(entry, "packages", where))
         pin = entry.get("pin", {})
         if not isinstance(pin, dict) or not all(
             k in ("version_id", "etag") and isinstance(v, str) for k, v in pin.items()

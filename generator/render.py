@@ -42,7 +42,10 @@ CONFIG_PREFIX_MAX = 37
 # Resource policies are measured as written (whitespace included, to be safe), and
 # written without whitespace when indenting would exceed the limit; IAM documents are
 # measured as AWS counts them, and a role's inline policies together.
-WRITTEN_LIMITS = {k: SIZE_LIMITS[k] for k in (Kind.BUCKET, Kind.KEY, Kind.ECR_REPOSITORY)}
+WRITTEN_LIMITS = {
+    k: SIZE_LIMITS[k]
+    for k in (Kind.BUCKET, Kind.KEY, Kind.ECR_REPOSITORY, Kind.MODEL_PACKAGE_GROUP)
+}
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ def _readme(env: jinja2.Environment, spec: Spec, docs: list[Document]) -> bytes:
         Kind.BUCKET: "bucket policy",
         Kind.KEY: "key policy",
         Kind.ECR_REPOSITORY: "ECR repository policy",
+        Kind.MODEL_PACKAGE_GROUP: "model package group policy",
     }
     return _text(
         env.get_template("README.md.j2").render(
@@ -276,6 +280,7 @@ def _target_files(env: jinja2.Environment, spec: Spec, target: Target) -> dict[s
         "managed_policy_arns": managed_policy_arns(spec),
         "model_name": spec.model_name(target),
         "model_version": spec.version(target),
+        "package_arn": spec.package_arn(spec.served(target)),
         "guardrails": target.guardrails,
         "network_isolation": spec.network_isolation(target),
         "endpoint_name": endpoint,

@@ -55,9 +55,21 @@ class Deployment:
     @property
     def s3_service(self) -> str:
         """The `kms:ViaService` value S3 sends when it decrypts for a caller."""
+        return self.via("s3")
+
+    def via(self, service: str) -> str:
+        """The `kms:ViaService` value `service` of the source's region sends."""
         partition = partition_of(self.source.region)
         suffix = partition.dns_suffix if partition else "amazonaws.com"
-        return f"s3.{self.source.region}.{suffix}"
+        return f"{service}.{self.source.region}.{suffix}"
+
+    @property
+    def group_arn(self) -> str | None:
+        """The Model Registry group the targets deploy versions of (None: not the registry)."""
+        package = next((p for t in self.targets for p in t.packages), None)
+        if package is None:
+            return None
+        return package.rsplit("/", 1)[0].replace(":model-package/", ":model-package-group/")
 
     def entry(self, kind: Kind, account_id: str, target: str | None = None) -> Document | None:
         """The one document of `kind` in `account_id` (of `target`, for target documents)."""

@@ -204,6 +204,58 @@ def _key_is(space: Space, key: str, value: str) -> z3.BoolRef:
     return z3.And(present, found == space.s(value))
 
 
+def _decrypt_via(dep: Deployment) -> list[str]:
+    """Services the target roles decrypt through: S3 for the artifact, and SageMaker for
+    Model Registry package metadata encrypted with the key (ModelPackageSecurityConfig)."""
+    registry = dep.entry(Kind.MODEL_PACKAGE_GROUP, dep.source.account_id) is not None
+    return [dep.s3_service, *([dep.via("sagemaker")] if registry else [])]
+
+
+def _registry_layer(dep: Deployment, policy: PolicyFile, kept: tuple[str, ...]) -> LayerSpec:
+    """The model package group: each role reads the versions it deploys and the group."""
+    src = dep.source
+    group_arn = dep.group_arn
+    assert group_arn is not None  # a group document comes with the versions it grants
+    packages = group_arn.replace(":model-package-group/", ":model-package/") + "/"
+
+    def domain(sp: Space) -> z3.BoolRef:
+        versions = z3.And(
+            z3.PrefixOf(sp.s(packages), sp.resource), z3.Length(sp.resource) > len(packages)
+        )
+        return z3.Or(sp.resource == sp.s(group_arn), versions)
+
+    def intended(sp: Space) -> z3.BoolRef:
+        reads = [
+            z3.And(
+                _role(sp, [t.role_arn]),
+                sp.action == sp.s("sagemaker:describemodelpackage"),
+                _in(sp, sp.resource, list(t.packages)),
+            )
+            for t in dep.targets
+            if t.packages
+        ]
+        group = z3.And(
+            _role(sp, [t.role_arn for t in dep.targets]),
+            sp.action == sp.s("sagemaker:describemodelpackagegroup"),
+            sp.resource == sp.s(group_arn),
+        )
+        return z3.Or(_of_account(sp, [src.account_id]), group, *reads)
+
+    return LayerSpec(
+        Layer.REGISTRY,
+        "",
+        f"model package group {group_arn} and its versions",
+        "each target role reads the versions it deploys, and the group; the source account",
+        policy,
+        "sagemaker",
+        src.account_id,
+        False,
+        domain,
+        intended,
+        kept=kept,
+    )
+
+
 def _reads_own_artifacts(sp: Space, dep: Deployment) -> z3.BoolRef:
     """A target role on one of the artifacts it serves or moves off, never another's."""
     return z3.Or(
@@ -260,7 +312,7 @@ def layers(dep: Deployment) -> list[LayerSpec]:
                     z3.And(
                         _role(sp, roles),
                         sp.action == sp.s("kms:decrypt"),
-                        _key_is(sp, "kms:viaservice", dep.s3_service),
+                        z3.Or(*(_key_is(sp, "kms:viaservice", via) for via in _decrypt_via(dep))),
                     ),
                 ),
                 (lambda sp: _of_account(sp, targets)) if seed else None,
@@ -288,6 +340,9 @@ def layers(dep: Deployment) -> list[LayerSpec]:
                 kept=repository.kept,
             )
         )
+    group = dep.entry(Kind.MODEL_PACKAGE_GROUP, src.account_id)
+    if group:
+        found.append(_registry_layer(dep, group.file, group.kept))
     for target in dep.targets:
         trust = dep.entry(Kind.TRUST, target.account_id, target.name)
         if trust:

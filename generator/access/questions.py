@@ -68,6 +68,7 @@ class Layer(StrEnum):
     KMS = "kms"
     ECR = "ecr"
     TRUST = "trust"
+    REGISTRY = "registry"  # the Model Registry group the targets deploy versions of
 
 
 @dataclass(frozen=True)
@@ -346,6 +347,54 @@ def _ecr(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     ]
 
 
+def _registry(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
+    """The Model Registry: the role reads its versions, changes none, reads no other's."""
+    group = _required(dep, Kind.MODEL_PACKAGE_GROUP, dep.source.account_id)
+    layer = _Layer(Layer.REGISTRY, target.name, group, dep.source.account_id, False)
+    own = dep.identity(target.name)
+    if any(arn.endswith(f":{SAGEMAKER_FULL_ACCESS}") for arn in target.managed_policy_arns):
+        own = (*own, ADMIN)  # AmazonSageMakerFullAccess allows every sagemaker: action
+    wider = (*own, ADMIN)
+    version = target.packages[0]
+    others = sorted({p for t in dep.targets for p in t.packages} - set(target.packages))
+    role = cast.role_words
+    return [
+        *(
+            layer.ask(
+                role, cast.role, "sagemaker:DescribeModelPackage", p, allow=True, identity=own
+            )
+            for p in target.packages
+        ),
+        *(
+            layer.ask(
+                who, caller, "sagemaker:DescribeModelPackage", version, allow=False, identity=ids
+            )
+            for who, caller, ids in _adversaries(cast, target.account_id)
+        ),
+        layer.ask(
+            role,
+            cast.role,
+            "sagemaker:UpdateModelPackage",
+            version,
+            allow=False,
+            identity=wider,
+            how="approve or change it",
+        ),
+        *(
+            layer.ask(
+                role,
+                cast.role,
+                "sagemaker:DescribeModelPackage",
+                p,
+                allow=False,
+                identity=wider,
+                how="another target's version",
+            )
+            for p in others
+        ),
+    ]
+
+
 def _trust(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     # Assuming a role always needs its trust policy to allow (it is the role's resource policy).
     trust = _required(dep, Kind.TRUST, target.account_id, target.name)
@@ -409,5 +458,7 @@ def questions(dep: Deployment) -> list[Question]:
         asked += _kms(dep, target, cast)
         if dep.source.image_in_source_account:
             asked += _ecr(dep, target, cast)
+        if target.packages:
+            asked += _registry(dep, target, cast)
         asked += _trust(dep, target, cast)
     return asked

@@ -24,6 +24,7 @@ from .findings import (
     CONTENT_CHANGED,
     MISSING,
     NOT_APPLIED,
+    NOT_APPROVED,
     NOT_UNDER_KEY,
     SSE_S3,
     UNJUDGED,
@@ -140,11 +141,19 @@ class Comparer:
             (Kind.BUCKET, state.bucket, src.bucket_arn, f"bucket {bucket}"),
             (Kind.KEY, state.key, src.kms_key_arn, f"KMS key {src.kms_key_arn}"),
             (Kind.ECR_REPOSITORY, state.repository, src.repository_arn, "ECR repository"),
+            (
+                Kind.MODEL_PACKAGE_GROUP,
+                state.group,
+                self.expected.group_arn,
+                f"model package group {self.expected.group_arn}",
+            ),
         ):
             rendered = self.expected.entry(kind, account)
             if live is None or rendered is None:
                 continue
             self._resource(live, rendered, resource=resource, what=what)
+        for package, status in state.approvals.items():
+            self._approved(package, status)
         pins = {t.served_object(src): dict(t.pin) for t in self.expected.targets if t.pin}
         for arn, obj in state.artifacts.items():
             self._artifact(f"s3://{bucket}/{arn.split('/', 1)[1]}", obj, state, pins.get(arn))
@@ -178,6 +187,28 @@ class Comparer:
             self.result.findings.append(finding(rule, LIVE + artifact, message, fix))
         if obj.exists and pin:
             self._pinned(artifact, obj, pin)
+
+    def _approved(self, package: str, status: str | None) -> None:
+        """A Model Registry version a target deploys must exist and be Approved."""
+        users = [t.name for t in self.expected.targets if package in t.packages]
+        if status is None:
+            self._missing(
+                self.expected.source.account_id,
+                package,
+                f"model package {package}",
+                "register the version, or name an existing one in models.*.package_version",
+            )
+        elif status != "Approved":
+            message = (
+                f"{package} is {status}, not Approved, and target {', '.join(users)} deploys "
+                "it: the registry's approval is the gate a version passes before it serves"
+            )
+            fix = (
+                "approve the version in the source account (aws sagemaker "
+                f"update-model-package --model-package-arn {package} --model-approval-status "
+                "Approved), or serve an approved one"
+            )
+            self.result.findings.append(finding(NOT_APPROVED, LIVE + package, message, fix))
 
     def _pinned(self, artifact: str, obj: ObjectState, pin: dict[str, str]) -> None:
         """A live object of other content than its version's pin (re-uploaded, overwritten)."""

@@ -80,9 +80,27 @@ CONTENT_CHANGED = AuditRule(
     "version under `models`; if the new content is meant, update the pin, render and apply "
     "(the model's name follows the pin, so the endpoint is updated onto it).",
 )
+NOT_APPROVED = AuditRule(
+    "XA007",
+    Severity.WARNING,
+    "A target deploys a Model Registry version that is not Approved",
+    "The version of the model package group a target serves has the ModelApprovalStatus "
+    "PendingManualApproval or Rejected. The registry's approval is how a team says a "
+    "version may serve; an endpoint that deploys one without it bypasses that review. Fix: "
+    "approve the version in the source account (`aws sagemaker update-model-package "
+    "--model-approval-status Approved`), or serve an approved version.",
+)
 AUDIT_RULES = {
     rule.id: rule
-    for rule in (MISSING, NOT_UNDER_KEY, NOT_APPLIED, UNJUDGED, SSE_S3, CONTENT_CHANGED)
+    for rule in (
+        MISSING,
+        NOT_UNDER_KEY,
+        NOT_APPLIED,
+        UNJUDGED,
+        SSE_S3,
+        CONTENT_CHANGED,
+        NOT_APPROVED,
+    )
 }
 
 

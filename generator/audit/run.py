@@ -177,7 +177,12 @@ def audit(
         [
             (
                 f"read source account {src.account_id}",
-                partial(reader(src.account_id).source, src, _artifacts(expected)),
+                partial(
+                    reader(src.account_id).source,
+                    src,
+                    _artifacts(expected),
+                    tuple(dict.fromkeys(p for t in expected.targets for p in t.packages)),
+                ),
             ),
             *(
                 (f"read target {t.name} ({t.account_id})", partial(reader(t.account_id).target, t))
@@ -227,10 +232,16 @@ def _configured(spec: Spec, target: Target) -> Configured:
     """What the deploy-account module creates for a target, as SageMaker describes it."""
     vpc = target.vpc
     version = spec.version(target)
+    package = spec.package_arn(spec.served(target))
+    # A model from a Model Registry version is described by its package, not by an image.
+    container = (
+        {"ModelPackageName": package}
+        if package
+        else {"Image": version.image, "ModelDataUrl": version.artifact, "ModelPackageName": None}
+    )
     return Configured(
         model={
-            "Image": version.image,
-            "ModelDataUrl": version.artifact,
+            **container,
             "ExecutionRoleArn": spec.role_arn(target),
             "EnableNetworkIsolation": spec.network_isolation(target),
             "VpcConfig": (

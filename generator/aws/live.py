@@ -55,7 +55,8 @@ class ObjectState:
 @dataclass(frozen=True)
 class ModelState:
     """A SageMaker model as DescribeModel names its parts: Image, ModelDataUrl,
-    ExecutionRoleArn, EnableNetworkIsolation and VpcConfig (ids sorted, or None)."""
+    ModelPackageName, ExecutionRoleArn, EnableNetworkIsolation and VpcConfig (ids sorted,
+    or None)."""
 
     fields: dict[str, Any]
 
@@ -65,7 +66,11 @@ class SourceState:
     bucket: Live
     key: Live
     artifacts: dict[str, ObjectState]  # object ARN -> what HeadObject says of it
-    repository: Live | None  # None: the image is not in the source account's ECR
+    repository: Live | None
+    group: Live | None = None  # the Model Registry group's policy (None: no registry)
+    approvals: dict[str, str | None] = field(
+        default_factory=dict
+    )  # package ARN -> status  # None: the image is not in the source account's ECR
 
 
 @dataclass(frozen=True)
@@ -138,10 +143,16 @@ class AccountReader:
                     return None
                 raise
 
-    def source(self, entry: SourceEntry, objects: tuple[str, ...]) -> SourceState:
-        """The bucket and its policy, the key and its policy, the artifacts, the repository."""
+    def source(
+        self, entry: SourceEntry, objects: tuple[str, ...], packages: tuple[str, ...] = ()
+    ) -> SourceState:
+        """The bucket and its policy, the key and its policy, the artifacts, the repository,
+        and for the Model Registry the group's policy and each deployed version's approval."""
         bucket = entry.bucket_arn.split(":::", 1)[1]
+        group = packages[0].split("/")[1] if packages else None
         return SourceState(
+            group=self._group(group) if group else None,
+            approvals={arn: self._approval(arn) for arn in packages},
             bucket=self._bucket(bucket),
             key=self._key(entry.kms_key_arn),
             artifacts={arn: self._object(bucket, arn.split("/", 1)[1]) for arn in objects},
@@ -198,6 +209,36 @@ class AccountReader:
             head.get("VersionId"),
             str(head.get("ETag", "")).strip('"') or None,
         )
+
+    def _group(self, name: str) -> Live:
+        found = self.call(
+            "sagemaker",
+            "get_model_package_group_policy",
+            "sagemaker:GetModelPackageGroupPolicy",
+            missing=NOT_FOUND_SAGEMAKER,
+            ModelPackageGroupName=name,
+        )
+        if found is not None:
+            return Live(True, _document(found["ResourcePolicy"], f"policy of group {name}"))
+        described = self.call(
+            "sagemaker",
+            "describe_model_package_group",
+            "sagemaker:DescribeModelPackageGroup",
+            missing=NOT_FOUND_SAGEMAKER,
+            ModelPackageGroupName=name,
+        )
+        return Live(described is not None)
+
+    def _approval(self, package_arn: str) -> str | None:
+        """A model package version's ModelApprovalStatus (None: no such version)."""
+        found = self.call(
+            "sagemaker",
+            "describe_model_package",
+            "sagemaker:DescribeModelPackage",
+            missing=NOT_FOUND_SAGEMAKER,
+            ModelPackageName=package_arn,
+        )
+        return None if found is None else str(found.get("ModelApprovalStatus", "none"))
 
     def _repository(self, name: str) -> Live:
         found = self.call(
@@ -314,6 +355,7 @@ class AccountReader:
             {
                 "Image": container.get("Image"),
                 "ModelDataUrl": container.get("ModelDataUrl") or source.get("S3Uri"),
+                "ModelPackageName": container.get("ModelPackageName"),
                 "ExecutionRoleArn": found.get("ExecutionRoleArn"),
                 "EnableNetworkIsolation": bool(found.get("EnableNetworkIsolation")),
                 "VpcConfig": (

@@ -135,7 +135,10 @@ class LintDocument:
             return self.account_id
         if self.kind is Kind.KEY:
             return key_admin_account(self.policy)
-        if self.kind in (Kind.BUCKET, Kind.ECR_REPOSITORY) and self.deployment:
+        if (
+            self.kind in (Kind.BUCKET, Kind.ECR_REPOSITORY, Kind.MODEL_PACKAGE_GROUP)
+            and self.deployment
+        ):
             return self.deployment.source_account
         return None
 

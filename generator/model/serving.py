@@ -31,6 +31,30 @@ def check_versions(spec: Spec) -> None:
     _check_names(spec)
     _check_targets(spec)
     _check_places(spec)
+    _check_registry(spec)
+
+
+def _check_registry(spec: Spec) -> None:
+    """Model Registry: every version is a package of the group, whose key xgen manages."""
+    assert spec.models is not None
+    group = spec.source.model_package_group
+    for name, version in spec.models.items():
+        if group is None and version.package_version is not None:
+            raise ValueError(
+                f"models.{name}.package_version: names a package, but source has no "
+                "model_package_group; add source.model_package_group.name"
+            )
+        if group is not None and version.package_version is None:
+            raise ValueError(
+                f"models.{name}.package_version: required with source.model_package_group; "
+                "give the version number of its package in the group"
+            )
+    if group is not None and group.kms_key_arn not in (None, spec.source.kms_key_arn):
+        raise ValueError(
+            "source.model_package_group.kms_key_arn: is not source.kms_key_arn; xgen manages "
+            "one key policy, so encrypt the packages (ModelPackageSecurityConfig) with the "
+            "training key, or leave it out"
+        )
 
 
 def _check_single(spec: Spec) -> None:
@@ -40,6 +64,11 @@ def _check_single(spec: Spec) -> None:
                 f"source.{field}: required field is missing; add it, or name the versions "
                 "under `models` (see `xgen init`)"
             )
+    if spec.source.model_package_group is not None:
+        raise ValueError(
+            "source.model_package_group: needs `models`, each with its package_version; name "
+            "the versions under `models`"
+        )
     for index, target in enumerate(spec.targets):
         for field in ("serves", "moving_from"):
             if getattr(target, field) is not None:

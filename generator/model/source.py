@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 
@@ -19,6 +20,65 @@ from .shapes import (
     check_image,
     not_json,
 )
+
+# SageMaker model package group names (CreateModelPackageGroup). Lowercase here: the group's
+# name appears lowercased in its packages' ARNs, which the group policy must match exactly.
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackageGroup.html
+GROUP_NAME = re.compile(r"^[a-z0-9](-*[a-z0-9]){0,62}\Z")
+
+
+def check_kept_statements(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements of a live policy to keep: whole statements, JSON, not under xgen's Sids."""
+    for index, statement in enumerate(value):
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            raise ValueError(
+                f"statement {index} has no Effect of Allow or Deny; copy the whole "
+                "statement from the current policy"
+            )
+        problem = not_json(statement)
+        if problem:
+            raise ValueError(
+                f"statement {index}: {problem}; kept statements must be JSON: text, "
+                "finite numbers, true/false, null, lists and mappings with text keys "
+                "(quote dates)"
+            )
+        if "Sid" in statement and str(statement["Sid"]).startswith("Xgen"):
+            raise ValueError(
+                f"statement {index} uses the Sid prefix 'Xgen' that xgen reserves for "
+                "its own statements; rename it"
+            )
+    return value
+
+
+class ModelPackageGroup(Strict):
+    """The Model Registry group in the source account whose versions the targets deploy."""
+
+    name: str = Field(description="Name of the model package group (lowercase).")
+    kms_key_arn: str | None = Field(
+        default=None,
+        description="Key the packages' metadata is encrypted with (ModelPackageSecurityConfig); "
+        "it must be source.kms_key_arn, whose policy xgen manages.",
+    )
+    policy_statements: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Statements of the group's current policy to keep: "
+        "aws_sagemaker_model_package_group_policy replaces the whole policy.",
+    )
+
+    @field_validator("policy_statements")
+    @classmethod
+    def _statements(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return check_kept_statements(value)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not GROUP_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not a model package group name xgen can grant exactly; use "
+                "1-63 lowercase letters, digits and hyphens (packages' ARNs carry it lowercased)"
+            )
+        return value
 
 
 class Source(Strict):
@@ -54,6 +114,11 @@ class Source(Strict):
     repository_policy_statements: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Statements of the ECR repository's current policy to keep.",
+    )
+    model_package_group: ModelPackageGroup | None = Field(
+        default=None,
+        description="Deploy from the Model Registry: the group whose versions (models.*."
+        "package_version) the targets create their models from.",
     )
     enforce_bucket_owner: StrictBool | None = Field(
         default=None,
@@ -112,25 +177,7 @@ class Source(Strict):
     )
     @classmethod
     def _statements(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for index, statement in enumerate(value):
-            if statement.get("Effect") not in ("Allow", "Deny"):
-                raise ValueError(
-                    f"statement {index} has no Effect of Allow or Deny; copy the whole "
-                    "statement from the current policy"
-                )
-            problem = not_json(statement)
-            if problem:
-                raise ValueError(
-                    f"statement {index}: {problem}; kept statements must be JSON: text, "
-                    "finite numbers, true/false, null, lists and mappings with text keys "
-                    "(quote dates)"
-                )
-            if "Sid" in statement and str(statement["Sid"]).startswith("Xgen"):
-                raise ValueError(
-                    f"statement {index} uses the Sid prefix 'Xgen' that xgen reserves for "
-                    "its own statements; rename it"
-                )
-        return value
+        return check_kept_statements(value)
 
     @model_validator(mode="after")
     def _same_region(self) -> Source:
@@ -155,6 +202,22 @@ class Source(Strict):
         return self
 
     # --- derived values (computed once; the model is immutable) --------------------------------
+
+    @property
+    def group_arn(self) -> str:
+        assert self.model_package_group is not None
+        return (
+            f"arn:{self.partition.id}:sagemaker:{self.region}:{self.account_id}:"
+            f"model-package-group/{self.model_package_group.name}"
+        )
+
+    def package_arn(self, version: int) -> str:
+        """The ARN of version `version` of the model package group."""
+        assert self.model_package_group is not None
+        return (
+            f"arn:{self.partition.id}:sagemaker:{self.region}:{self.account_id}:"
+            f"model-package/{self.model_package_group.name}/{version}"
+        )
 
     @cached_property
     def partition(self) -> Partition:

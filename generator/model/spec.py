@@ -185,6 +185,8 @@ class Spec(Strict):
         ]
         if version.environment or version.pin:
             content += [version.environment, version.pin]
+        if version.package_version is not None:
+            content.append(self.source.package_arn(version.package_version))
         digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
         return f"{self.name[: SAGEMAKER_NAME_MAX - 9]}-{digest[:8]}"
 
@@ -225,6 +227,16 @@ class Spec(Strict):
         """The versions some target reads, in the order of `versions`."""
         read = {name for t in self.targets for name in self.reads(t)}
         return [name for name in self.versions if name in read]
+
+    @property
+    def registry(self) -> bool:
+        """Whether targets deploy versions of a Model Registry group."""
+        return self.source.model_package_group is not None
+
+    def package_arn(self, name: str) -> str | None:
+        """The model package ARN of version `name` (None outside the Model Registry)."""
+        number = self.versions[name].package_version
+        return None if number is None else self.source.package_arn(number)
 
     def object_arn(self, name: str) -> str:
         return self.versions[name].object_arn(self.source.partition.id)
@@ -275,7 +287,7 @@ class Spec(Strict):
         data = self.model_dump(mode="json")
         for parent, keys in [
             (data, ("models",)),
-            (data["source"], ("artifact", "image")),
+            (data["source"], ("artifact", "image", "model_package_group")),
             *((t, ("serves", "moving_from", "guardrails")) for t in data["targets"]),
         ]:
             for key in keys:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 
 from .shapes import ECR_IMAGE, Strict, check_artifact, check_image, image_part
 
@@ -54,6 +54,12 @@ class ModelVersion(Strict):
     environment: dict[str, str] = Field(
         default_factory=dict,
         description="Environment of the serving container (SAGEMAKER_PROGRAM, HF_MODEL_ID, ...).",
+    )
+    package_version: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        description="The version of source.model_package_group this is: targets create their "
+        "model from the package (artifact and image must be the package's).",
     )
 
     @field_validator("artifact")

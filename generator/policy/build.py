@@ -91,6 +91,17 @@ GRANT_ACTION = "kms:CreateGrant"
 # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
 VOLUME_KEY_SERVICES = ("sagemaker", "ec2")
 
+# Creating a model from a Model Registry version reads the version (DescribeModelPackage on
+# model-package/GROUP/N) and its group (DescribeModelPackageGroup): the read actions of AWS's
+# own cross-account sample ("Deploy a Model Version from a Different Account"), without
+# ListModelPackages (it would list every version, not only those deployed),
+# UpdateModelPackage (a write: it changes a version's approval status) and CreateModel
+# (its only resource type is `model`, so granting it on a package grants nothing; Service
+# Authorization Reference, Amazon SageMaker).
+# https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-deploy-xaccount.html
+PACKAGE_READ = "sagemaker:DescribeModelPackage"
+GROUP_READ = "sagemaker:DescribeModelPackageGroup"
+
 # Inline role policy names: the file is policies/<name>.json, the IAM policy name is <name>.
 ARTIFACT_READ = "model-artifact-read"
 KEY_USE = "model-key-use"
@@ -194,6 +205,51 @@ def _artifact_grants(spec: Spec) -> list[Statement]:
     return grants
 
 
+def model_package_group_policy(spec: Spec) -> PolicyDoc:
+    """Lets each target role read exactly the Model Registry versions it deploys, and no write."""
+    group = spec.source.model_package_group
+    assert group is not None
+    readers = list(spec.targets)
+    statements: list[Statement] = [
+        _grant_to_roles(
+            spec,
+            "XgenTargetRolesDescribeModelPackageGroup",
+            readers,
+            GROUP_READ,
+            spec.source.group_arn,
+        )
+    ]
+    for name in spec.granted_versions():
+        package = spec.package_arn(name)
+        assert package is not None
+        statements.append(
+            _grant_to_roles(
+                spec,
+                f"XgenTargetRolesReadModelPackage{sid_part(name)}",
+                spec.readers(name),
+                PACKAGE_READ,
+                package,
+            )
+        )
+    return _policy(statements + list(group.policy_statements))
+
+
+def _grant_to_roles(
+    spec: Spec, sid: str, readers: list[Target], action: str, resource: str
+) -> Statement:
+    """A statement for exactly `readers`' roles: their roots, narrowed by aws:PrincipalArn."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in readers])},
+        "Action": action,
+        "Resource": resource,
+        "Condition": {
+            "StringEquals": {"aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in readers])}
+        },
+    }
+
+
 def key_policy(spec: Spec) -> PolicyDoc:
     """The training key's policy: the owner keeps control, targets may decrypt the artifact."""
     source = spec.source
@@ -234,7 +290,36 @@ def key_policy(spec: Spec) -> PolicyDoc:
             }
         },
     }
-    return _policy([{**admin, "Sid": "EnableIAMUserPermissions"}, decrypt, *extra], "xgen-key")
+    metadata = [_package_metadata(spec)] if _metadata_encrypted(spec) else []
+    return _policy(
+        [{**admin, "Sid": "EnableIAMUserPermissions"}, decrypt, *metadata, *extra], "xgen-key"
+    )
+
+
+def _metadata_encrypted(spec: Spec) -> bool:
+    group = spec.source.model_package_group
+    return group is not None and group.kms_key_arn is not None
+
+
+def _package_metadata(spec: Spec) -> Statement:
+    """Model packages encrypted with the key (ModelPackageSecurityConfig): SageMaker decrypts
+    their metadata for the reader, so the target roles may decrypt through SageMaker only.
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageSecurityConfig.html
+    """
+    return {
+        "Sid": "XgenTargetRolesDecryptModelPackagesViaSageMaker",
+        "Effect": "Allow",
+        "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in spec.targets])},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": spec.source.via_service("sagemaker"),
+                "kms:CallerAccount": one_or_many([t.account_id for t in spec.targets]),
+                "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in spec.targets]),
+            }
+        },
+    }
 
 
 def repository_policy(spec: Spec) -> PolicyDoc:
@@ -364,6 +449,24 @@ def execution_policy(spec: Spec, target: Target) -> PolicyDoc:
             "Resource": "*",
         },
     ]
+    packages = [p for name in spec.reads(target) if (p := spec.package_arn(name))]
+    if packages:
+        statements.append(
+            {
+                "Sid": "XgenReadModelPackages",
+                "Effect": "Allow",
+                "Action": PACKAGE_READ,
+                "Resource": one_or_many(packages),
+            }
+        )
+        statements.append(
+            {
+                "Sid": "XgenReadModelPackageGroup",
+                "Effect": "Allow",
+                "Action": GROUP_READ,
+                "Resource": source.group_arn,
+            }
+        )
     if target.guardrails and target.guardrails.rollback_alarms:
         statements.append(
             {
@@ -500,6 +603,17 @@ def documents(spec: Spec) -> list[Document]:
             source.key_policy_statements,
         ),
     ]
+    group = source.model_package_group
+    if group is not None:
+        docs.append(
+            _with_kept(
+                f"{base}/model-package-group-policy.json",
+                Kind.MODEL_PACKAGE_GROUP,
+                source.account_id,
+                model_package_group_policy(spec),
+                group.policy_statements,
+            )
+        )
     if spec.image_in_source_account:
         docs.append(
             _with_kept(

@@ -53,10 +53,13 @@ resource "aws_sagemaker_model" "this" {
   execution_role_arn       = aws_iam_role.this[0].arn
   enable_network_isolation = var.enable_network_isolation
 
+  # From a Model Registry version (the package names its image and artifact), or from the
+  # image and artifact themselves.
   primary_container {
-    image          = var.image
-    model_data_url = var.model_data_url
-    environment    = length(var.environment) > 0 ? var.environment : null
+    model_package_name = var.model_package_name
+    image              = var.model_package_name == null ? var.image : null
+    model_data_url     = var.model_package_name == null ? var.model_data_url : null
+    environment        = length(var.environment) > 0 ? var.environment : null
   }
 
   dynamic "vpc_config" {

@@ -66,6 +66,12 @@ variable "model_data_url" {
   }
 }
 
+variable "model_package_name" {
+  description = "ARN of a Model Registry version (model package) to create the model from, instead of `image` and `model_data_url`. `null` for none."
+  type        = string
+  default     = null
+}
+
 variable "environment" {
   description = "Environment variables of the model's container (e.g. `SAGEMAKER_PROGRAM`). Empty for none."
   type        = map(string)

@@ -27,6 +27,12 @@
    which the provider reads back into `deployment_config`.
    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html
+5. moto has no model package group policies. Here Put-, Get- and
+   DeleteModelPackageGroupPolicy keep one resource policy per group, as SageMaker does:
+   a group that does not exist is a ValidationException "Cannot find Model Package Group",
+   a group without a policy "Cannot find resource policy" (the messages the AWS provider
+   tells "not found" by). The policy is stored as sent; SageMaker does not enforce it here.
+   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_PutModelPackageGroupPolicy.html
 """
 
 from __future__ import annotations
@@ -132,6 +138,41 @@ def _update_endpoint(self: SageMakerResponse) -> Any:
 
 SageMakerResponse.create_endpoint = _create_endpoint_keeping_deployment  # type: ignore[method-assign]
 SageMakerResponse.update_endpoint = _update_endpoint  # type: ignore[attr-defined]
+
+
+def _group(self: SageMakerResponse) -> Any:
+    name = self._get_param("ModelPackageGroupName")
+    group = self.sagemaker_backend.model_package_groups.get(name)
+    if group is None:
+        raise ValidationError(message=f"Cannot find Model Package Group {name}")
+    return group
+
+
+def _put_group_policy(self: SageMakerResponse) -> Any:
+    group = _group(self)
+    group.resource_policy = self._get_param("ResourcePolicy")
+    return ActionResult({"ModelPackageGroupArn": group.arn})
+
+
+def _get_group_policy(self: SageMakerResponse) -> Any:
+    group = _group(self)
+    policy = getattr(group, "resource_policy", None)
+    if policy is None:
+        raise ValidationError(message=f"Cannot find resource policy for {group.arn}")
+    return ActionResult({"ResourcePolicy": policy})
+
+
+def _delete_group_policy(self: SageMakerResponse) -> Any:
+    group = _group(self)
+    if getattr(group, "resource_policy", None) is None:
+        raise ValidationError(message=f"Cannot find resource policy for {group.arn}")
+    group.resource_policy = None
+    return ActionResult({})
+
+
+SageMakerResponse.put_model_package_group_policy = _put_group_policy  # type: ignore[attr-defined]
+SageMakerResponse.get_model_package_group_policy = _get_group_policy  # type: ignore[attr-defined]
+SageMakerResponse.delete_model_package_group_policy = _delete_group_policy  # type: ignore[attr-defined]
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -31,6 +31,7 @@ NEEDED = {
     Kind.BUCKET: "s3:GetObject",
     Kind.KEY: "kms:Decrypt",
     Kind.ECR_REPOSITORY: "ecr:BatchGetImage",
+    Kind.MODEL_PACKAGE_GROUP: "sagemaker:DescribeModelPackage",
 }
 
 
