@@ -447,7 +447,8 @@ def test_a_failed_read_names_the_account_the_profile_and_the_call(
     with Stubber(s3) as stub:
         stub.add_client_error("get_bucket_policy", code, "no", status)
         with pytest.raises(InputError) as caught:
-            reader.source(source_entry())
+            entry = source_entry()
+            reader.source(entry, (entry.object_arn,))
     message = str(caught.value)
     assert message.startswith(
         f"account {SOURCE_ACCOUNT} (profile source): s3:GetBucketPolicy: {expected}"
