@@ -30,6 +30,7 @@ from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
 from .ownership import is_companion, xgen_may_own
 from .render import Render
 
+
 @dataclass(frozen=True)
 class Entry:
     """Something found in the output folder (never followed if it is a symlink)."""
