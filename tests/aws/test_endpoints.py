@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.audit.run import READERS, _in_parallel
+from generator.aws import deadline as deadline_module
 from generator.aws import session as aws_session
 from generator.aws.names import parse_key_arn, parse_s3_uri
 from generator.aws.reencrypt import inspect, s3_client
@@ -205,6 +206,102 @@ def test_an_endpoint_that_never_answers_fails_in_bounded_time(silent_endpoint, s
         )
         assert "AKIA" not in line, name
     print(f"an endpoint that never answers failed after {elapsed:.1f} s (four runs at once)")
+
+
+# --- an endpoint that answers, one byte at a time ------------------------------------------
+
+
+@pytest.fixture
+def trickling_endpoint() -> Iterator[str]:
+    """http://127.0.0.1:PORT of a server that answers `200` with a Content-Length of 1 MB at
+    once, then sends one byte every 3 s: the body (or, to a HEAD, the headers' last line),
+    so no wait on the socket ever reaches botocore's 4 s read timeout."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    stop = threading.Event()
+
+    def answer(connection: socket.socket) -> None:
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request and not stop.is_set():
+                chunk = connection.recv(65536)
+                if not chunk:
+                    return
+                request += chunk
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 1000000\r\n"
+            slow = b"x-amz-trickle: " + b"a" * 1000 if request.startswith(b"HEAD") else b"\r\n"
+            try:
+                connection.sendall(head if request.startswith(b"HEAD") else head + slow)
+                for byte in slow if request.startswith(b"HEAD") else b"<" * 1000000:
+                    if stop.wait(3):
+                        return
+                    connection.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection = server.accept()[0]
+            except TimeoutError:
+                continue
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+
+
+def test_an_endpoint_that_answers_a_byte_at_a_time_fails_within_the_call_deadline(
+    trickling_endpoint, spec
+):
+    cases = {
+        "reencrypt, static keys": ([*reencrypt_args("base"), "--dry-run"], "s3:HeadBucket"),
+        "reencrypt, role profile": ([*reencrypt_args("source"), "--dry-run"], "sts:AssumeRole"),
+        "audit": (audit_args(spec), "sts:AssumeRole"),
+        "audit, static keys": (
+            ["audit", str(spec), "--profile", f"{SOURCE_ACCOUNT}=base", "-q"],
+            "sts:GetCallerIdentity",
+        ),
+    }
+    env = {**os.environ, "AWS_ENDPOINT_URL": trickling_endpoint}
+    started = time.monotonic()
+    children = {
+        name: subprocess.Popen(
+            [*XGEN, *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, (args, _) in cases.items()
+    }
+    try:
+        outputs = {name: child.communicate(timeout=GENEROUS) for name, child in children.items()}
+    finally:
+        for child in children.values():
+            child.kill()
+    elapsed = time.monotonic() - started
+    deadline = (
+        aws_session.MAX_ATTEMPTS * (aws_session.CONNECT_TIMEOUT + aws_session.READ_TIMEOUT)
+        + deadline_module.BACKOFF
+    )
+    for name, (_, call) in cases.items():
+        one_line(
+            outputs[name][1],
+            children[name].returncode,
+            f"{trickling_endpoint} did not finish {call} within {deadline} s",
+        )
+    assert elapsed < deadline + 15
+    print(f"an endpoint that trickles its answer failed after {elapsed:.1f} s (four runs at once)")
 
 
 # --- the bounds themselves -----------------------------------------------------------------
