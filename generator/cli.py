@@ -25,9 +25,16 @@ app = typer.Typer(
 )
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """Print one message line: names and values in it escaped, so it stays one inert line."""
+    from .printable import escaped
+
+    typer.echo(escaped(text), err=err)
+
+
 def fail(error: InputError) -> NoReturn:
     """Report bad input as one line on stderr and exit 2."""
-    typer.echo(f"xgen: error: {error}", err=True)
+    _say(f"xgen: error: {error}", err=True)
     raise typer.Exit(2)
 
 
@@ -43,7 +50,7 @@ def _check_format(name: str, formats: dict) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"xgen {__version__}")
+        _say(f"xgen {__version__}")
         raise typer.Exit()
 
 
@@ -77,7 +84,7 @@ def init(
         )
     except OSError as error:
         fail(InputError(f"cannot write: {error.strerror}", file=str(path), fix="check the folder"))
-    typer.echo(f"wrote {path}; edit it, then run `xgen render {path}`", err=True)
+    _say(f"wrote {path}; edit it, then run `xgen render {path}`", err=True)
 
 
 @app.command()
@@ -119,19 +126,17 @@ def render(
             if check:
                 drift = check_drift(rendered, out)
                 for line in drift.lines():
-                    typer.echo(f"{out / line}")
+                    _say(f"{out / line}")
                 if drift.clean:
-                    typer.echo(f"xgen: {out} is up to date with {spec_path}", err=True)
+                    _say(f"xgen: {out} is up to date with {spec_path}", err=True)
                     continue
                 drifted = True
                 command = shlex.join(["xgen", "render", str(spec_path), "-o", str(out)])
                 refused = refusal(rendered, out)
                 if refused is None:
-                    typer.echo(
-                        f"xgen: {out} is out of date with {spec_path}; run `{command}`", err=True
-                    )
+                    _say(f"xgen: {out} is out of date with {spec_path}; run `{command}`", err=True)
                 else:
-                    typer.echo(
+                    _say(
                         f"xgen: {out} is out of date with {spec_path}; run `{command} --force` "
                         f"(without --force it is refused: {refused}; --force discards that)",
                         err=True,
@@ -142,11 +147,11 @@ def render(
             if error.file is None:
                 error.file = str(spec_path)
             fail(error)
-        typer.echo(f"wrote {len(rendered.files)} files to {out}", err=True)
+        _say(f"wrote {len(rendered.files)} files to {out}", err=True)
         for path in written.kept:
-            typer.echo(f"kept {out / path} (not written by xgen)", err=True)
+            _say(f"kept {out / path} (not written by xgen)", err=True)
         for path in written.replaced:
-            typer.echo(f"replaced {out / path} (not xgen's, or edited since; --force)", err=True)
+            _say(f"replaced {out / path} (not xgen's, or edited since; --force)", err=True)
     if drifted:
         raise typer.Exit(1)
 
@@ -189,11 +194,11 @@ def reencrypt(
         obj, key = parse_s3_uri(s3_uri), parse_key_arn(kms_key)
         plan = job.inspect(job.s3_client(profile, key), obj, key, profile=profile)
         if plan.done:
-            typer.echo(f"{obj.uri} is already SSE-KMS under {key.arn}; nothing to do", err=True)
+            _say(f"{obj.uri} is already SSE-KMS under {key.arn}; nothing to do", err=True)
             return
         if dry_run:
             for line in plan.summary():
-                typer.echo(line, err=True)
+                _say(line, err=True)
             return
         # A bar only on a terminal (stderr): logs and CI get the result line alone.
         if sys.stderr.isatty():
@@ -204,7 +209,7 @@ def reencrypt(
     except InputError as error:
         fail(error)
     for line in result.lines():
-        typer.echo(line, err=True)
+        _say(line, err=True)
 
 
 @app.command()
@@ -250,7 +255,7 @@ def audit(
 
     def progress(line: str) -> None:
         if not quiet:
-            typer.echo(f"xgen audit: {line}", err=True)
+            _say(f"xgen audit: {line}", err=True)
 
     try:
         spec = load_spec(spec_path)
@@ -353,7 +358,7 @@ def verify(
     typer.echo(formats[output_format](result), nl=False)
     if output_format == "mermaid":
         for note in result.notes:
-            typer.echo(f"note: {note}", err=True)
+            _say(f"note: {note}", err=True)
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -398,7 +403,7 @@ def simulate(
     except InputError as error:
         fail(error)
     for note in deployment.notes:
-        typer.echo(f"note: {note}", err=True)
+        _say(f"note: {note}", err=True)
     typer.echo(formats[output_format](answer), nl=False)
     raise typer.Exit(0 if answer.result.allowed else 1)
 
@@ -435,7 +440,7 @@ def diff(
             pairs = _diff_pairs(paths, against, Path(scratch))
             for old, new in pairs:
                 if old is None:  # only with --against
-                    typer.echo(
+                    _say(
                         f"note: {new} is new since {against}: nothing to compare with "
                         "(`xgen verify` proves what it grants)",
                         err=True,

@@ -47,5 +47,7 @@ def main(argv: list[str]) -> int:
             use_cache=not args.no_cache,
         )
     except InputError as error:
-        print(f"xgen: error: {error}", file=sys.stderr)
+        from ..printable import escaped
+
+        print(escaped(f"xgen: error: {error}"), file=sys.stderr)
         return 2
