@@ -15,6 +15,7 @@ import typer
 
 from . import __version__
 from .errors import InputError
+from .printable import escaped, path_arg
 
 app = typer.Typer(
     name="xgen",
@@ -27,8 +28,6 @@ app = typer.Typer(
 
 def _say(text: str, *, err: bool = False) -> None:
     """Print one message line: names and values in it escaped, so it stays one inert line."""
-    from .printable import escaped
-
     typer.echo(escaped(text), err=err)
 
 
@@ -131,7 +130,9 @@ def render(
                     _say(f"xgen: {out} is up to date with {spec_path}", err=True)
                     continue
                 drifted = True
-                command = shlex.join(["xgen", "render", str(spec_path), "-o", str(out)])
+                command = shlex.join(
+                    ["xgen", "render", path_arg(str(spec_path)), "-o", path_arg(str(out))]
+                )
                 refused = refusal(rendered, out)
                 if refused is None:
                     _say(f"xgen: {out} is out of date with {spec_path}; run `{command}`", err=True)

@@ -13,7 +13,8 @@ import sys
 def main() -> None:
     """Console-script entry point."""
     args = sys.argv[1:]
-    if args[:1] == ["lint"] and not {"--help", "-h"} & set(args):
+    options = args[: args.index("--")] if "--" in args else args  # after `--`: file names
+    if args[:1] == ["lint"] and not {"--help", "-h"} & set(options):
         from .lint.argv import main as lint_main
 
         raise SystemExit(lint_main(args[1:]))

@@ -72,6 +72,11 @@ def dumps(data: Any, **options: Any) -> str:
     return json.dumps(printable_data(data), **options)
 
 
+def path_arg(path: str) -> str:
+    """`path` as an argument of a command line xgen prints: never read as an option."""
+    return f"./{path}" if path.startswith("-") else path
+
+
 def file_uri(path: str) -> str:
     """A relative path as a URI reference (SARIF's `uri`): `/`-separated, every byte but
     the unreserved ones percent-encoded (RFC 3986): a space, a control character, a `:`
