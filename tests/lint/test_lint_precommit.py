@@ -171,11 +171,23 @@ def test_a_spec_and_a_render_in_folders_named_like_options_stay_in_the_repositor
     refused = git(repo, "commit", "-q", "-m", "stale", env=env)
     assert refused.returncode != 0
     assert "-o/rendered is out of date with -o/spec.yaml" in refused.stdout + refused.stderr
-    assert not (Path("/rendered")).exists()
 
-    repo, env = hook_repo(tmp_path / "diff", "xgen-diff")
+
+@pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is a test dependency")
+def test_a_render_in_a_folder_named_like_an_option_is_diffed(tmp_path: Path) -> None:
+    repo, env = hook_repo(tmp_path, "xgen-diff")
     rendered = repo / "-r" / "rendered"
     write(render(load_spec(ROOT / "examples" / "seed-article" / "spec.yaml")), rendered)
     git(repo, "add", "--", ".", env=env)
     first = git(repo, "commit", "-q", "-m", "render", env=env)
     assert first.returncode == 0, first.stdout + first.stderr
+    policy = rendered / "source-111111111111" / "policies" / "bucket-policy.json"
+    body = json.loads(policy.read_text())
+    body["Statement"].append(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}
+    )
+    policy.write_text(json.dumps(body, indent=2))
+    git(repo, "add", "--", ".", env=env)
+    refused = git(repo, "commit", "-q", "-m", "public", env=env)
+    assert refused.returncode != 0
+    assert "s3: NEW ACCESS: " in refused.stdout + refused.stderr
