@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from .aws_limits import statement_problem, tags_problem
 from .partitions import Partition, partition_of
 
 SPEC_VERSION = 1
@@ -399,6 +400,9 @@ class Source(_Strict):
                     "finite numbers, true/false, null, lists and mappings with text keys "
                     "(quote dates)"
                 )
+            refused = statement_problem(statement)
+            if refused:
+                raise ValueError(f"statement {index}: {refused}; correct or drop it")
             if "Sid" in statement and str(statement["Sid"]).startswith("Xgen"):
                 raise ValueError(
                     f"statement {index} uses the Sid prefix 'Xgen' that xgen reserves for "
@@ -589,6 +593,8 @@ class Spec(_Strict):
                     "; give every target its own name"
                 )
             seen[target.name] = index
+            if too_many := tags_problem({**self.tags, **target.tags}, "its resources"):
+                raise ValueError(f"targets[{index}].tags: {too_many}")
             self._check_unique_in_account(index, target)
             if target.account_id == self.source.account_id:
                 raise ValueError(

@@ -185,6 +185,13 @@ class _Loader(yaml.SafeLoader):
                 "correct the value, or quote it if it is text",
                 node=node,
             ) from None
+        if isinstance(value, str) and SURROGATE.search(value):
+            raise _Refused(
+                f"{_shown(node)} holds a lone surrogate (an escape such as \\ud800), which is "
+                "not Unicode text: nothing can write it as UTF-8",
+                "write the character itself, or a surrogate pair's character",
+                node=node,
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise _Refused(
                 f"{_shown(node)} is not a finite number: JSON (and so Terraform's "
@@ -193,6 +200,9 @@ class _Loader(yaml.SafeLoader):
                 node=node,
             )
         return value
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_characters(text: str, name: str) -> None:
