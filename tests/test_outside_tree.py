@@ -1,4 +1,4 @@
-"""A spec that is a symlink out of its repository is refused unread.
+"""A spec or policy that is a symlink out of its repository is refused unread.
 
 A committed `spec.yaml -> ~/.aws/credentials` (or any file outside) used to be parsed,
 and the error quoted it (`unknown field 'aws_secret_access_key'`, `spec version 'x'`).
@@ -7,6 +7,7 @@ Now it is never opened: one line naming the link, exit 2, nothing of its content
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -90,3 +91,22 @@ def test_a_spec_linked_inside_its_repository_is_read(tmp_path, monkeypatch):
         tmp_path, "render", repo / "specs" / "seed.yaml", "-o", "o2", monkeypatch=monkeypatch
     )
     assert code == 0, output
+
+
+@pytest.mark.parametrize("repository", [True, False], ids=["in a repository", "outside any"])
+def test_a_named_policy_linked_outside_its_tree_is_never_read(tmp_path, monkeypatch, repository):
+    """The pre-commit case: a committed `policy.json -> ~/.docker/config.json` is named."""
+    outside = tmp_path / "home" / "policy.json"
+    outside.parent.mkdir()
+    statement = {"Sid": SECRET, "Effect": "Allow", "Principal": "*", "Action": "s3:*"}
+    outside.write_text(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    if repository:
+        (repo / ".git").mkdir()
+    (repo / "policy.json").symlink_to(outside)
+    code, output = run(repo, "lint", "--no-cache", "policy.json", monkeypatch=monkeypatch)
+    assert code == 2 and SECRET not in output
+    assert "policy.json: cannot read policy: symlink resolves outside the repository root" in output
+    code, output = run(tmp_path, "lint", "--no-cache", outside, monkeypatch=monkeypatch)
+    assert code == 1  # the file itself, named: the user's choice, read
