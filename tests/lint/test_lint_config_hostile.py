@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lintkit import BAD
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -21,15 +22,6 @@ from generator.errors import InputError
 from generator.lint.config import load_config
 from generator.lint.findings import Severity
 
-BAD = {  # s3:* to another account: findings at error level
-    "Version": "2012-10-17",
-    "Statement": {
-        "Effect": "Allow",
-        "Principal": {"AWS": "333333333333"},
-        "Action": "s3:*",
-        "Resource": "arn:aws:s3:::bucket/*",
-    },
-}
 # What a planted config would say to turn those findings off.
 PLANTED = 'fail-on = "error"\nignore = [{ rule = "ALL", path = "*", reason = "planted" }]\n'
 
