@@ -22,34 +22,14 @@ import os
 import stat
 import tempfile
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path
 
 from . import atomic
 from .errors import InputError
 from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
+from .ownership import is_companion, xgen_may_own
 from .promotion import Step, apply_steps, check_nothing_cut_off
 from .render import Render
-
-# Files that Terraform and its users keep beside a root module: state, the provider cache,
-# the lock file, a backend and variable values. A render keeps them and never asks.
-TERRAFORM_COMPANIONS = (
-    "*/.terraform/*",
-    "*/.terraform.lock.hcl",
-    "*/terraform.tfstate",
-    "*/terraform.tfstate.backup",
-    "*/.terraform.tfstate.lock.info",
-    "*/backend.tf",
-    "*/override.tf",
-    "*/*_override.tf",
-    "*/*.tfvars",
-    "*/*.tfvars.json",
-)
-
-
-def is_companion(path: str) -> bool:
-    """True for Terraform's and the user's working files inside a rendered root module."""
-    return any(fnmatch(path, pattern) for pattern in TERRAFORM_COMPANIONS)
 
 
 @dataclass(frozen=True)
@@ -136,9 +116,24 @@ def check(rendered: Render, out: Path) -> Drift:
             missing.append(path)
         elif not _same_bytes(out / path, entry, content):
             changed.append(path)
-    listed = previous.files if previous else {}
+    listed = _xgens(previous, rendered)
     stale = sorted(p for p in listed if p not in rendered.files and p in found)
     return Drift(missing, changed, stale)
+
+
+def _xgens(previous: Manifest | None, rendered: Render) -> dict[str, str]:
+    """The files of the previous manifest that xgen may own (path -> sha256).
+
+    A manifest can be edited by anyone: the files it lists are xgen's only if xgen writes
+    them (this render, or the shape of any render), so no manifest makes a render drop or
+    overwrite a state file, a backend or a file of the user's.
+    """
+    listed = previous.files if previous else {}
+    return {
+        path: digest
+        for path, digest in listed.items()
+        if xgen_may_own(path) or (path in rendered.files and not is_companion(path))
+    }
 
 
 def previous_manifest(out: Path) -> Manifest | None:
@@ -223,7 +218,7 @@ def _plan(
     force: bool,
 ) -> Plan:
     """Sort what is in `out` into xgen's own files, files to keep, and foreign files."""
-    listed = previous.files if previous else {}
+    listed = _xgens(previous, rendered)
     rendered_dirs = {parent.as_posix() for p in rendered.files for parent in Path(p).parents}
     plan, foreign = Plan(previous), []
     for path, entry in found.items():
@@ -238,8 +233,8 @@ def _plan(
             if not in_the_way:
                 plan.keep.append(path)  # an empty folder (e.g. Terraform's) holds no data
             continue
-        if entry.regular and not in_the_way and is_companion(path) and path not in listed:
-            plan.keep.append(path)
+        if entry.regular and not in_the_way and is_companion(path):
+            plan.keep.append(path)  # Terraform's or the user's, whatever the manifest lists
             continue
         ours = entry.regular and path in listed and listed[path] == _sha256(out / path)
         identical = path in rendered.files and _same_bytes(out / path, entry, rendered.files[path])

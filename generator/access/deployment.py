@@ -21,7 +21,7 @@ from ..manifest import MANIFEST, RENDER_FIX, SourceEntry, TargetEntry, read_mani
 from ..partitions import partition_of
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
-from ..safe_read import Unreadable, read_limited, within
+from ..safe_read import Unreadable, read_limited, refuse_constant, within
 from .evaluate import PolicyFile
 
 
@@ -103,7 +103,7 @@ def read_json(path: str | Path, shown: str, fix: str) -> tuple[Any, bytes]:
             raise InputError("file not found", file=shown, fix=fix) from None
         raise InputError(f"cannot read: {error}", file=shown, fix=fix) from None
     try:
-        return json.loads(data.decode("utf-8")), data
+        return json.loads(data.decode("utf-8"), parse_constant=refuse_constant), data
     except UnicodeDecodeError as error:
         why = f"not UTF-8 ({error.reason} at byte {error.start})"
         raise InputError(why, file=shown, fix=fix) from None

@@ -30,6 +30,7 @@ from ..policy.document import statement_digest
 from ..policy.kinds import Kind
 from ..policy.limits import SIZE_LIMITS, compact_size
 from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_SERVICE
+from ..printable import path_arg
 from .deployment import Deployment
 from .evaluate import PolicyFile, authorize
 from .questions import ADMIN, FIX_KEY_DECRYPT, FIX_KEY_ROLES, FIX_KEY_VIA_S3, FIX_TRUST, SEED, Layer
@@ -68,7 +69,7 @@ class Counterexample:
 
     def replay(self, root: str) -> str:
         """The `xgen simulate` command that answers Allow to this request."""
-        return shlex.join(["xgen", "simulate", root, *self.simulate_args()])
+        return shlex.join(["xgen", "simulate", path_arg(root), *self.simulate_args()])
 
     def simulate_args(self) -> list[str]:
         args = ["--principal", self.principal, "--action", self.action, "--resource", self.resource]

@@ -22,7 +22,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    parse = _Parser(prog="xgen lint", add_help=False)
+    # No abbreviations: a file named `--no` must not be taken for --no-cache.
+    parse = _Parser(prog="xgen lint", add_help=False, allow_abbrev=False)
     parse.add_argument("paths", nargs="+", type=Path)
     parse.add_argument("--format", "-f", dest="output_format", default="text")
     parse.add_argument("--fail-on", dest="fail_on")
@@ -47,5 +48,7 @@ def main(argv: list[str]) -> int:
             use_cache=not args.no_cache,
         )
     except InputError as error:
-        print(f"xgen: error: {error}", file=sys.stderr)
+        from ..printable import escaped
+
+        print(escaped(f"xgen: error: {error}"), file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from ..policy.limits import compact_size
 from ..safe_read import FILE_LIMIT, Unreadable, read_limited
+from ..tree import leads_outside
 from .context import LintDocument, Origin
 from .deployment import Deployment
 from .infer import infer_kind
@@ -86,6 +87,9 @@ class Loader:
                         self.errors.append(
                             f"{item.display}: cannot read policy: symlink {Outside()}"
                         )
+            elif leads_outside(str(path)) is not None:  # a link (committed?) out of its tree
+                self.errors.append(f"{path}: cannot read policy: symlink {Outside()}")
+                continue
             elif path.exists():  # read wherever it is; not a regular file: refused when read
                 items = [Input(str(path), os.path.realpath(path))]
             else:

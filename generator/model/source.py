@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 
+from ..aws_limits import statement_problem
 from ..partitions import Partition, partition_of
 from .shapes import (
     KEY_ARN_FORM,
@@ -42,6 +43,9 @@ def check_kept_statements(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "finite numbers, true/false, null, lists and mappings with text keys "
                 "(quote dates)"
             )
+        refused = statement_problem(statement)
+        if refused:
+            raise ValueError(f"statement {index}: {refused}; correct or drop it")
         if "Sid" in statement and str(statement["Sid"]).startswith("Xgen"):
             raise ValueError(
                 f"statement {index} uses the Sid prefix 'Xgen' that xgen reserves for "

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from ..aws_limits import tags_problem
 from .serving import check_versions
 from .shapes import KMS_KEY_ARN, SAGEMAKER_NAME_MAX, Strict, Tags, check_sagemaker_name, check_tags
 from .source import Source
@@ -91,6 +92,8 @@ class Spec(Strict):
                     "; give every target its own name"
                 )
             seen[target.name] = index
+            if too_many := tags_problem({**self.tags, **target.tags}, "its resources"):
+                raise ValueError(f"targets[{index}].tags: {too_many}")
             self._check_unique_in_account(index, target)
             if target.account_id == self.source.account_id:
                 raise ValueError(

@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lintkit import EXAMPLES
 
 from generator.lint import cache as cache_module
@@ -179,3 +181,55 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path, monkeypatch: pytest.M
     assert not (tmp_path / ".cache").exists()
     assert main([str(path)]) == 1
     assert list((tmp_path / ".cache").glob("lint-v*/*.json"))
+
+
+def _leaves(value: object, at: tuple = ()) -> list[tuple]:
+    """Every position in stored JSON (as a path of keys and indices), the root included."""
+    found = [at]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _leaves(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _leaves(item, (*at, index))
+    return found
+
+
+def _replace(value: object, at: tuple, new: object) -> object:
+    if not at:
+        return new
+    head, rest = at[0], at[1:]
+    copy = dict(value) if isinstance(value, dict) else list(value)  # type: ignore[call-overload]
+    copy[head] = _replace(copy[head], rest, new)
+    return copy
+
+
+JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_corrupt_cache_entry_is_a_cache_miss_never_a_traceback(tmp_path, monkeypatch, data):
+    folder = tmp_path / "in"
+    if not folder.exists():
+        folder.mkdir()
+        (folder / "main.tf").write_text(TF.replace("XG012", "XG011"))  # a finding, a suppression
+        (folder / "file.tf").write_text(TF_FILE)
+        (folder / "bucket.json").write_text(json.dumps(BUCKET))
+        (folder / "bad.json").write_text("{")
+    monkeypatch.chdir(folder)
+    shutil.rmtree(tmp_path / ".cache", ignore_errors=True)
+    cold = main(["--no-cache", "--format", "json", "."])
+    assert main(["--format", "json", "."]) == cold  # fills the store
+    (store,) = (tmp_path / ".cache").glob("lint-v*/*.json")
+    stored = json.loads(store.read_text())
+    at = data.draw(st.sampled_from(_leaves(stored["entries"])))
+    stored["entries"] = _replace(stored["entries"], at, data.draw(JUNK))
+    store.write_text(json.dumps(stored))
+    assert main(["--format", "json", "."]) == cold

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lintkit import BAD  # findings of its own, to show the other files are still linted
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -33,15 +34,6 @@ SECRET_POLICY = {
             "Resource": f"arn:aws:s3:::{SECRET.lower()}/*",
         }
     ],
-}
-BAD = {  # findings of its own, to show the other files are still linted
-    "Version": "2012-10-17",
-    "Statement": {
-        "Effect": "Allow",
-        "Principal": {"AWS": "333333333333"},
-        "Action": "s3:*",
-        "Resource": "arn:aws:s3:::bucket/*",
-    },
 }
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ...policy.document import looks_like_policy
 from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
-from ...safe_read import MIB, size
+from ...safe_read import MIB, refuse_constant, size
 from . import Raw, ReadError
 from .policyvalue import has_unknown, normalise
 
@@ -40,7 +40,7 @@ def load_json(data: bytes, name: str) -> tuple[Any, str]:
 def parse_json(text: str) -> Any:
     """JSON text (a file's, or a policy held in a string) parsed; ReadError if refused."""
     try:
-        return json.loads(text, object_pairs_hook=_object)
+        return json.loads(text, object_pairs_hook=_object, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
         raise ReadError(f"invalid JSON at {error.lineno}:{error.colno}: {error.msg}") from None
     except RecursionError:
