@@ -116,7 +116,10 @@ def test_render_verify_and_diff_messages_escape_folder_names(tmp_path, monkeypat
     spec = write_spec(tmp_path, base_spec())
     out = tmp_path / "out\x1b]0;pwned\x07\nforged line"
     code, _, err = run("render", spec, "-o", out)
-    assert code == 0 and _raw_controls(err) == [] and len(err.strip().splitlines()) == 1
+    # one line for what was written, then the accounts to apply (each naming the folder)
+    lines = err.strip().splitlines()
+    assert code == 0 and _raw_controls(err) == [] and len(lines) == 4
+    assert not any(line.startswith("forged") for line in lines)
     assert "out\\x1b]0;pwned\\x07\\nforged line" in err
     code, stdout, err = run("render", spec, "-o", out, "--check")
     assert code == 0 and _raw_controls(stdout + err) == []

@@ -71,6 +71,8 @@ def trust(**condition: Any) -> dict[str, Any]:
     return doc(statement)
 
 
+PACKAGE = "arn:aws:sagemaker:us-east-1:111111111111:model-package/churn/8"
+
 # rule id -> (bad policy, good policy, kind or None for inference)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
     "XG001": ({"Statement": read()}, doc(read()), None),
@@ -177,6 +179,23 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
         trust(StringNotEquals={"aws:SourceAccount": "222222222222"}),
         trust(StringEquals={"AWS:SourceAccount": "222222222222"}),
         None,
+    ),
+    "XG070": (
+        doc(
+            read(
+                action=["sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"],
+                resource=PACKAGE,
+                Condition={"StringEquals": {"aws:PrincipalArn": ROLE}},
+            )
+        ),
+        doc(
+            read(
+                action="sagemaker:DescribeModelPackage",
+                resource=PACKAGE,
+                Condition={"StringEquals": {"aws:PrincipalArn": ROLE}},
+            )
+        ),
+        "model-package-group",
     ),
 }
 
