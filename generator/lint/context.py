@@ -77,6 +77,7 @@ class LintDocument:
     # may be statements besides those read), "*" (any element, the Version too).
     unread: frozenset[str] = frozenset()
     resource_type: str | None = None  # the Terraform resource it came from (.tf, plan)
+    miscased: tuple[int, ...] = ()  # statements whose Effect is `allow`/`deny` (XG061)
     _locator: Locator | None = field(default=None, repr=False)
     _foreign: dict[int, tuple[Principal, ...]] = field(default_factory=dict, repr=False)
 

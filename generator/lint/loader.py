@@ -11,6 +11,7 @@ note (`Loaded.notes`), never an error.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ..policy.limits import compact_size
 from ..safe_read import FILE_LIMIT, Unreadable, read_limited
 from .context import LintDocument, Origin
 from .deployment import Deployment
+from .effects import effects_as_meant
 from .infer import infer_kind
 from .renders import Placement, Renders
 from .scope import Outside, Scope
@@ -29,6 +31,8 @@ from .sources.jsonfile import MAX_BYTES, TextLocator, load_json, policy_raws
 from .suppress import Suppression, inline
 
 SKIP_DIRS = ("node_modules", "__pycache__")
+STATEMENT_ERROR = re.compile(r"^Statement\[(\d+)\]")
+POLICY_MARK = b'"Statement"'  # what any policy's text holds, whatever else is wrong
 SEEN = "seen"  # a file() target already linted through another .tf file
 ABSENT = "absent"
 
@@ -41,6 +45,7 @@ class Input:
 
     display: str
     resolved: str
+    named: bool = True  # named on the command line, not found in a named folder
 
     @property
     def terraform(self) -> bool:
@@ -97,8 +102,11 @@ class Loader:
         return sorted(found.values(), key=lambda item: not item.terraform)
 
     def context(self, item: Input) -> str:
-        """What besides its bytes decides a file's result: for JSON, its manifest entry."""
-        return "" if item.terraform else self.renders.context(item.resolved)
+        """What besides its bytes decides a file's result: for JSON, its manifest entry
+        and whether it was named (JSON that is not JSON is an error only then)."""
+        if item.terraform:
+            return ""
+        return self.renders.context(item.resolved) + ("" if item.named else "\0found")
 
     def state(self, resolved: str) -> str:
         """A `file()` target as a `.tf` file's result depends on it: already linted
@@ -125,6 +133,11 @@ class Loader:
                 value, text = load_json(data, item.display)
                 raws = policy_raws(value, text, item.display)
         except ReadError as error:
+            if not item.named and not item.terraform and POLICY_MARK not in data:
+                # a folder's other JSON (tsconfig.json with comments, a fixture): not
+                # a policy, so not lint's to refuse; named on the command line it is
+                loaded.notes.append(f"{item.display}: not JSON and holds no Statement: not read")
+                return loaded
             loaded.errors.append(f"{item.display}: cannot read policy: {error}")
             return loaded
         except RecursionError:
@@ -161,11 +174,13 @@ class Loader:
 
     def _add(self, loaded: Loaded, raw: Raw, placement: Placement | None, scope: str) -> None:
         loaded.notes.extend(n for n in raw.notes if n not in loaded.notes)
+        body, miscased = effects_as_meant(raw.body)
         try:
-            policy = parse_policy(raw.body)
+            policy = parse_policy(body)
             size = compact_size(raw.body)
         except PolicyError as error:
-            loaded.errors.append(f"{raw.file}:{raw.line}: cannot read policy: {error}")
+            line = _statement_line(raw, str(error))
+            loaded.errors.append(f"{raw.file}:{line}: cannot read policy: {error}")
             return
         except RecursionError:
             loaded.errors.append(f"{raw.file}:{raw.line}: cannot read policy: nested too deeply")
@@ -186,8 +201,22 @@ class Loader:
                 role=_role(raw, placement, scope),
                 unread=raw.unread,
                 resource_type=raw.resource_type,
+                miscased=miscased,
             )
         )
+
+
+def _statement_line(raw: Raw, error: str) -> int:
+    """The line of the statement a parse error names (`Statement[2].Effect ...`), so the
+    error points at it, not at the document's first line."""
+    match = STATEMENT_ERROR.match(error)
+    if match is None:
+        return raw.line
+    try:
+        position = _origin(raw).locate().statement(int(match.group(1)))  # type: ignore[misc]
+    except (TypeError, AttributeError):
+        return raw.line
+    return position[0] if position else raw.line
 
 
 def _role(raw: Raw, placement: Placement | None, scope: str) -> tuple[str, str] | None:
@@ -235,6 +264,6 @@ def _walk(root: Path) -> list[Input]:
                 resolved = os.path.join(real, entry.name)
                 if entry.is_symlink():
                     resolved = os.path.realpath(shown)
-                found.append(Input(shown, resolved))
+                found.append(Input(shown, resolved, named=False))
         pending.extend(reversed(subfolders))
     return found

@@ -163,11 +163,16 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
     ),
     "XG026": (
         doc(
-            {
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": "arn:aws:kms:us-east-1:111111111111:alias/aws/s3",
-            }
+            read(
+                Condition={
+                    "StringEquals": {
+                        "aws:PrincipalArn": ROLE,
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id": (
+                            "arn:aws:kms:us-east-1:111111111111:alias/aws/s3"
+                        ),
+                    }
+                }
+            )
         ),
         doc({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}),
         None,
@@ -178,6 +183,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
         trust(StringEquals={"AWS:SourceAccount": "222222222222"}),
         None,
     ),
+    "XG061": (doc(read(Effect="allow")), doc(read()), None),
 }
 
 

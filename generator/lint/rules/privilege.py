@@ -52,6 +52,9 @@ from .facts import (
 
 # Condition keys that tie a grant to tagged resources (ABAC): not every object or key.
 TAG_KEYS = ("s3:existingobjecttag/", "aws:resourcetag/")
+# Keys that tie a KMS grant to some keys: by their tags or aliases (ABAC for KMS).
+# https://docs.aws.amazon.com/kms/latest/developerguide/abac.html
+KMS_SCOPE_KEYS = ("aws:resourcetag/", "kms:resourcealiases", "kms:requestalias")
 # KMS actions a serving role may hold on a key: decrypting and verifying, reading
 # metadata; and GenerateRandom, which acts on no key.
 KMS_USE = frozenset({"decrypt", "verify", "verifymac", "generaterandom"})
@@ -60,9 +63,11 @@ KMS_AWS_RESOURCE_GRANTS = frozenset({"creategrant", "revokegrant", "retiregrant"
 SHOWN = 6  # actions named in a message
 
 
-def _tag_scoped(statement: Statement) -> bool:
+def _tag_scoped(statement: Statement, keys: tuple[str, ...] = TAG_KEYS) -> bool:
+    """Whether a condition on one of `keys` (prefixes) limits the statement to some
+    resources, in any narrowing operator (StringEqualsIgnoreCase too)."""
     return any(
-        c.key_lower.startswith(TAG_KEYS) and NARROWING.match(c.operator) and c.values != ("*",)
+        c.key_lower.startswith(keys) and NARROWING.match(c.operator) and c.values != ("*",)
         for c in statement.conditions
     )
 
@@ -199,9 +204,11 @@ def identity_kms_beyond_decrypt(doc: LintDocument) -> Iterator[Finding]:
     administer keys (`Encrypt`, `ReEncrypt*`, `GenerateDataKey*`, `Sign`, `CreateGrant`,
     `PutKeyPolicy`, `ScheduleKeyDeletion`, `DisableKey`, ...) on a key ARN, a key pattern
     or `"*"`. Not flagged: `Decrypt`, `DescribeKey` and other `Describe*`/`Get*`/`List*`
-    actions; statements limited by a `kms:ViaService` condition; grant actions limited by
-    `kms:GrantIsForAWSResource`; identity policies of the deployment's source account (key
-    administrators, training); resources known only at apply time. Another account's key
+    actions; statements limited by a `kms:ViaService` condition or to some keys by their
+    tags or aliases (`aws:ResourceTag/...`, `kms:ResourceAliases`, `kms:RequestAlias`);
+    grant actions limited by `kms:GrantIsForAWSResource`; identity policies of the
+    deployment's source account (key administrators, training); resources known only at
+    apply time. Another account's key
     in a target's policy is XG022/XG023. In profile seed (the article's five actions) this
     is info.
 
@@ -229,6 +236,8 @@ def identity_kms_beyond_decrypt(doc: LintDocument) -> Iterator[Finding]:
     for statement in doc.policy.allows():
         keys = [r for r in statement.resources if _reaches_keys(r)]
         if not keys or _another_accounts_key(doc, statement) or _via_service(statement):
+            continue
+        if _tag_scoped(statement, KMS_SCOPE_KEYS):
             continue
         if unknown_condition(statement):
             continue

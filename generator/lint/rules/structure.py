@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from ...policy.document import Statement
 from ...policy.kinds import Kind
 from ...policy.limits import ROLE_INLINE_LIMIT, SIZE_LIMITS
 from ..context import LintDocument, Summary
 from ..findings import Finding, Severity
 from ..registry import rule
-from .facts import is_unknown
+from .facts import has_wildcard, is_unknown
 from .text import customer_managed
 
 CURRENT_VERSION = "2012-10-17"
@@ -51,8 +52,10 @@ def not_element_with_allow(doc: LintDocument) -> Iterator[Finding]:
 
     ## Why is this bad?
     An Allow with `NotAction` grants every action except those listed, including actions
-    AWS adds later; `NotResource` grants every other resource; `NotPrincipal` with Allow
-    grants everyone else (AWS rejects it in most policies). They belong in Deny statements.
+    AWS adds later; `NotResource` with a wildcard action grants every other resource;
+    `NotPrincipal` with Allow grants everyone else (AWS rejects it in most policies).
+    They belong in Deny statements. `NotResource` with named actions only (no `*`) is not
+    flagged: it grants those actions on fewer resources than `"Resource": "*"` would.
 
     ## Example
         {"Effect": "Allow", "NotAction": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/*"}
@@ -62,6 +65,8 @@ def not_element_with_allow(doc: LintDocument) -> Iterator[Finding]:
     """
     for statement in doc.policy.allows():
         for element in ("NotAction", "NotResource", "NotPrincipal"):
+            if element == "NotResource" and _named_actions_only(statement):
+                continue  # those actions on every resource but some: no more than `*`
             if element in statement.raw:
                 yield doc.finding(
                     statement,
@@ -70,6 +75,17 @@ def not_element_with_allow(doc: LintDocument) -> Iterator[Finding]:
                     f"or use {element} only in a Deny",
                     at=(element, None),
                 )
+
+
+def _named_actions_only(statement: Statement) -> bool:
+    """Named actions only, none with a wildcard and no NotAction: what they reach is
+    bounded by the actions, whatever resources NotResource leaves."""
+    actions = statement.actions
+    return (
+        bool(actions)
+        and not statement.not_actions
+        and not any(has_wildcard(a) or is_unknown(a) for a in actions)
+    )
 
 
 @rule("XG007", "policy-size-limit", Severity.ERROR, "Over AWS's size limit for the kind")
@@ -147,4 +163,32 @@ def role_inline_policies_size_limit(summaries: list[Summary]) -> Iterator[Findin
             file=first.file,
             line=first.line,
             col=first.col,
+        )
+
+
+@rule("XG061", "miscased-effect", Severity.ERROR, 'Effect other than "Allow" or "Deny"')
+def miscased_effect(doc: LintDocument) -> Iterator[Finding]:
+    """## What it does
+    Flags a statement whose `Effect` is `"allow"`, `"DENY"` or another spelling of
+    `Allow`/`Deny` in other letter cases. Lint reads it as meant, so the other rules judge
+    it too.
+
+    ## Why is this bad?
+    IAM accepts exactly `"Allow"` and `"Deny"`: `terraform apply` fails with
+    `MalformedPolicyDocument` (Terraform's `aws_iam_policy_document` refuses it at plan).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+
+    ## Example
+        {"Effect": "allow", "Action": "s3:GetObject", "Resource": "..."}
+
+    Use instead:
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "..."}
+    """
+    for index in doc.miscased:
+        statement = doc.policy.statements[index]
+        yield doc.finding(
+            statement,
+            f'{statement.label} has an Effect AWS refuses; write "{statement.effect}"',
+            f'write "Effect": "{statement.effect}" (IAM compares it case-sensitively)',
+            at=("Effect", None),
         )
