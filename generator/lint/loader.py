@@ -77,6 +77,7 @@ class Loader:
         self.renders = Renders(scope)
         self.seen: set[str] = set()  # resolved JSON files already linted
         self.errors: list[str] = []
+        self._values: dict[str, dict[str, str]] = {}
 
     def inputs(self, paths: list[Path]) -> list[Input]:
         """Every file to lint, once, `.tf` files first."""
@@ -105,8 +106,32 @@ class Loader:
         """What besides its bytes decides a file's result: for JSON, its manifest entry
         and whether it was named (JSON that is not JSON is an error only then)."""
         if item.terraform:
-            return ""
+            from .sources.references import values_digest  # imports lark: Terraform only
+
+            return values_digest(self.values(item))
         return self.renders.context(item.resolved) + ("" if item.named else "\0found")
+
+    def values(self, item: Input) -> dict[str, str]:
+        """The locals and variable defaults of a `.tf` file's folder (`references`), read
+        once per folder; `.tf.json` folders give none (their values are expressions)."""
+        from .sources.references import folder_values
+
+        folder = os.path.dirname(item.resolved)
+        found = self._values.get(folder)
+        if found is None:
+            texts = []
+            try:
+                names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".tf"))
+            except OSError:
+                names = []
+            for name in names:
+                try:
+                    data = self.scope.read(os.path.join(folder, name))
+                except Unreadable:
+                    continue  # reported when the file itself is linted
+                texts.append(data.decode("utf-8", errors="replace"))
+            found = self._values[folder] = folder_values(texts)
+        return found
 
     def state(self, resolved: str) -> str:
         """A `file()` target as a `.tf` file's result depends on it: already linted
@@ -160,7 +185,12 @@ class Loader:
 
         json_syntax = item.display.endswith(".json")
         tf = TerraformFile(
-            Path(item.display), item.display, data, self.scope.read, json_syntax=json_syntax
+            Path(item.display),
+            item.display,
+            data,
+            self.scope.read,
+            json_syntax=json_syntax,
+            values=self.values(item),
         )
         try:
             raws = tf.raws(self.seen)

@@ -107,3 +107,157 @@ def test_folder_json_that_is_not_json_nor_a_policy_is_a_note(tmp_path: Path) -> 
     assert any("tsconfig.json" in note for note in result.notes)
     named = lint([tmp_path / "tsconfig.json"], config=Config(root=tmp_path))
     assert len(named.errors) == 1 and "invalid JSON" in named.errors[0]
+
+
+# --- misses: what Terraform knows before plan -----------------------------------------
+
+BUCKET_REF = """\
+resource "aws_s3_bucket" "models" {
+  bucket_prefix = "models-"
+}
+
+resource "aws_iam_role_policy" "sagemaker" {
+  role = aws_iam_role.sagemaker.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = "s3:*"
+      Resource = ["${aws_s3_bucket.models.arn}/*", aws_s3_bucket.models.arn]
+    }]
+  })
+}
+"""
+
+
+def test_reference_to_a_bucket_of_the_configuration_is_judged(tmp_path: Path) -> None:
+    result = lint_tf(tmp_path, BUCKET_REF)
+    assert result.errors == []
+    xg013 = [f for f in result.findings if f.rule == "XG013"]
+    assert len(xg013) == 1 and "aws_s3_bucket.models" in xg013[0].message
+    assert xg013[0].line == 12  # its Resource (the value is written as a reference)
+
+
+def test_reference_to_a_key_is_judged_and_not_another_account(tmp_path: Path) -> None:
+    text = BUCKET_REF.replace('"s3:*"', '["kms:Encrypt", "kms:GenerateDataKey"]').replace(
+        '["${aws_s3_bucket.models.arn}/*", aws_s3_bucket.models.arn]', "aws_kms_key.this.arn"
+    )
+    result = lint_tf(tmp_path, text)
+    assert {f.rule for f in result.findings} == {"XG027"}
+    assert "aws_kms_key.this" in result.findings[0].message
+
+
+TRUST_PARTITION = """\
+data "aws_partition" "current" {}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["sagemaker.${data.aws_partition.current.dns_suffix}"]
+    }
+  }
+}
+
+resource "aws_iam_role" "sagemaker" {
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+"""
+
+
+def test_partition_dns_suffix_is_amazonaws_com(tmp_path: Path) -> None:
+    result = lint_tf(tmp_path, TRUST_PARTITION)
+    assert "XG032" in {f.rule for f in result.findings}
+
+
+LOCALS_AND_DEFAULTS = """\
+resource "aws_iam_policy" "read" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = local.read_action
+      Resource = "arn:aws:s3:::${var.bucket}/*"
+    }]
+  })
+}
+"""
+VARIABLES = """\
+variable "bucket" {
+  description = "The bucket { with a brace }"
+  type        = string
+  default     = "training-data"
+}
+
+locals {
+  read_action = "s3:GetObject"
+}
+"""
+
+
+def test_locals_and_variable_defaults_of_the_folder_are_values(tmp_path: Path) -> None:
+    result = lint_tf(tmp_path, LOCALS_AND_DEFAULTS, variables__tf=VARIABLES)
+    xg013 = [f for f in result.findings if f.rule == "XG013"]
+    assert len(xg013) == 1 and "training-data" in xg013[0].message
+    # another value of the variable's default is another result: not a stale cache
+    (tmp_path / "variables.tf").write_text(VARIABLES.replace('"training-data"', "null"))
+    assert lint([tmp_path], config=Config(root=tmp_path)).findings == []
+
+
+TEMPLATE = """\
+resource "aws_iam_policy" "t" {
+  policy = templatefile("${path.module}/policy.json.tftpl", { kms = var.kms })
+}
+"""
+TEMPLATE_JSON = """\
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    %{ if kms != "" ~}
+    {"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+    %{ endif ~}
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}
+  ]
+}
+"""
+
+
+def test_template_with_if_directive_is_read(tmp_path: Path) -> None:
+    result = lint_tf(tmp_path, TEMPLATE, policy__json__tftpl=TEMPLATE_JSON)
+    assert result.errors == []
+    assert "XG027" in {f.rule for f in result.findings}
+    assert any("%{ if } True" in note for note in result.notes)
+
+
+MODULE_STATEMENTS = """\
+module "lambda" {
+  source = "terraform-aws-modules/lambda/aws"
+
+  attach_policy_statements = true
+  policy_statements = {
+    models = {
+      effect    = "Allow"
+      actions   = ["s3:GetObject"]
+      resources = ["arn:aws:s3:::models/*"]
+    }
+    keys = {
+      actions   = ["kms:*"]
+      resources = ["*"]
+      condition = [{
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/team"
+        values   = ["ml"]
+      }]
+    }
+    later = local.more_statements
+  }
+}
+"""
+
+
+def test_statements_handed_to_a_module_as_objects_are_read(tmp_path: Path) -> None:
+    result = lint_tf(tmp_path, MODULE_STATEMENTS)
+    assert result.errors == []
+    assert found(result) == {("XG013", 9)}  # its Resource; the tagged keys are limited
+    assert any("local.more_statements" in note for note in result.notes)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,12 @@ from .hclvalue import (
     FileCall,
     Replaced,
     Spot,
+    is_unknown_text,
     template_text,
 )
 from .jsonfile import Lines, TextLocator, json_template, load_json, parse_json
 from .policyvalue import has_unknown, normalise, replace_strings
+from .references import resolver, with_conditions
 
 MAX_BYTES = FILE_LIMIT
 DOCUMENT_VERSION = "2012-10-17"
@@ -159,8 +161,11 @@ class TerraformFile:
         read: Callable[[str], bytes],
         *,
         json_syntax: bool = False,
+        values: Mapping[str, str] | None = None,
     ) -> None:
-        """`read(resolved)` reads a `file()` target, or raises `Unreadable` (see `scope`)."""
+        """`read(resolved)` reads a `file()` target, or raises `Unreadable` (see `scope`);
+        `values` are the folder's locals and variable defaults (`references`)."""
+        values = values or {}
         if len(data) > MAX_BYTES:
             raise ReadError(f"{size(len(data))} is over the {size(MAX_BYTES)} limit")
         self.path = path
@@ -183,7 +188,7 @@ class TerraformFile:
             evaluator = Evaluator(self.text + "\n")
             self._tree = _tree(self.text)
             self.blocks = _hcl_blocks(self._tree)
-        self.evaluate: Callable[[Any], tuple[Any, Spot]] = evaluator.value
+        self.evaluate: Callable[[Any], tuple[Any, Spot]] = resolver(evaluator.value, values)
         self._data = {
             b.labels[1]: b
             for b in self.blocks
@@ -235,6 +240,9 @@ class TerraformFile:
             kind = _module_kind(attribute)
             line = block.lines[attribute]
             value, spot = self.evaluate(expression)
+            if "statement" in attribute:  # policy_statements = { name = { actions = ... } }
+                found.extend(self._objects(value, spot, line, kind))
+                continue
             items = [(value, spot)]
             if isinstance(value, dict):
                 members = spot.members if isinstance(spot.members, dict) else {}
@@ -244,6 +252,41 @@ class TerraformFile:
             for item, where in items:
                 found.extend(self._value(item, where, line, kind, module=True))
         return found
+
+    def _objects(self, value: Any, spot: Spot, line: int, kind: str | None) -> list[Raw]:
+        """Statements handed to a module as objects (terraform-aws-modules' and
+        cloudposse's `policy_statements`), written as `aws_iam_policy_document`
+        statements are: `sid`, `effect`, `actions`, `resources`, `principals`, `condition`.
+        """
+        if isinstance(value, dict):
+            members = spot.members if isinstance(spot.members, dict) else {}
+            items = [(v, members.get(k, spot), k) for k, v in value.items()]
+        elif isinstance(value, list):
+            items = [(v, spot.member(i), None) for i, v in enumerate(value)]
+        else:
+            return []
+        statements: list[Any] = []
+        spots: list[Spot] = []
+        for item, where, name in items:
+            if isinstance(item, dict) and ("actions" in item or "not_actions" in item):
+                statements.append(_object_statement(item, name))
+                members = {e: where.member(a) for a, e in STATEMENT_ELEMENTS if a in item}
+                spots.append(Spot(where.line, where.col, members=members))
+            elif is_unknown_text(item):
+                statements.append(item)  # statements built at plan time: noted
+                spots.append(where)
+        if not statements:
+            return []
+        body = {"Version": DOCUMENT_VERSION, "Statement": statements}
+        return self._structure(
+            body,
+            Spot(
+                spot.line, spot.col, members={"Statement": Spot(spot.line, spot.col, members=spots)}
+            ),
+            line,
+            kind or "identity",
+            module=True,
+        )
 
     def _policy(self, expression: Any, line: int, kind: str | None) -> list[Raw]:
         value, spot = self.evaluate(expression)
@@ -300,11 +343,7 @@ class TerraformFile:
         """JSON written in a heredoc or a string, where `${...}` are unknown values."""
         where = spot.body_line or spot.line
         if "%{" in value:
-            self.notes.append(
-                f"{self.display}:{line}: the policy is a template with directives (%{{...}}): "
-                "not read"
-            )
-            return []
+            return self._conditional(value, self.display, line, kind, module=module)
         text = json_template(value)
         try:
             body = parse_json(text)
@@ -318,6 +357,34 @@ class TerraformFile:
         return self._parsed(
             body, text, self.display, line, kind, text_line=where, indent=spot.indent, flat=flat
         )
+
+    def _conditional(
+        self,
+        text: str,
+        shown: str,
+        line: int,
+        kind: str | None,
+        *,
+        module: bool,
+        path: str | None = None,
+    ) -> list[Raw]:
+        """A policy template with `%{ if }` directives (a heredoc, a `templatefile()`):
+        read with its conditions true, else false, whichever is JSON."""
+        for taken in (True, False):
+            rendered = with_conditions(text, taken)
+            if rendered is None:
+                break
+            try:
+                body = parse_json(json_template(rendered))
+            except ReadError:
+                continue
+            if module and not (isinstance(body, dict) and "Statement" in body):
+                return []
+            raws = self._parsed(body, rendered, shown, line, kind, text_line=1, path=path)
+            note = f"{shown}:{line}: the template is read with its %{{ if }} {taken}"
+            return [_conditioned(r, note) for r in raws]
+        self.notes.append(f"{shown}:{line}: the template has directives (%{{...}}): not read")
+        return []
 
     def _parsed(
         self,
@@ -390,10 +457,7 @@ class TerraformFile:
             if call.function == "templatefile":
                 text = _template(data, call.variables)
                 if "%{" in text:
-                    self.notes.append(
-                        f"{shown}:1: the template has directives (%{{...}}): not read"
-                    )
-                    return []
+                    return self._conditional(text, shown, 1, kind, module=module, path=resolved)
                 text = json_template(text)
                 body = parse_json(text)
             else:
@@ -656,6 +720,55 @@ def _merge_statement(built: Document, statement: dict[str, Any], where: Spot) ->
                 return
     statements.append(statement)
     spots.append(spot)
+
+
+def _object_statement(item: dict[str, Any], name: str | None) -> dict[str, Any]:
+    """A statement object (see `TerraformFile._objects`) as policy JSON; its map key is
+    its Sid when it has none."""
+    statement: dict[str, Any] = {}
+    for attribute, element in STATEMENT_ELEMENTS:
+        value = _policy_variables(item.get(attribute))
+        if value is not None:
+            statement[element] = value
+    if name is not None and "Sid" not in statement and name.isalnum():
+        statement["Sid"] = name
+    statement.setdefault("Effect", "Allow")
+    for attribute, element in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+        listed = item.get(attribute)
+        if isinstance(listed, list):
+            principal: dict[str, Any] = {}
+            for entry in listed:
+                if isinstance(entry, dict) and isinstance(entry.get("type"), str):
+                    ids = entry.get("identifiers")
+                    principal.setdefault(entry["type"], []).extend(
+                        ids if isinstance(ids, list) else [ids]
+                    )
+                else:
+                    principal.setdefault("AWS", []).append("${principal}")  # nobody known
+            if principal:
+                statement[element] = principal
+        elif is_unknown_text(listed):
+            statement[element] = listed
+    conditions = item.get("condition", item.get("conditions"))
+    if isinstance(conditions, list):
+        condition: dict[str, dict[str, Any]] = {}
+        for entry in conditions:
+            entry = entry if isinstance(entry, dict) else {}  # noqa: PLW2901
+            test, variable = entry.get("test"), entry.get("variable")
+            operator = test if isinstance(test, str) else "${test}"
+            key = variable if isinstance(variable, str) else "${variable}"
+            condition.setdefault(operator, {})[key] = _policy_variables(entry.get("values"))
+        if condition:
+            statement["Condition"] = condition
+    elif is_unknown_text(conditions):
+        statement["Condition"] = conditions
+    return statement
+
+
+def _conditioned(raw: Raw, note: str) -> Raw:
+    """A policy read from one branch of its template: other statements may exist, and
+    its positions are those of the document (the rendered text is not the file's)."""
+    return replace(raw, unread=raw.unread | {"Statement"}, notes=(*raw.notes, note), locate=None)
 
 
 def _spot_locator(spots: list[Spot]) -> Callable[[], SpotLocator]:
