@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..manifest import MANIFEST
 from ..policy.document import PolicyError, parse_policy
@@ -29,6 +30,9 @@ from .scope import Outside, Scope
 from .sources import Raw, ReadError
 from .sources.jsonfile import MAX_BYTES, TextLocator, load_json, policy_raws
 from .suppress import Suppression, inline
+
+if TYPE_CHECKING:
+    from .sources.references import Folder
 
 SKIP_DIRS = ("node_modules", "__pycache__")
 STATEMENT_ERROR = re.compile(r"^Statement\[(\d+)\]")
@@ -77,7 +81,7 @@ class Loader:
         self.renders = Renders(scope)
         self.seen: set[str] = set()  # resolved JSON files already linted
         self.errors: list[str] = []
-        self._values: dict[str, dict[str, str]] = {}
+        self._folders: dict[str, Folder] = {}
 
     def inputs(self, paths: list[Path]) -> list[Input]:
         """Every file to lint, once, `.tf` files first."""
@@ -106,18 +110,16 @@ class Loader:
         """What besides its bytes decides a file's result: for JSON, its manifest entry
         and whether it was named (JSON that is not JSON is an error only then)."""
         if item.terraform:
-            from .sources.references import values_digest  # imports lark: Terraform only
-
-            return values_digest(self.values(item))
+            return self.folder(item).digest()
         return self.renders.context(item.resolved) + ("" if item.named else "\0found")
 
-    def values(self, item: Input) -> dict[str, str]:
+    def folder(self, item: Input) -> Folder:
         """The locals and variable defaults of a `.tf` file's folder (`references`), read
         once per folder; `.tf.json` folders give none (their values are expressions)."""
         from .sources.references import folder_values
 
         folder = os.path.dirname(item.resolved)
-        found = self._values.get(folder)
+        found = self._folders.get(folder)
         if found is None:
             texts = []
             try:
@@ -130,7 +132,7 @@ class Loader:
                 except Unreadable:
                     continue  # reported when the file itself is linted
                 texts.append(data.decode("utf-8", errors="replace"))
-            found = self._values[folder] = folder_values(texts)
+            found = self._folders[folder] = folder_values(texts)
         return found
 
     def state(self, resolved: str) -> str:
@@ -190,7 +192,7 @@ class Loader:
             data,
             self.scope.read,
             json_syntax=json_syntax,
-            values=self.values(item),
+            folder=self.folder(item),
         )
         try:
             raws = tf.raws(self.seen)
@@ -232,6 +234,7 @@ class Loader:
                 unread=raw.unread,
                 resource_type=raw.resource_type,
                 miscased=miscased,
+                purpose=raw.purpose,
             )
         )
 

@@ -261,3 +261,65 @@ def test_statements_handed_to_a_module_as_objects_are_read(tmp_path: Path) -> No
     assert result.errors == []
     assert found(result) == {("XG013", 9)}  # its Resource; the tagged keys are limited
     assert any("local.more_statements" in note for note in result.notes)
+
+
+# --- what kind of document lint reads -------------------------------------------------
+
+BOUNDARY = """\
+resource "aws_iam_policy" "boundary" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", NotAction = ["iam:*", "organizations:*"], Resource = "*" },
+      { Effect = "Allow", Action = ["s3:*", "kms:*"], Resource = "*" },
+    ]
+  })
+}
+
+resource "aws_iam_policy" "grant" {
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
+  })
+}
+"""
+ROLE = """\
+resource "aws_iam_role" "app" {
+  name                 = "app"
+  assume_role_policy   = "{}"
+  permissions_boundary = aws_iam_policy.boundary.arn
+}
+"""
+
+
+def test_a_permissions_boundary_grants_nothing(tmp_path: Path) -> None:
+    """The boundary caps the role: its NotAction and wildcards are not grants. The
+    policy that grants is judged; a boundary the folder does not name is a grant."""
+    result = lint_tf(tmp_path, BOUNDARY, role__tf=ROLE)
+    assert found(result) == {("XG013", 14)}
+    (tmp_path / "role.tf").unlink()
+    assert {"XG006", "XG013", "XG027"} <= {f.rule for f in lint_tf(tmp_path, BOUNDARY).findings}
+
+
+def test_aws_managed_policies_as_the_cli_prints_them(tmp_path: Path) -> None:
+    big = allow("s3:GetObject", [f"arn:aws:s3:::bucket-{i}/model.tar.gz" for i in range(400)])
+    details = {
+        "Policies": [
+            {
+                "Arn": f"arn:aws:iam::{owner}:policy/ReadOnly",
+                "PolicyVersionList": [
+                    {"Document": doc(big), "IsDefaultVersion": True, "VersionId": "v2"},
+                    {"Document": doc(allow("s3:GetObjects")), "IsDefaultVersion": False},
+                ],
+            }
+            for owner in ("aws", "111111111111")
+        ]
+    }
+    path = tmp_path / "details.json"
+    path.write_text(json.dumps(details))
+    result = lint([path], config=Config(root=tmp_path))
+    assert result.documents == 2 and result.errors == []
+    assert {f.rule for f in result.findings} == {"XG009"}  # the customer's only
+    version = tmp_path / "version.json"
+    version.write_text(json.dumps({"PolicyVersion": {"Document": doc(big), "VersionId": "v1"}}))
+    assert lint([version], config=Config(root=tmp_path)).findings == []

@@ -109,8 +109,10 @@ def identity_wide_object_read(doc: LintDocument) -> Iterator[Finding]:
     family of buckets named by a pattern (`arn:aws:s3:::sagemaker*/*`, AWS's own naming
     convention for SageMaker's buckets),
     statements limited by `s3:ExistingObjectTag/...` or `aws:ResourceTag/...` conditions,
-    and resources known only at apply time (`${...}`). With a spec or a render, XG010 and
-    XG011 judge a target role's grants against the artifact instead.
+    resources known only at apply time (`${...}`), and permissions boundaries (they cap,
+    they grant nothing). A bucket of the same configuration (`"${aws_s3_bucket.x.arn}/*"`)
+    is a whole bucket. With a spec or a render, XG010 and XG011 judge a target role's
+    grants against the artifact instead.
 
     ## Why is this bad?
     The serving role needs one object, the `model.tar.gz`. A role that reads every object
@@ -126,7 +128,7 @@ def identity_wide_object_read(doc: LintDocument) -> Iterator[Finding]:
         {"Effect": "Allow", "Action": "s3:GetObject",
          "Resource": "arn:aws:s3:::bucket/sagemaker/linear-learner/output/model.tar.gz"}
     """
-    if doc.kind is not Kind.IDENTITY or doc.deployment is not None:
+    if doc.kind is not Kind.IDENTITY or doc.deployment is not None or not doc.grants:
         return
     if doc.is_unread("Condition"):
         return  # a condition built at plan time may narrow it
@@ -207,9 +209,10 @@ def identity_kms_beyond_decrypt(doc: LintDocument) -> Iterator[Finding]:
     actions; statements limited by a `kms:ViaService` condition or to some keys by their
     tags or aliases (`aws:ResourceTag/...`, `kms:ResourceAliases`, `kms:RequestAlias`);
     grant actions limited by `kms:GrantIsForAWSResource`; identity policies of the
-    deployment's source account (key administrators, training); resources known only at
-    apply time. Another account's key
-    in a target's policy is XG022/XG023. In profile seed (the article's five actions) this
+    deployment's source account (key administrators, training); permissions boundaries;
+    resources known only at apply time (a key of the same configuration,
+    `aws_kms_key.x.arn`, is a key). Another account's key in a target's policy is
+    XG022/XG023. In profile seed (the article's five actions) this
     is info.
 
     ## Why is this bad?
@@ -227,7 +230,7 @@ def identity_kms_beyond_decrypt(doc: LintDocument) -> Iterator[Finding]:
          "Resource": "arn:aws:kms:us-east-1:111111111111:key/1234abcd-...",
          "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}
     """
-    if doc.kind is not Kind.IDENTITY:
+    if doc.kind is not Kind.IDENTITY or not doc.grants:
         return
     if doc.deployment is not None and doc.owner == doc.deployment.source_account:
         return  # the source's own roles: key administrators, training jobs

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .hclvalue import Encoded, FileCall, Replaced
@@ -61,22 +61,48 @@ TYPED_VALUES: dict[str, dict[str, str]] = {
 ASSIGNMENT = re.compile(r'^\s*([A-Za-z_][\w-]*)\s*=\s*(?:"([^"\\$%\n]*)"|(\d+))\s*(?:#.*|//.*)?$')
 OPENING = re.compile(r'^\s*(locals|variable\s+"([\w-]+)")\s*\{\s*$')
 STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+# `permissions_boundary = aws_iam_policy.NAME.arn` (an aws_iam_role or aws_iam_user)
+BOUNDARY_REF = re.compile(
+    r"permissions_boundary\s*=\s*(?:aws_iam_policy\.([\w-]+)(?:\[[^\]]*\])?\.arn"
+    r'|"\$\{aws_iam_policy\.([\w-]+)(?:\[[^\]]*\])?\.arn\}")'
+)
 
 
-def folder_values(texts: list[str]) -> dict[str, str]:
-    """`local.NAME` and `var.NAME` -> literal value, from a module folder's `.tf` texts.
+@dataclass(frozen=True)
+class Folder:
+    """What a module folder's `.tf` files say that a policy of one of them depends on."""
+
+    values: Mapping[str, str] = field(default_factory=dict)  # `local.NAME`, `var.NAME`
+    boundaries: frozenset[str] = frozenset()  # `aws_iam_policy` names used as boundaries
+
+    def digest(self) -> str:
+        """What a `.tf` file's result takes from its folder, for the result cache's key."""
+        if not self.values and not self.boundaries:
+            return ""
+        text = "\0".join(
+            [*(f"{k}={v}" for k, v in sorted(self.values.items())), *sorted(self.boundaries)]
+        )
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def folder_values(texts: list[str]) -> Folder:
+    """`local.NAME` and `var.NAME` -> literal value, from a module folder's `.tf` texts,
+    and the customer managed policies its roles have as permissions boundary.
 
     Only one-line literal strings and numbers, at the block's top level; a name given
     twice (two `locals` blocks, which Terraform refuses) keeps neither.
     """
     found: dict[str, str] = {}
     twice: set[str] = set()
+    boundaries: set[str] = set()
     for text in texts:
         for name, value in _assignments(text.splitlines()):
             if name in found and found[name] != value:
                 twice.add(name)
             found[name] = value
-    return {name: value for name, value in sorted(found.items()) if name not in twice}
+        boundaries.update(m.group(1) or m.group(2) for m in BOUNDARY_REF.finditer(text))
+    values = {name: value for name, value in sorted(found.items()) if name not in twice}
+    return Folder(values, frozenset(boundaries))
 
 
 def _assignments(lines: list[str]) -> list[tuple[str, str]]:
@@ -104,14 +130,6 @@ def _assignments(lines: list[str]) -> list[tuple[str, str]]:
         if depth <= 0:
             prefix = None
     return found
-
-
-def values_digest(values: Mapping[str, str]) -> str:
-    """What a `.tf` file's result takes from its folder, for the result cache's key."""
-    if not values:
-        return ""
-    text = "\0".join(f"{k}={v}" for k, v in sorted(values.items()))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def resolved(expression: str, values: Mapping[str, str]) -> str | None:

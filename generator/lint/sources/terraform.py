@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -50,10 +50,11 @@ from .hclvalue import (
 )
 from .jsonfile import Lines, TextLocator, json_template, load_json, parse_json
 from .policyvalue import has_unknown, normalise, replace_strings
-from .references import resolver, with_conditions
+from .references import Folder, resolver, with_conditions
 
 MAX_BYTES = FILE_LIMIT
 DOCUMENT_VERSION = "2012-10-17"
+BOUNDARY = "boundary"  # see context.LintDocument.purpose
 
 # A module argument's name says what the policy is (xgen's own modules use these names).
 MODULE_KINDS = (
@@ -161,11 +162,11 @@ class TerraformFile:
         read: Callable[[str], bytes],
         *,
         json_syntax: bool = False,
-        values: Mapping[str, str] | None = None,
+        folder: Folder | None = None,
     ) -> None:
         """`read(resolved)` reads a `file()` target, or raises `Unreadable` (see `scope`);
-        `values` are the folder's locals and variable defaults (`references`)."""
-        values = values or {}
+        `folder`: what the module folder's other files say (`references`)."""
+        self.folder = folder or Folder()
         if len(data) > MAX_BYTES:
             raise ReadError(f"{size(len(data))} is over the {size(MAX_BYTES)} limit")
         self.path = path
@@ -188,7 +189,9 @@ class TerraformFile:
             evaluator = Evaluator(self.text + "\n")
             self._tree = _tree(self.text)
             self.blocks = _hcl_blocks(self._tree)
-        self.evaluate: Callable[[Any], tuple[Any, Spot]] = resolver(evaluator.value, values)
+        self.evaluate: Callable[[Any], tuple[Any, Spot]] = resolver(
+            evaluator.value, self.folder.values
+        )
         self._data = {
             b.labels[1]: b
             for b in self.blocks
@@ -224,7 +227,11 @@ class TerraformFile:
             if attribute in block.attributes:
                 line = block.lines[attribute]
                 raws = self._policy(block.attributes[attribute], line, kind)
-                found.extend(replace(raw, role=role, resource_type=rtype) for raw in raws)
+                boundary = rtype == "aws_iam_policy" and name in self.folder.boundaries
+                purpose = BOUNDARY if boundary else None
+                found.extend(
+                    replace(raw, role=role, resource_type=rtype, purpose=purpose) for raw in raws
+                )
         if rtype == "aws_iam_role":
             for inline in block.nested("inline_policy"):
                 if "policy" in inline.attributes:
@@ -249,8 +256,10 @@ class TerraformFile:
                 items = [(v, members.get(k, spot)) for k, v in value.items()]
             elif isinstance(value, list):
                 items = [(v, spot.member(i)) for i, v in enumerate(value)]
+            purpose = BOUNDARY if "boundary" in attribute else None
             for item, where in items:
-                found.extend(self._value(item, where, line, kind, module=True))
+                raws = self._value(item, where, line, kind, module=True)
+                found.extend(replace(raw, purpose=purpose) for raw in raws)
         return found
 
     def _objects(self, value: Any, spot: Spot, line: int, kind: str | None) -> list[Raw]:
