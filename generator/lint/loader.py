@@ -21,6 +21,7 @@ from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from ..policy.limits import compact_size
 from ..safe_read import FILE_LIMIT, Unreadable, read_limited
+from .attachments import Attachment
 from .context import LintDocument, Origin
 from .deployment import Deployment
 from .effects import effects_as_meant
@@ -71,6 +72,7 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     deps: list[tuple[str, str]] = field(default_factory=list)  # (resolved path, state)
+    attachments: list[Attachment] = field(default_factory=list)  # managed policies attached
 
 
 class Loader:
@@ -199,6 +201,7 @@ class Loader:
         finally:
             loaded.deps = [(p, SEEN if seen else self._file_state(p)) for p, seen in tf.deps]
         loaded.errors.extend(tf.refused)
+        loaded.attachments.extend(tf.attachments)
         loaded.notes.extend(tf.notes)
         for number, lines, text in tf.suppressions():
             loaded.suppressions.append(inline(item.display, number, lines, text))

@@ -323,3 +323,81 @@ def test_aws_managed_policies_as_the_cli_prints_them(tmp_path: Path) -> None:
     version = tmp_path / "version.json"
     version.write_text(json.dumps({"PolicyVersion": {"Document": doc(big), "VersionId": "v1"}}))
     assert lint([version], config=Config(root=tmp_path)).findings == []
+
+
+# --- new rules: passing any role, attaching the broadest managed policies ----------------
+
+
+def test_pass_role_on_every_role(tmp_path: Path) -> None:
+    to_sagemaker = {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    for resource in ("*", "arn:aws:iam::*:role/*", "arn:aws:iam::111111111111:role/*"):
+        policy = doc(allow(["s3:GetObject", "iam:PassRole"], resource, Condition=to_sagemaker))
+        assert "XG014" in rule_ids(lint_policy(tmp_path, policy)), resource
+    for resource in ("arn:aws:iam::111111111111:role/service-role/*", "${var.role_arn}"):
+        assert "XG014" not in rule_ids(lint_policy(tmp_path, doc(allow("iam:PassRole", resource))))
+    tagged = {"StringEquals": {"iam:ResourceTag/team": "ml"}}
+    policy = doc(allow("iam:PassRole", "*", Condition=tagged))
+    assert "XG014" not in rule_ids(lint_policy(tmp_path, policy))
+
+
+ATTACHED = """\
+data "aws_partition" "current" {}
+
+resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.sagemaker.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess"
+}
+
+resource "aws_iam_role_policy_attachment" "full" {
+  role       = aws_iam_role.sagemaker.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+}
+
+resource "aws_iam_role" "ops" {
+  assume_role_policy  = "{}"
+  managed_policy_arns = ["arn:aws:iam::aws:policy/PowerUserAccess", var.extra]
+}
+
+module "role" {
+  source                  = "terraform-aws-modules/iam/aws//modules/iam-assumable-role"
+  iam_role_policies       = { admin = "arn:aws:iam::aws:policy/IAMFullAccess" }
+}
+"""
+
+
+def test_broad_aws_managed_policy_attached(tmp_path: Path) -> None:
+    result = lint_tf(tmp_path, ATTACHED)
+    assert found(result) == {("XG015", 5), ("XG015", 15), ("XG015", 20)}
+    messages = sorted(f.message for f in result.findings)
+    assert messages[0].startswith("aws_iam_role.ops attaches PowerUserAccess")
+    assert "aws_iam_role_policy_attachment.admin attaches AdministratorAccess" in messages[1]
+    assert messages[2].startswith("module.role attaches IAMFullAccess")
+
+
+# --- start-up: what linting one JSON policy imports ------------------------------------
+
+
+def test_linting_json_imports_neither_compression_nor_terraform_modules(tmp_path: Path) -> None:
+    """argparse's help formatter asks shutil for the terminal width, and shutil imports
+    zlib, bz2 and lzma; the Terraform reader's modules import lark."""
+    import subprocess
+    import sys
+
+    policy = tmp_path / "p.json"
+    policy.write_text(json.dumps(doc(allow("s3:GetObject", "arn:aws:s3:::b/k"))))
+    script = (
+        "import sys; sys.argv = ['xgen', 'lint', '--no-cache', sys.argv[1]]\n"
+        "from generator.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
+        "unwanted = ('shutil', 'bz2', 'lzma', 'lark', 'generator.lint.sources.references')\n"
+        "print(code, sorted(m for m in unwanted if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(policy)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.stderr.strip().splitlines()[-1] == "0 []"

@@ -183,6 +183,56 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
         trust(StringEquals={"AWS:SourceAccount": "222222222222"}),
         None,
     ),
+    "XG014": (
+        doc({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}),
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "arn:aws:iam::222222222222:role/AmazonSageMaker",
+            }
+        ),
+        None,
+    ),
+    "XG016": (
+        doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket"}),
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": ["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/models/*"],
+            },
+            {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*:*:*"},
+        ),
+        None,
+    ),
+    "XG017": (
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": OBJECT,
+                "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+            }
+        ),
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Principal": {
+                    "Federated": "arn:aws:iam::111111111111:oidc-provider/app.terraform.io"
+                },
+                "Condition": {"StringEquals": {"app.terraform.io:aud": "aws.workload.identity"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"secretsmanager:ResourceTag/team": "ml"}},
+            },
+        ),
+        None,
+    ),
     "XG061": (doc(read(Effect="allow")), doc(read()), None),
 }
 

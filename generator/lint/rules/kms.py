@@ -285,7 +285,7 @@ def key_policy_lockout(doc: LintDocument) -> Iterator[Finding]:
     admins = {
         p.account_id
         for s in candidates
-        if not s.conditions and _is_wildcard_all(s) and set(s.resources) == {"*"}
+        if not s.conditions and _is_wildcard_all(s) and all(_this_key(r) for r in s.resources)
         for p in s.principals
         if p.is_account_root
     }
@@ -299,9 +299,18 @@ def key_policy_lockout(doc: LintDocument) -> Iterator[Finding]:
         )
 
 
+def _this_key(resource: str) -> bool:
+    """In a key policy `"*"` means this key; a key's ARN (Terraform's `aws_kms_key.x.arn`
+    of the key itself) can only mean it too: a key policy applies to its own key.
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html"""
+    if resource == "*":
+        return True
+    return arn_service(resource) == "kms" and resource.split(":", 5)[5].startswith("key/")
+
+
 def _may_administer(statement: Statement) -> bool:
     """An Allow that is, or with what is known only at plan time may be, `kms:*` on
     `"*"` unconditioned."""
     actions = _is_wildcard_all(statement) or any(is_unknown(a) for a in statement.actions)
-    resources = all(r == "*" or is_unknown(r) for r in statement.resources)
+    resources = all(_this_key(r) or is_unknown(r) for r in statement.resources)
     return actions and resources and (not statement.conditions or unknown_condition(statement))

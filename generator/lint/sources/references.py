@@ -31,7 +31,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .hclvalue import Encoded, FileCall, Replaced
+from . import ReadError
+from .hclvalue import Encoded, FileCall, Replaced, template_text
 
 INTERPOLATION = re.compile(r"\$\{([^{}]*)\}")
 TYPED = re.compile(
@@ -123,7 +124,7 @@ def _assignments(lines: list[str]) -> list[tuple[str, str]]:
                 value = text if text is not None else number
                 if prefix == "local.":
                     found.append((f"local.{name}", value))
-                elif name == "default":
+                elif name == "default" and value:  # "": the module's "not set"
                     found.append((prefix, value))
         code = STRINGS.sub('""', line.split("#", 1)[0])
         depth += code.count("{") - code.count("}")
@@ -217,3 +218,23 @@ def with_conditions(text: str, taken: bool) -> str | None:
         return None  # an `if` never closed: Terraform refuses the template
     out.append(text[position:])
     return "".join(out)
+
+
+def fill_template(data: bytes, variables: Any) -> str:
+    """A `templatefile()` target's text with the literal string variables put in."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ReadError(f"not UTF-8 ({error.reason} at byte {error.start})") from None
+    text = template_text(text)
+    if isinstance(variables, dict):
+        for key, value in variables.items():
+            if (
+                isinstance(key, str)
+                and key.isidentifier()
+                and isinstance(value, str)
+                and "${" not in value
+                and not set(value) & set('"\\\n')
+            ):
+                text = text.replace("${" + key + "}", value)
+    return text
