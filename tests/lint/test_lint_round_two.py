@@ -379,25 +379,53 @@ def test_broad_aws_managed_policy_attached(tmp_path: Path) -> None:
 
 def test_linting_json_imports_neither_compression_nor_terraform_modules(tmp_path: Path) -> None:
     """argparse's help formatter asks shutil for the terminal width, and shutil imports
-    zlib, bz2 and lzma; the Terraform reader's modules import lark."""
+    zlib, bz2 and lzma; the Terraform reader's modules import lark. Python's own import
+    log (`-X importtime`) of a real `xgen lint` run names every module it imported."""
     import subprocess
     import sys
 
     policy = tmp_path / "p.json"
     policy.write_text(json.dumps(doc(allow("s3:GetObject", "arn:aws:s3:::b/k"))))
-    script = (
-        "import sys; sys.argv = ['xgen', 'lint', '--no-cache', sys.argv[1]]\n"
-        "from generator.entry import main\n"
-        "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
-        "unwanted = ('shutil', 'bz2', 'lzma', 'lark', 'generator.lint.sources.references')\n"
-        "print(code, sorted(m for m in unwanted if m in sys.modules), file=sys.stderr)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(policy)],
+    xgen = Path(sys.executable).parent / "xgen"
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", str(xgen), "lint", "--no-cache", str(policy)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
         cwd=tmp_path,
     )
-    assert result.stderr.strip().splitlines()[-1] == "0 []"
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()}
+    assert run.returncode == 0 and "generator.lint.engine" in imported
+    unwanted = {"shutil", "bz2", "lzma", "lark", "generator.lint.sources.references"}
+    assert imported & unwanted == set()
+
+
+def test_key_policy_whose_admin_is_known_at_plan_time_keeps_put_key_policy(tmp_path: Path) -> None:
+    """The root written with `data.aws_caller_identity` holds PutKeyPolicy: whoever it is,
+    the key can be managed (XG030 cannot say the owner is missing)."""
+    text = """\
+resource "aws_kms_key" "k" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+      Action    = ["kms:Decrypt", "kms:PutKeyPolicy", "kms:GetKeyPolicy"]
+      Resource  = "*"
+    }]
+  })
+}
+"""
+    assert "XG030" not in {f.rule for f in lint_tf(tmp_path, text).findings}
+    via_backup = '      Condition = { StringEquals = { "kms:ViaService" = "backup.x" } }\n'
+    conditioned = text.replace('      Resource  = "*"\n', '      Resource  = "*"\n' + via_backup)
+    assert "XG030" in {f.rule for f in lint_tf(tmp_path, conditioned).findings}
+
+
+def test_s3_access_grants_role_is_limited_to_its_grants(tmp_path: Path) -> None:
+    grants = {
+        "ArnEquals": {"s3:AccessGrantsInstanceArn": "arn:aws:s3:us-east-1:1:access-grants/default"}
+    }
+    policy = doc(allow("s3:GetObject", "arn:aws:s3:::*", Condition=grants))
+    assert "XG013" not in rule_ids(lint_policy(tmp_path, policy))

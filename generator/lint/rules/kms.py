@@ -310,7 +310,12 @@ def _this_key(resource: str) -> bool:
 
 def _may_administer(statement: Statement) -> bool:
     """An Allow that is, or with what is known only at plan time may be, `kms:*` on
-    `"*"` unconditioned."""
-    actions = _is_wildcard_all(statement) or any(is_unknown(a) for a in statement.actions)
+    `"*"` unconditioned; or that keeps `kms:PutKeyPolicy`, with which its principal (an
+    account known at plan time only, perhaps the owner) can restore the rest."""
+    actions = (
+        _is_wildcard_all(statement)
+        or covers(statement.actions, "kms:PutKeyPolicy")
+        or any(is_unknown(a) for a in statement.actions)
+    )
     resources = all(_this_key(r) or is_unknown(r) for r in statement.resources)
     return actions and resources and (not statement.conditions or unknown_condition(statement))

@@ -50,8 +50,10 @@ from .facts import (
     unknown_condition,
 )
 
-# Condition keys that tie a grant to tagged resources (ABAC): not every object or key.
-TAG_KEYS = ("s3:existingobjecttag/", "aws:resourcetag/")
+# Condition keys that tie a grant to tagged resources (ABAC), or to requests S3 Access
+# Grants makes with credentials it scoped to one grant: not every object or key.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-grants-location-register.html
+TAG_KEYS = ("s3:existingobjecttag/", "aws:resourcetag/", "s3:accessgrantsinstancearn")
 # Keys that tie a KMS grant to some keys: by their tags or aliases (ABAC for KMS).
 # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html
 KMS_SCOPE_KEYS = ("aws:resourcetag/", "kms:resourcealiases", "kms:requestalias")
@@ -108,7 +110,9 @@ def identity_wide_object_read(doc: LintDocument) -> Iterator[Finding]:
     spec or manifest says whose policy it is. Not flagged: object ARNs and prefixes, a
     family of buckets named by a pattern (`arn:aws:s3:::sagemaker*/*`, AWS's own naming
     convention for SageMaker's buckets),
-    statements limited by `s3:ExistingObjectTag/...` or `aws:ResourceTag/...` conditions,
+    statements limited by `s3:ExistingObjectTag/...` or `aws:ResourceTag/...` conditions
+    or to an S3 Access Grants instance (`s3:AccessGrantsInstanceArn`, whose credentials
+    are scoped to one grant),
     resources known only at apply time (`${...}`), and permissions boundaries (they cap,
     they grant nothing). A bucket of the same configuration (`"${aws_s3_bucket.x.arn}/*"`)
     is a whole bucket. With a spec or a render, XG010 and XG011 judge a target role's
