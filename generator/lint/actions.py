@@ -125,6 +125,7 @@ def _resource_types(prefix: str) -> Mapping[str, Any]:
         return MappingProxyType({})
 
 
+@lru_cache(maxsize=8192)
 def action_resources(action: str) -> tuple[tuple[str, ...], frozenset[str]] | None:
     """For one named action (no wildcard): the ARN formats of the resource types it acts
     on (`()`: it supports only `"Resource": "*"`) and the condition keys it supports (its

@@ -429,3 +429,31 @@ def test_s3_access_grants_role_is_limited_to_its_grants(tmp_path: Path) -> None:
     }
     policy = doc(allow("s3:GetObject", "arn:aws:s3:::*", Condition=grants))
     assert "XG013" not in rule_ids(lint_policy(tmp_path, policy))
+
+
+# --- XG016's pattern meeting, against brute force ------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from generator.lint.rules.facts import glob_match  # noqa: E402
+from generator.lint.rules.reference import _overlap  # noqa: E402
+
+PATTERNS = st.text(alphabet="ab*?:", max_size=4)
+
+
+def _words(length: int) -> list[str]:
+    words = [""]
+    for _ in range(length):
+        words = [w + c for w in words for c in "ab:"]
+    return words
+
+
+WORDS = [w for n in range(9) for w in _words(n)]
+
+
+@given(PATTERNS, PATTERNS)
+def test_two_patterns_meet_when_some_string_matches_both(a: str, b: str) -> None:
+    """A shortest witness, if any, has each character matched by a letter or `?` of one
+    pattern (a character both match with `*` can be dropped): at most 4 + 4 long."""
+    assert _overlap(a, b) == any(glob_match(a, w) and glob_match(b, w) for w in WORDS)
