@@ -297,6 +297,8 @@ def test_a_permissions_boundary_grants_nothing(tmp_path: Path) -> None:
     policy that grants is judged; a boundary the folder does not name is a grant."""
     result = lint_tf(tmp_path, BOUNDARY, role__tf=ROLE)
     assert found(result) == {("XG013", 14)}
+    module = 'module "r" {\n  role_permissions_boundary_arn = aws_iam_policy.boundary.arn\n}\n'
+    assert found(lint_tf(tmp_path, BOUNDARY, role__tf=module)) == {("XG013", 14)}
     (tmp_path / "role.tf").unlink()
     assert {"XG006", "XG013", "XG027"} <= {f.rule for f in lint_tf(tmp_path, BOUNDARY).findings}
 

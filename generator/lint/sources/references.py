@@ -62,9 +62,10 @@ TYPED_VALUES: dict[str, dict[str, str]] = {
 ASSIGNMENT = re.compile(r'^\s*([A-Za-z_][\w-]*)\s*=\s*(?:"([^"\\$%\n]*)"|(\d+))\s*(?:#.*|//.*)?$')
 OPENING = re.compile(r'^\s*(locals|variable\s+"([\w-]+)")\s*\{\s*$')
 STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
-# `permissions_boundary = aws_iam_policy.NAME.arn` (an aws_iam_role or aws_iam_user)
+# `permissions_boundary = aws_iam_policy.NAME.arn` (an aws_iam_role or aws_iam_user), or
+# a module's `role_permissions_boundary_arn = ...`
 BOUNDARY_REF = re.compile(
-    r"permissions_boundary\s*=\s*(?:aws_iam_policy\.([\w-]+)(?:\[[^\]]*\])?\.arn"
+    r"permissions_boundary\w*\s*=\s*(?:aws_iam_policy\.([\w-]+)(?:\[[^\]]*\])?\.arn"
     r'|"\$\{aws_iam_policy\.([\w-]+)(?:\[[^\]]*\])?\.arn\}")'
 )
 
