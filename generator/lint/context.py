@@ -79,7 +79,6 @@ class LintDocument:
     # may be statements besides those read), "*" (any element, the Version too).
     unread: frozenset[str] = frozenset()
     resource_type: str | None = None  # the Terraform resource it came from (.tf, plan)
-    miscased: tuple[int, ...] = ()  # statements whose Effect is `allow`/`deny` (XG061)
     # What the document is for, when known: "boundary" (a role's permissions boundary,
     # which caps what the role may do and grants nothing), "aws-managed" (an AWS managed
     # policy: not the customer's to size or change).

@@ -209,7 +209,7 @@ class Loader:
 
     def _add(self, loaded: Loaded, raw: Raw, placement: Placement | None, scope: str) -> None:
         loaded.notes.extend(n for n in raw.notes if n not in loaded.notes)
-        body, miscased = effects_as_meant(raw.body)
+        body = effects_as_meant(raw.body)
         try:
             policy = parse_policy(body)
             size = compact_size(raw.body)
@@ -236,7 +236,6 @@ class Loader:
                 role=_role(raw, placement, scope),
                 unread=raw.unread,
                 resource_type=raw.resource_type,
-                miscased=miscased,
                 purpose=raw.purpose,
             )
         )

@@ -233,7 +233,6 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
         ),
         None,
     ),
-    "XG061": (doc(read(Effect="allow")), doc(read()), None),
 }
 
 

@@ -174,31 +174,3 @@ def role_inline_policies_size_limit(summaries: list[Summary]) -> Iterator[Findin
             line=first.line,
             col=first.col,
         )
-
-
-@rule("XG061", "miscased-effect", Severity.ERROR, 'Effect other than "Allow" or "Deny"')
-def miscased_effect(doc: LintDocument) -> Iterator[Finding]:
-    """## What it does
-    Flags a statement whose `Effect` is `"allow"`, `"DENY"` or another spelling of
-    `Allow`/`Deny` in other letter cases. Lint reads it as meant, so the other rules judge
-    it too.
-
-    ## Why is this bad?
-    IAM accepts exactly `"Allow"` and `"Deny"`: `terraform apply` fails with
-    `MalformedPolicyDocument` (Terraform's `aws_iam_policy_document` refuses it at plan).
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
-
-    ## Example
-        {"Effect": "allow", "Action": "s3:GetObject", "Resource": "..."}
-
-    Use instead:
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "..."}
-    """
-    for index in doc.miscased:
-        statement = doc.policy.statements[index]
-        yield doc.finding(
-            statement,
-            f'{statement.label} has an Effect AWS refuses; write "{statement.effect}"',
-            f'write "Effect": "{statement.effect}" (IAM compares it case-sensitively)',
-            at=("Effect", None),
-        )
