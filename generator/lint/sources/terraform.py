@@ -19,8 +19,9 @@ heredoc or string of JSON (interpolations are unknown values), `file()` or
 policy document, or any of these through `replace()`. Anything else (a variable, a
 local, a module output) is known only at plan time and skipped.
 
-Three modules help: `tfsyntax` reads the syntax into blocks, `tfdocuments` builds
-policy document data blocks, `references` puts in what the configuration knows before
+Four modules help: `tfsyntax` reads the syntax into blocks, `tfdocuments` builds
+policy document data blocks, `tftext` reads policies written as text (heredocs,
+`file()`, `templatefile()`), `references` puts in what the configuration knows before
 plan (locals, variable defaults, references to resources of known types, `%{ if }`
 templates). This one finds the policies and attachments in the blocks.
 
@@ -31,7 +32,6 @@ line that asked for it. What was skipped is noted (`notes`), never an error.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -39,9 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
-from ...safe_read import FILE_LIMIT, Unreadable, size
+from ...safe_read import FILE_LIMIT, size
 from ..attachments import Attachment
-from ..scope import Outside
 from . import Raw, ReadError
 from .hclvalue import (
     DocRef,
@@ -52,9 +51,9 @@ from .hclvalue import (
     Spot,
     is_unknown_text,
 )
-from .jsonfile import TextLocator, json_template, load_json, parse_json
-from .policyvalue import has_unknown, normalise, replace_strings
-from .references import Folder, fill_template, resolver, with_conditions
+from .jsonfile import load_json
+from .policyvalue import normalise, replace_strings
+from .references import Folder, resolver
 from .tfdocuments import (
     DOCUMENT_VERSION,
     STATEMENT_ELEMENTS,
@@ -72,6 +71,7 @@ from .tfsyntax import (
     next_code_lines,
     parse_tree,
 )
+from .tftext import PolicyTexts
 
 MAX_BYTES = FILE_LIMIT
 BOUNDARY = "boundary"  # see context.LintDocument.purpose
@@ -95,13 +95,11 @@ MODULE_KINDS = (
     ("inline", "identity"),
 )
 # What a module argument's file() may name to be read as a policy.
-POLICY_FILES = (".json", ".json.tpl", ".json.tftpl", ".tpl.json")
 ROLE_REF = re.compile(r"^\$\{aws_iam_role\.([\w-]+)\.(?:id|name)\}$")
 IGNORE = re.compile(r"(?:#|//)\s*xgen:ignore\b[ \t]*([^\n]*)")
-PATH_REFS = ("${path.module}", "${path.root}", "${path.cwd}")
 
 
-class TerraformFile:
+class TerraformFile(PolicyTexts):
     """One Terraform file: its policy documents, the files it read, what it skipped."""
 
     def __init__(
@@ -311,138 +309,6 @@ class TerraformFile:
             )
         ]
 
-    def _text(
-        self, value: str, spot: Spot, line: int, kind: str | None, *, module: bool
-    ) -> list[Raw]:
-        """JSON written in a heredoc or a string, where `${...}` are unknown values."""
-        where = spot.body_line or spot.line
-        if "%{" in value:
-            return self._conditional(value, self.display, line, kind, module=module)
-        text = json_template(value)
-        try:
-            body = parse_json(text)
-        except ReadError as error:
-            if not module:
-                self.refused.append(f"{self.display}:{where}: cannot read policy: {error}")
-            return []
-        if module and not (isinstance(body, dict) and "Statement" in body):
-            return []
-        flat = (spot.line, spot.col) if spot.flat else None
-        return self._parsed(
-            body, text, self.display, line, kind, text_line=where, indent=spot.indent, flat=flat
-        )
-
-    def _conditional(
-        self,
-        text: str,
-        shown: str,
-        line: int,
-        kind: str | None,
-        *,
-        module: bool,
-        path: str | None = None,
-    ) -> list[Raw]:
-        """A policy template with `%{ if }` directives (a heredoc, a `templatefile()`):
-        read with its conditions true, else false, whichever is JSON."""
-        for taken in (True, False):
-            rendered = with_conditions(text, taken)
-            if rendered is None:
-                break
-            try:
-                body = parse_json(json_template(rendered))
-            except ReadError:
-                continue
-            if module and not (isinstance(body, dict) and "Statement" in body):
-                return []
-            raws = self._parsed(body, rendered, shown, line, kind, text_line=1, path=path)
-            note = f"{shown}:{line}: the template is read with its %{{ if }} {taken}"
-            return [_conditioned(r, note) for r in raws]
-        self.notes.append(f"{shown}:{line}: the template has directives (%{{...}}): not read")
-        return []
-
-    def _parsed(
-        self,
-        body: Any,
-        text: str,
-        display: str,
-        line: int,
-        kind: str | None,
-        *,
-        text_line: int,
-        indent: int = 0,
-        flat: tuple[int, int] | None = None,
-        path: str | None = None,
-    ) -> list[Raw]:
-        """A document parsed from JSON text, located in that text."""
-        kept: list[int] | None = None
-        unread: frozenset[str] = frozenset()
-        notes: tuple[str, ...] = ()
-        if has_unknown(body):
-            result = normalise(body)
-            if result is None:
-                return []  # the whole policy is an interpolation
-            body, kept, unread = result.body, result.kept, frozenset(result.unread)
-            notes = self._noted(line, result.notes)
-
-        def locate() -> TextLocator:
-            return TextLocator(text, line=text_line, indent=indent, flat=flat, kept=kept)
-
-        return [
-            Raw(
-                body,
-                display,
-                line=line,
-                kind=kind,
-                locate=locate,
-                unread=unread,
-                notes=notes,
-                path=path,
-            )
-        ]
-
-    def _file(self, call: FileCall, kind: str | None, line: int, *, module: bool) -> list[Raw]:
-        target = call.path
-        if not isinstance(target, str):
-            return []
-        relative = target
-        for reference in PATH_REFS:
-            relative = relative.replace(reference, ".")
-        if "${" in relative or "\0" in relative:  # known at plan time; no such file
-            return []
-        if module and not relative.endswith(POLICY_FILES):
-            return []  # a module's README, a certificate: not a policy
-        resolved = os.path.realpath(self.path.parent / relative)
-        if all(dep != resolved for dep, _ in self.deps):
-            self.deps.append((resolved, resolved in self.seen))
-        if resolved in self.seen:
-            return []
-        try:
-            data = self.read(resolved)
-        except Unreadable as error:
-            if not error.missing:  # a missing file may be written before plan: skipped
-                why = f" {error}" if isinstance(error, Outside) else f": {error}"
-                self.refused.append(
-                    f'{self.display}:{line}: cannot read policy: {call.function}("{target}"){why}'
-                )
-            return []
-        self.seen.add(resolved)
-        shown = _display(Path(resolved), self.path, self.display)
-        try:
-            if call.function == "templatefile":
-                text = fill_template(data, call.variables)
-                if "%{" in text:
-                    return self._conditional(text, shown, 1, kind, module=module, path=resolved)
-                text = json_template(text)
-                body = parse_json(text)
-            else:
-                body, text = load_json(data, resolved)
-        except ReadError as error:
-            self.refused.append(f"{shown}: cannot read policy: {error}")
-            return []
-        if module and not (isinstance(body, dict) and "Statement" in body):
-            return []
-        return self._parsed(body, text, shown, 1, kind, text_line=1, path=resolved)
-
     def _data_raws(self, name: str, kind: str | None, line: int) -> list[Raw]:
         document = self.documents.document(name)
         if document is None:
@@ -458,9 +324,6 @@ class TerraformFile:
                 notes=self._noted(document.spot.line, document.notes),
             )
         ]
-
-    def _noted(self, line: int, notes: list[str]) -> tuple[str, ...]:
-        return tuple(f"{self.display}:{line}: {note}" for note in notes)
 
     def suppressions(self) -> list[tuple[int, range, str]]:
         """`# xgen:ignore ID reason` comments: (comment line, lines covered, text after).
@@ -488,12 +351,6 @@ class TerraformFile:
         return found
 
 
-def _conditioned(raw: Raw, note: str) -> Raw:
-    """A policy read from one branch of its template: other statements may exist, and
-    its positions are those of the document (the rendered text is not the file's)."""
-    return replace(raw, unread=raw.unread | {"Statement"}, notes=(*raw.notes, note), locate=None)
-
-
 def role_name(value: Any) -> str | None:
     """The role an `aws_iam_role_policy` belongs to: `aws_iam_role.NAME` for a reference
     to the role's id or name, else the argument as written (a literal name, a variable).
@@ -506,11 +363,3 @@ def role_name(value: Any) -> str | None:
 
 def _module_kind(attribute: str) -> str | None:
     return next((kind for word, kind in MODULE_KINDS if word in attribute), None)
-
-
-def _display(path: Path, tf_path: Path, tf_display: str) -> str:
-    """Show a resolved file() target relative to how the .tf file was named."""
-    try:
-        return str(Path(tf_display).parent / path.relative_to(tf_path.parent.resolve()))
-    except ValueError:
-        return str(path)
