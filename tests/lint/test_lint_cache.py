@@ -79,7 +79,7 @@ def test_warm_run_reports_what_a_cold_run_does(rendered: dict[str, Path], tmp_pa
     (tmp_path / "main.tf").write_text(TF)
     (tmp_path / "file.tf").write_text(TF_FILE)
     (tmp_path / "bucket.json").write_text(json.dumps(BUCKET))
-    (tmp_path / "bad.json").write_text("{")
+    (tmp_path / "bad.json").write_text('{"Statement": [')
     for paths in ([rendered["seed-article"]], [rendered["multi-account"]], [tmp_path]):
         result, cache = twice(paths, Config(root=tmp_path))
         assert cache.added == 0  # every file came from the cache

@@ -18,6 +18,7 @@ from ...policy.document import looks_like_policy
 from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
 from ...safe_read import MIB, refuse_constant, size
 from . import Raw, ReadError
+from .managed import managed_raws
 from .policyvalue import has_unknown, normalise
 
 MAX_BYTES = 64 * MIB  # plans of large estates; a policy is at most 32 KB
@@ -312,7 +313,7 @@ def policy_raws(value: Any, text: str, file: str) -> list[Raw]:
         return [Raw(value, file, text=text)]
     if is_plan(value):
         return plan_raws(value, text, file)
-    return []
+    return managed_raws(value, text, file) or []
 
 
 def plan_account(plan: dict[str, Any]) -> str | None:
