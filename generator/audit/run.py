@@ -183,7 +183,9 @@ def audit(
         ],
         progress,
     )
-    comparer = Comparer(expected, {t.name: _configured(spec, t) for t in spec.targets})
+    comparer = Comparer(
+        expected, {t.name: _configured(spec, t) for t in spec.targets}, spec=str(spec_path)
+    )
     comparer.source(source_state)
     live_targets = tuple(
         comparer.target(target, state)
