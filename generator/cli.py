@@ -270,6 +270,47 @@ def audit(
     raise typer.Exit(result.exit_code(level))
 
 
+@app.command("import")
+def import_(
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")],
+    *,
+    profiles: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            metavar="ACCOUNT_ID=PROFILE",
+            help="AWS profile for the source account (as for audit; default: the ambient "
+            "credentials if they belong to it).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be kept; write nothing.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Keep the source's live bucket, key and repository policy statements in the spec.
+
+    Adds each live statement the render would delete to source.*_statements, comments and
+    formatting kept. Read-only in AWS. Exit 0 (also when nothing was added), 2 for bad
+    input and AWS problems (the spec is then untouched).
+    """
+    from .importspec.run import import_spec
+
+    def progress(line: str) -> None:
+        if not quiet:
+            typer.echo(f"xgen import: {line}", err=True)
+
+    try:
+        outcome = import_spec(
+            spec_path, profiles=profiles or [], dry_run=dry_run, progress=progress
+        )
+    except InputError as error:
+        fail(error)
+    for line in outcome.plan.lines:
+        typer.echo(line.text())
+    typer.echo(outcome.summary(spec_path, dry_run=dry_run))
+
+
 @app.command()
 def lint(
     paths: Annotated[

@@ -43,17 +43,18 @@ class Verdict:
     status: str
 
 
-def _content(statement: Statement) -> str:
+def content(statement: Statement) -> str:
+    """A statement's canonical text without its Sid: equal for AWS's spellings of it."""
     return json.dumps({k: v for k, v in canonical(statement).items() if k != "Sid"}, sort_keys=True)
 
 
 def classify(rendered: Policy, live: Policy) -> list[Verdict]:
     """Every live statement, in live order, with what the rendered document does with it."""
-    contents = {_content(s) for s in rendered.statements}
+    contents = {content(s) for s in rendered.statements}
     sids = {s.sid for s in rendered.statements if s.sid}
     verdicts = []
     for statement in live.statements:
-        if _content(statement) in contents:
+        if content(statement) in contents:
             status = RENDERED
         elif statement.sid and (statement.sid in sids or statement.sid.startswith(XGEN_SID_PREFIX)):
             # A statement of the render's own, changed live: the apply writes the rendered one

@@ -141,17 +141,17 @@ class AccountReader:
         bucket = entry.bucket_arn.split(":::", 1)[1]
         object_key = entry.object_arn.split("/", 1)[1]
         return SourceState(
-            bucket=self._bucket(bucket),
-            key=self._key(entry.kms_key_arn),
+            bucket=self.bucket(bucket),
+            key=self.key(entry.kms_key_arn),
             artifact=self._object(bucket, object_key),
             repository=(
-                self._repository(entry.repository_arn.split(":repository/", 1)[1])
+                self.repository(entry.repository_arn.split(":repository/", 1)[1])
                 if entry.image_in_source_account
                 else None
             ),
         )
 
-    def _bucket(self, bucket: str) -> Live:
+    def bucket(self, bucket: str) -> Live:
         found = self.call(
             "s3",
             "get_bucket_policy",
@@ -164,7 +164,7 @@ class AccountReader:
         exists = self.call("s3", "head_bucket", "s3:ListBucket", missing=NO_OBJECT, Bucket=bucket)
         return Live(exists is not None)
 
-    def _key(self, key_arn: str) -> Live:
+    def key(self, key_arn: str) -> Live:
         region = key_arn.split(":")[3] if key_arn.startswith("arn:") else None
         found = self.call(
             "kms",
@@ -192,7 +192,7 @@ class AccountReader:
             return ObjectState(False)
         return ObjectState(True, head.get("ServerSideEncryption"), head.get("SSEKMSKeyId"))
 
-    def _repository(self, name: str) -> Live:
+    def repository(self, name: str) -> Live:
         found = self.call(
             "ecr",
             "get_repository_policy",
@@ -345,7 +345,7 @@ class AccountReader:
                 for v in config.get("ProductionVariants", [])
             ),
             key_id,
-            self._key(key_id) if key_id else None,
+            self.key(key_id) if key_id else None,
         )
 
 
