@@ -249,6 +249,10 @@ def test_import_keeps_the_foreign_statements_and_terraform_apply_leaves_them_liv
     # nothing is left for import to keep: what is live is the render
     last = run("import", existing.spec, *SOURCE, "--quiet")
     assert (last.exit_code, existing.spec.read_text()) == (0, after)
+    # and the audit sees the source as rendered (the target is not applied here)
+    report = _audit(existing)
+    assert [f for f in report["findings"] if f["rule"] == "XA006"] == []
+    assert [d for d in report["drift"] if d["account"] == SOURCE_ACCOUNT] == []
 
 
 def _audit(existing: Existing) -> dict[str, Any]:
