@@ -25,6 +25,20 @@ app = typer.Typer(
 )
 
 
+# The options audit and import share (both read accounts with the same credentials).
+SpecArgument = Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")]
+ProfileOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--profile",
+        metavar="ACCOUNT_ID=PROFILE",
+        help="AWS profile for an account (repeat; default: the ambient credentials "
+        "where their account matches).",
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+
+
 def fail(error: InputError) -> NoReturn:
     """Report bad input as one line on stderr and exit 2."""
     typer.echo(f"xgen: error: {error}", err=True)
@@ -209,17 +223,9 @@ def reencrypt(
 
 @app.command()
 def audit(
-    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")],
+    spec_path: SpecArgument,
     *,
-    profiles: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--profile",
-            metavar="ACCOUNT_ID=PROFILE",
-            help="AWS profile for an account (repeat; default: the ambient credentials "
-            "where their account matches).",
-        ),
-    ] = None,
+    profiles: ProfileOption = None,
     render: Annotated[
         Path | None,
         typer.Option("--render", help="Compare with this rendered folder (default: the spec)."),
@@ -231,7 +237,7 @@ def audit(
             "--fail-on", help="Exit 1 on findings at this severity or above (default warning)."
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Compare the live accounts with the render: drift, lint findings and verify checks.
 
@@ -272,21 +278,13 @@ def audit(
 
 @app.command("import")
 def import_(
-    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")],
+    spec_path: SpecArgument,
     *,
-    profiles: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--profile",
-            metavar="ACCOUNT_ID=PROFILE",
-            help="AWS profile for the source account (as for audit; default: the ambient "
-            "credentials if they belong to it).",
-        ),
-    ] = None,
+    profiles: ProfileOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would be kept; write nothing.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Keep the source's live bucket, key and repository policy statements in the spec.
 
@@ -306,9 +304,8 @@ def import_(
         )
     except InputError as error:
         fail(error)
-    for line in outcome.plan.lines:
-        typer.echo(line.text())
-    typer.echo(outcome.summary(spec_path, dry_run=dry_run))
+    for line in outcome.report(spec_path):
+        typer.echo(line)
 
 
 @app.command()

@@ -8,7 +8,7 @@ everything else is left as it is, so a second run changes nothing.
 
 The spec is changed only when every read succeeded and the edited spec reads back as the
 spec with exactly those statements added and still renders: then it is written to a
-temporary file beside it (same mode) and renamed over it. Two imports of one spec are
+temporary file beside it (same mode and owner) and renamed over it. Two imports of one spec are
 kept apart by the lock beside it. A spec that is a symbolic link is edited where it
 points, and the link stays.
 """
@@ -56,8 +56,8 @@ class Line:
     kept: bool
     why: str
 
-    def text(self) -> str:
-        verb = "kept" if self.kept else "left"
+    def text(self, dry_run: bool = False) -> str:
+        verb = ("would keep" if dry_run else "kept") if self.kept else "left"
         return f"{self.policy} {self.statement}: {verb}: {self.why}"
 
 
@@ -168,21 +168,25 @@ def read_live(
 
 @dataclass(frozen=True)
 class Outcome:
-    plan: Plan
-    written: bool
+    """What import did (or, with `dry_run`, would do)."""
 
-    def summary(self, spec: Path, *, dry_run: bool) -> str:
-        """The last line: what was (or would be) added where."""
+    plan: Plan
+    dry_run: bool
+
+    def report(self, spec: Path) -> list[str]:
+        """A line per live statement, then what was (or would be) added where."""
         counts = ", ".join(
             f"source.{name} +{len(items)}" for name, items in self.plan.additions.items()
         )
         n = self.plan.count
         statements = f"{n} statement{'s' if n != 1 else ''}"
         if not n:
-            return f"nothing to keep: {spec} is unchanged"
-        if dry_run:
-            return f"would keep {statements} in {spec} ({counts}); --dry-run: nothing written"
-        return f"kept {statements} in {spec} ({counts})"
+            last = f"nothing to keep: {spec} is unchanged"
+        elif self.dry_run:
+            last = f"would keep {statements} in {spec} ({counts}); --dry-run: nothing written"
+        else:
+            last = f"kept {statements} in {spec} ({counts})"
+        return [*(line.text(self.dry_run) for line in self.plan.lines), last]
 
 
 def import_spec(path: Path, *, profiles: list[str], dry_run: bool, progress: Progress) -> Outcome:
@@ -191,7 +195,7 @@ def import_spec(path: Path, *, profiles: list[str], dry_run: bool, progress: Pro
     spec = parse_spec(read_spec_file(path), name)
     by_account = parse_profiles(profiles, spec)
     if dry_run:
-        return Outcome(plan(spec, read_live(spec, by_account, progress)), written=False)
+        return Outcome(plan(spec, read_live(spec, by_account, progress)), dry_run=True)
     target = Path(os.path.realpath(path))  # a symlink is edited where it points, and stays
     _check_writable(target, name)
     with exclusive(target, "import is editing this spec"):
@@ -199,7 +203,7 @@ def import_spec(path: Path, *, profiles: list[str], dry_run: bool, progress: Pro
         spec = parse_spec(data, name)
         result = plan(spec, read_live(spec, by_account, progress))
         if not result.count:
-            return Outcome(result, written=False)
+            return Outcome(result, dry_run=False)
         edited = _edited(data, spec, result, name)
         if read_spec_file(target) != data:
             raise InputError(
@@ -207,8 +211,15 @@ def import_spec(path: Path, *, profiles: list[str], dry_run: bool, progress: Pro
                 file=name,
                 fix="run xgen import again",
             )
-        _replace(target, edited)
-    return Outcome(result, written=True)
+        try:
+            _replace(target, edited)
+        except OSError as error:
+            raise InputError(
+                f"cannot write the spec: {error.strerror}; it was left as it is",
+                file=name,
+                fix="free space or fix the permissions of its folder, then run again",
+            ) from None
+    return Outcome(result, dry_run=False)
 
 
 def _check_writable(target: Path, name: str) -> None:
@@ -244,14 +255,24 @@ def _edited(data: bytes, spec: Spec, result: Plan, name: str) -> bytes:
     wanted = spec.model_dump(mode="json")
     for keep_list, statements in result.additions.items():
         wanted["source"][keep_list] = [*wanted["source"][keep_list], *statements]
-    if parse_spec(edited, name).model_dump(mode="json") != wanted:
+    new_spec = parse_spec(edited, name)
+    if new_spec.model_dump(mode="json") != wanted:
         raise InputError(
             "the edited spec would not read back as the spec with the statements added; "
             "it was left as it is",
             file=name,
             fix="add the statements xgen import --dry-run lists by hand, and report this",
         )
-    render(parse_spec(edited, name))  # refuses a policy over AWS's size limit, as render would
+    try:
+        render(new_spec)  # refuses a policy over AWS's size limit, as render would
+    except InputError as error:
+        raise InputError(
+            f"with the live statements kept, the spec would not render: {error.message}; "
+            "it was left as it is",
+            file=name,
+            fix="shorten or merge the live statements first (xgen import --dry-run lists "
+            f"them), then run again; {error.fix}",
+        ) from None
     return edited
 
 

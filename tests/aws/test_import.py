@@ -300,7 +300,8 @@ def test_dry_run_prints_what_would_be_kept_and_writes_nothing(existing: Existing
     before = existing.spec.read_bytes()
     result = run("import", existing.spec, *SOURCE, "--dry-run", "--quiet")
     assert result.exit_code == 0, result.output
-    assert result.stdout.count(": kept: ") == 4
+    assert result.stdout.count(": would keep: ") == 4
+    assert ": kept: " not in result.stdout
     assert "--dry-run: nothing written" in result.stdout.splitlines()[-1]
     assert existing.spec.read_bytes() == before
 
@@ -392,3 +393,38 @@ def test_two_imports_at_once_add_each_statement_once(existing: Existing) -> None
     assert _kept(existing.spec) == existing.foreign
     leftovers = [p.name for p in existing.spec.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_a_changed_statement_of_xgen_own_is_left_for_the_apply_to_rewrite(
+    existing: Existing,
+) -> None:
+    """A render's statement as an earlier spec applied it (another account) is not foreign:
+    keeping it would repeat its Sid, and the apply writes the current one."""
+    earlier = {
+        "Sid": "XgenTargetRolesReadModelArtifact",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::333333333333:root"},
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{existing.bucket}/{ARTIFACT}",
+    }
+    existing.s3.put_bucket_policy(Bucket=existing.bucket, Policy=_policy(earlier))
+    result = run("import", existing.spec, *SOURCE, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (
+        'bucket policy "XgenTargetRolesReadModelArtifact": left: xgen\'s own statement'
+        in result.stdout
+    )
+    assert _kept(existing.spec)["bucket"] == []
+
+
+def test_statements_that_would_make_the_policy_too_large_are_refused(
+    existing: Existing,
+) -> None:
+    """AWS's bucket policy limit is 20 KB: a live policy near it, plus the render's own
+    statements, would be refused at apply, so import refuses first."""
+    prefixes = [f"arn:aws:s3:::{existing.bucket}/team-{i:04d}/*" for i in range(400)]
+    big = {"Sid": "ManyTeams", "Effect": "Allow", "Principal": {"AWS": SOURCE_ACCOUNT}}
+    big |= {"Action": "s3:GetObject", "Resource": prefixes}
+    existing.s3.put_bucket_policy(Bucket=existing.bucket, Policy=_policy(big))
+    line = _refused(existing, *SOURCE)
+    assert "would not render" in line and "over AWS's limit" in line
