@@ -1,5 +1,5 @@
-"""`xgen import`'s spec edit, offline: any statement AWS could return reads back as itself,
-and the user's text stays line for line (the AWS side is in tests/aws/test_import.py)."""
+"""`xgen import` offline: any statement AWS could return reads back as itself, the user's
+text stays line for line, and what is kept and why (the AWS side: tests/aws/test_import.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from typer.testing import CliRunner
 from generator.audit.foreign import KEEP_LISTS
 from generator.cli import app
 from generator.importspec.edit import NotEditable, add_statements
+from generator.importspec.run import plan
+from generator.model import Spec
+from generator.policy.kinds import Kind
 from generator.spec import parse_spec
 from tests.conftest import BASE_SPEC
 
@@ -118,3 +121,22 @@ def test_mixed_indentation_is_refused_not_rewritten(starter: str) -> None:
     mixed += "tags:\n    team: ml\n"  # 4 spaces here, 2 under source
     with pytest.raises(NotEditable, match="indentation"):
         add_statements(mixed, {LISTS[0]: [{"Effect": "Allow"}]}, LISTS)
+
+
+def test_plan_keeps_a_repeated_statement_once_and_leaves_a_kept_one_changed_live() -> None:
+    kept = {"Sid": "Replication", "Effect": "Allow", "Action": "s3:GetObjectVersion"}
+    spec = Spec.model_validate(
+        {**BASE_SPEC, "source": {**BASE_SPEC["source"], "bucket_policy_statements": [kept]}}
+    )
+    logs = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/logs/*"}
+    changed = {**kept, "Action": "s3:*"}
+    result = plan(spec, {Kind.BUCKET: {"Statement": [logs, changed, dict(logs)]}, Kind.KEY: None})
+    assert result.additions == {"bucket_policy_statements": [logs]}
+    assert [line.text() for line in result.lines] == [
+        "bucket policy Statement[0]: kept: not rendered by the spec, so the apply would "
+        "delete it (Allow s3:PutObject for its principals)",
+        'bucket policy "Replication": left: changed live from the statement '
+        "source.bucket_policy_statements keeps under this Sid: the apply writes the spec's; "
+        "edit the spec to keep the live one",
+        "bucket policy Statement[2]: left: the same as a statement kept above",
+    ]

@@ -100,7 +100,12 @@ def plan(spec: Spec, live: dict[Kind, dict[str, Any] | None]) -> Plan:
         verdicts = classify(parse_policy(rendered[kind].body), _parsed(body, f"the live {name}"))
         for verdict in verdicts:
             statement, added = verdict.statement, False
-            if verdict.status == OWN:
+            if verdict.status == OWN and statement.sid in {s.sid for s in kept.statements}:
+                why = (
+                    f"changed live from the statement source.{keep_list} keeps under this Sid: "
+                    "the apply writes the spec's; edit the spec to keep the live one"
+                )
+            elif verdict.status == OWN:
                 why = "xgen's own statement, changed live: the apply writes the rendered one"
             elif verdict.status == RENDERED:
                 in_list = content(statement) in known
