@@ -140,3 +140,13 @@ def test_plan_keeps_a_repeated_statement_once_and_leaves_a_kept_one_changed_live
         "edit the spec to keep the live one",
         "bucket policy Statement[2]: left: the same as a statement kept above",
     ]
+
+
+def test_an_empty_flow_list_becomes_a_block_and_keeps_its_comment() -> None:
+    text = yaml.safe_dump(BASE_SPEC, sort_keys=False).replace(
+        "targets:", "  bucket_policy_statements: []   # none yet\ntargets:"
+    )
+    statement = {"Effect": "Allow", "Action": "s3:PutObject"}
+    edited = add_statements(text, {LISTS[0]: [statement]}, LISTS)
+    assert "  bucket_policy_statements:      # none yet\n  - Effect: Allow\n" in edited
+    assert _kept(edited)[LISTS[0]] == [statement]

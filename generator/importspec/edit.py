@@ -92,7 +92,8 @@ def _only_inserted(old: str, new: str, names: list[str]) -> bool:
     or comment line, which belongs to what follows it), and no line changed or removed but
     an empty flow list (`bucket_policy_statements: []`) of `names` that became a block."""
     before, after = old.splitlines(True), new.splitlines(True)
-    empty = re.compile(rf"^\s*(?:{'|'.join(map(re.escape, names))}):\s*\[\s*\]\s*$")
+    lists = "|".join(map(re.escape, names))
+    empty = re.compile(rf"^\s*(?:{lists}):\s*\[\s*\]\s*(?:#.*)?$")  # its comment stays
     for tag, i1, i2, j1, _ in difflib.SequenceMatcher(None, before, after, False).get_opcodes():
         if tag in ("delete", "replace") and not all(empty.match(line) for line in before[i1:i2]):
             return False
