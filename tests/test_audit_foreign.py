@@ -1,4 +1,4 @@
-"""Which live statements the apply would delete (audit's XA006, `xgen import`): AWS's
+"""Which live statements the apply would delete (audit's XA008, `xgen import`): AWS's
 respellings and another Sid are the same statement; a Sid of the render's own is not
 foreign; anything else is."""
 

@@ -150,3 +150,18 @@ def test_an_empty_flow_list_becomes_a_block_and_keeps_its_comment() -> None:
     edited = add_statements(text, {LISTS[0]: [statement]}, LISTS)
     assert "  bucket_policy_statements:      # none yet\n  - Effect: Allow\n" in edited
     assert _kept(edited)[LISTS[0]] == [statement]
+
+
+def test_a_keep_list_inside_a_mapping_of_source_goes_at_that_mapping_end() -> None:
+    """The path form `xgen import` uses for a list nested under source (as a model package
+    group's `policy_statements` would be)."""
+    text = yaml.safe_dump(
+        {**BASE_SPEC, "source": {**BASE_SPEC["source"], "group": {"name": "churn"}}},
+        sort_keys=False,
+    )
+    statement = {"Effect": "Allow", "Action": "sagemaker:DescribeModelPackage"}
+    edited = add_statements(text, {"group.policy_statements": [statement]}, LISTS)
+    assert yaml.safe_load(edited)["source"]["group"] == {
+        "name": "churn",
+        "policy_statements": [statement],
+    }

@@ -132,10 +132,10 @@ class Comparer:
         )
 
     def _not_kept(self, expected: Document, live: Policy, resource: str) -> Policy:
-        """XA006 for each live statement of a source policy that the apply would delete;
+        """XA008 for each live statement of a source policy that the apply would delete;
         returns the live policy without them, for drift.
 
-        Each is reported once, as XA006 and not also as drift: the finding says what the
+        Each is reported once, as XA008 and not also as drift: the finding says what the
         next apply does to it and how to keep it, before the first apply and after it
         alike (audit cannot tell a policy never applied from one rewritten since).
         """

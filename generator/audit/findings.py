@@ -69,7 +69,7 @@ UNJUDGED = AuditRule(
     "review the statement by hand, or remove the condition if the render did not have it.",
 )
 NOT_KEPT = AuditRule(
-    "XA006",
+    "XA008",
     Severity.WARNING,
     "A live statement the spec does not keep: the next apply deletes it",
     "The bucket, key or ECR repository policy in the source account holds a statement that "

@@ -3,7 +3,7 @@
 `aws_s3_bucket_policy`, `aws_kms_key_policy` and `aws_ecr_repository_policy` each own the
 whole policy: a live statement that is not in the rendered document (xgen's own statements
 plus the spec's keep lists) is deleted by the next `terraform apply`. `xgen import` keeps
-such statements in the spec; `xgen audit` warns about each one (XA006).
+such statements in the spec; `xgen audit` warns about each one (XA008).
 
 Statements are compared in drift's canonical spelling (AWS's reordering and respelling is
 not a difference) and without their Sid: a live statement equal to a rendered one under
@@ -20,8 +20,9 @@ from ..policy.document import Policy, Statement
 from ..policy.kinds import Kind
 from .drift import canonical
 
-# The spec's keep list of each source resource policy (`source.<name>`); a resource whose
-# Terraform resource owns the whole policy gets an entry here.
+# The spec's keep list of each source resource policy (`source.<path>`, dotted for a
+# mapping inside source); each resource whose Terraform resource owns the whole policy
+# gets an entry here.
 KEEP_LISTS = {
     Kind.BUCKET: "bucket_policy_statements",
     Kind.KEY: "key_policy_statements",

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from ..errors import InputError
 from ..manifest import SourceEntry, TargetEntry
+from ..policy.kinds import Kind
 from .session import aws_call, client
 
 # Error codes meaning "not there" per call: a finding, not a failure.
@@ -141,17 +142,17 @@ class AccountReader:
         bucket = entry.bucket_arn.split(":::", 1)[1]
         object_key = entry.object_arn.split("/", 1)[1]
         return SourceState(
-            bucket=self.bucket(bucket),
-            key=self.key(entry.kms_key_arn),
+            bucket=self._bucket(bucket),
+            key=self._key(entry.kms_key_arn),
             artifact=self._object(bucket, object_key),
             repository=(
-                self.repository(entry.repository_arn.split(":repository/", 1)[1])
+                self._repository(entry.repository_arn.split(":repository/", 1)[1])
                 if entry.image_in_source_account
                 else None
             ),
         )
 
-    def bucket(self, bucket: str) -> Live:
+    def _bucket(self, bucket: str) -> Live:
         found = self.call(
             "s3",
             "get_bucket_policy",
@@ -164,7 +165,7 @@ class AccountReader:
         exists = self.call("s3", "head_bucket", "s3:ListBucket", missing=NO_OBJECT, Bucket=bucket)
         return Live(exists is not None)
 
-    def key(self, key_arn: str) -> Live:
+    def _key(self, key_arn: str) -> Live:
         region = key_arn.split(":")[3] if key_arn.startswith("arn:") else None
         found = self.call(
             "kms",
@@ -192,7 +193,7 @@ class AccountReader:
             return ObjectState(False)
         return ObjectState(True, head.get("ServerSideEncryption"), head.get("SSEKMSKeyId"))
 
-    def repository(self, name: str) -> Live:
+    def _repository(self, name: str) -> Live:
         found = self.call(
             "ecr",
             "get_repository_policy",
@@ -212,6 +213,18 @@ class AccountReader:
             repositoryNames=[name],
         )
         return Live(described is not None)
+
+    def whole_policies(self, entry: SourceEntry) -> dict[Kind, Live]:
+        """The source's resources whose entire policy Terraform owns, for `xgen import`: the
+        bucket, the key and, when the image is in this account's ECR, the repository."""
+        found = {
+            Kind.BUCKET: self._bucket(entry.bucket_arn.split(":::", 1)[1]),
+            Kind.KEY: self._key(entry.kms_key_arn),
+        }
+        if entry.image_in_source_account:
+            name = entry.repository_arn.split(":repository/", 1)[1]
+            found[Kind.ECR_REPOSITORY] = self._repository(name)
+        return found
 
     def target(self, entry: TargetEntry) -> TargetState:
         """The role with its trust, inline and attached policies, and the SageMaker model."""
@@ -345,7 +358,7 @@ class AccountReader:
                 for v in config.get("ProductionVariants", [])
             ),
             key_id,
-            self.key(key_id) if key_id else None,
+            self._key(key_id) if key_id else None,
         )
 
 

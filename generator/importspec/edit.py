@@ -115,9 +115,10 @@ def add_statements(
 ) -> str:
     """`text` with each `source.<list>` of `additions` extended by its statements.
 
-    `additions` maps keep-list names to statements (JSON values); lists with nothing to
-    add are left alone; `lists` names every keep list (a new one goes after the last
-    there is). Raises NotEditable when the result would change existing lines.
+    `additions` maps keep lists (paths under `source`, dotted for a mapping inside it:
+    `model_package_group.policy_statements`) to statements (JSON values); lists with
+    nothing to add are left alone; `lists` names every keep list (a new one goes after the
+    last there is). Raises NotEditable when the result would change existing lines.
     """
     additions = {name: items for name, items in additions.items() if items}
     if not additions:
@@ -126,7 +127,7 @@ def add_statements(
     try:
         candidates = _candidates(text, style, additions, lists)
         for candidate in candidates:
-            if _only_inserted(text, candidate, list(additions)):
+            if _only_inserted(text, candidate, [p.rsplit(".", 1)[-1] for p in additions]):
                 return candidate
     except YAMLError as error:  # the caller has already read the spec; this is a guard
         raise NotEditable(f"the YAML writer failed: {error}") from None
@@ -173,32 +174,44 @@ def _carry_comment(old: Place, new: Place) -> None:
     items[2 if isinstance(after, dict) else 0] = moved
 
 
+def _parent(document: Any, path: str) -> tuple[CommentedMap, str]:
+    """The mapping that holds the keep list `path` (dotted, under `source`), and its name."""
+    *parents, name = ("source." + path).split(".")
+    mapping = document
+    for key in parents:
+        mapping = mapping[key]
+    return mapping, name
+
+
 def _candidates(
     text: str,
     style: tuple[int, int, int],
     additions: Mapping[str, list[dict[str, Any]]],
     lists: Collection[str],
 ) -> Iterator[str]:
-    """The edited text for each place the new lists may take (one when all lists exist)."""
+    """The edited text for each place the new lists may take in `source` (one when all
+    lists exist); a keep list of a mapping under `source` that is not there yet goes at
+    that mapping's end."""
     editor = _yaml(style)
     probe = editor.load(text)
-    missing = [name for name in additions if name not in probe["source"]]
+    missing = [path for path in additions if path not in probe["source"]]
     places = _positions(probe["source"], lists) if missing else [0]
     for place in places:
         document = editor.load(text)
-        source = document["source"]
-        at = min(place, len(source))
-        for name, statements in additions.items():
-            if name in source:
-                old = _tail(source, name)
+        at = min(place, len(document["source"]))
+        for path, statements in additions.items():
+            parent, name = _parent(document, path)
+            if name in parent:
+                old = _tail(parent, name)
             else:
-                old = _tail(source, list(source)[at - 1]) if at else None
-                source.insert(at, name, CommentedSeq())
-                at += 1
-            keep = source[name]
+                where = at if parent is document["source"] else len(parent)
+                old = _tail(parent, list(parent)[where - 1]) if where else None
+                parent.insert(where, name, CommentedSeq())
+                at += parent is document["source"]
+            keep = parent[name]
             if keep.fa.flow_style():
                 keep.fa.set_block_style()
             keep.extend(_block(s) for s in statements)
             if old is not None:
-                _carry_comment(old, _tail(source, name))
+                _carry_comment(old, _tail(parent, name))
         yield _dump(editor, document)

@@ -16,6 +16,7 @@ points, and the link stays.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import stat
 import tempfile
@@ -28,7 +29,6 @@ from ..atomic import exclusive
 from ..audit.drift import statement_name
 from ..audit.foreign import KEEP_LISTS, OWN, RENDERED, classify, content
 from ..audit.run import check_identities, parse_profiles
-from ..aws.live import Live
 from ..errors import InputError
 from ..manifest import deployment_entries
 from ..model import Spec
@@ -87,6 +87,11 @@ def _parsed(body: Any, what: str) -> Policy:
         raise InputError(f"{what} cannot be read: {error}") from None
 
 
+def _kept(spec: Spec, path: str) -> list[dict[str, Any]]:
+    """The keep list at `path` under `source` (dotted for a mapping inside it)."""
+    return functools.reduce(getattr, path.split("."), spec.source)
+
+
 def plan(spec: Spec, live: dict[Kind, dict[str, Any] | None]) -> Plan:
     """What to add to each keep list for the live policies (None: the resource has none)."""
     result = Plan()
@@ -95,7 +100,7 @@ def plan(spec: Spec, live: dict[Kind, dict[str, Any] | None]) -> Plan:
         if body is None:
             continue
         name, keep_list = POLICY_NAMES[kind], KEEP_LISTS[kind]
-        kept = _parsed({"Statement": getattr(spec.source, keep_list)}, f"source.{keep_list}")
+        kept = _parsed({"Statement": _kept(spec, keep_list)}, f"source.{keep_list}")
         known = {content(s) for s in kept.statements}  # grows as statements are added
         verdicts = classify(parse_policy(rendered[kind].body), _parsed(body, f"the live {name}"))
         for verdict in verdicts:
@@ -137,28 +142,15 @@ def read_live(
     check_identities({account: profile}, {profile: via}, source.region, progress)
     reader = AccountReader(account, profile, via, source.region)
     bucket = source.bucket_arn.split(":::", 1)[1]
-    resources: list[tuple[Kind, str, str, Callable[[], Live]]] = [
-        (Kind.BUCKET, f"bucket {bucket}", "source.artifact", lambda: reader.bucket(bucket)),
-        (
-            Kind.KEY,
-            f"KMS key {source.kms_key_arn}",
-            "source.kms_key_arn",
-            lambda: reader.key(source.kms_key_arn),
-        ),
-    ]
-    if source.image_in_source_account:
-        repository = source.repository_arn.split(":repository/", 1)[1]
-        resources.append(
-            (
-                Kind.ECR_REPOSITORY,
-                f"ECR repository {repository}",
-                "source.image",
-                lambda: reader.repository(repository),
-            )
-        )
+    repository = source.repository_arn.split(":repository/", 1)[1]
+    resources = {
+        Kind.BUCKET: (f"bucket {bucket}", "source.artifact"),
+        Kind.KEY: (f"KMS key {source.kms_key_arn}", "source.kms_key_arn"),
+        Kind.ECR_REPOSITORY: (f"ECR repository {repository}", "source.image"),
+    }
     live: dict[Kind, dict[str, Any] | None] = {}
-    for kind, what, field_name, read in resources:
-        state = read()
+    for kind, state in reader.whole_policies(source).items():
+        what, field_name = resources[kind]
         if not state.exists:
             raise InputError(
                 f"{what} does not exist in account {account}",
@@ -259,7 +251,9 @@ def _edited(data: bytes, spec: Spec, result: Plan, name: str) -> bytes:
     edited = text.encode("utf-8")
     wanted = spec.model_dump(mode="json")
     for keep_list, statements in result.additions.items():
-        wanted["source"][keep_list] = [*wanted["source"][keep_list], *statements]
+        *parents, name = ["source", *keep_list.split(".")]
+        holder = functools.reduce(dict.__getitem__, parents, wanted)
+        holder[name] = [*holder[name], *statements]
     new_spec = parse_spec(edited, name)
     if new_spec.model_dump(mode="json") != wanted:
         raise InputError(

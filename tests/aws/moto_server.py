@@ -5,6 +5,11 @@
    denies every request, which AWS (over HTTPS) never does. Here a statement with a
    condition is left out of that check, which matches AWS for the requests these tests
    make. xgen itself never relies on moto to judge access: its evaluator does.
+   moto's GetBucketPolicy ignores the bucket policy, where AWS denies it to a caller
+   that a statement denies `s3:GetBucketPolicy` (all but the bucket owner's root user,
+   who may always read, put and delete the policy: "GetBucketPolicy", Amazon S3 API
+   Reference). Here an unconditional Deny of it denies; the tests call as role sessions.
+   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicy.html
 2. moto's CreateModel drops `EnableNetworkIsolation` (DescribeModel always says false);
    here it is kept, as SageMaker keeps it.
 3. moto's DescribeModel and DescribeEndpointConfig return `"VpcConfig": {}` and
@@ -15,13 +20,6 @@
    empty objects are left out, as SageMaker does, and nothing else is changed: the
    end-to-end test's plan after apply must be empty for every resource, SageMaker's
    included.
-4. moto's GetBucketPolicy ignores the bucket policy. AWS applies it: a statement that
-   denies the caller `s3:GetBucketPolicy` makes the call fail with AccessDenied, for every
-   caller but the bucket owner's root user ("GetBucketPolicy", Amazon S3 API Reference:
-   the root user may always read, put and delete the policy, so that it cannot lock
-   itself out). The tests call as role sessions (the `source` profile assumes a role), so
-   here an unconditional Deny of the action denies, as AWS would for them.
-   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicy.html
 """
 
 from __future__ import annotations
@@ -31,10 +29,7 @@ import sys
 from typing import Any
 
 from moto.core.responses import ActionResult
-from moto.iam.access_control import PermissionResult
-from moto.s3.exceptions import S3AccessDeniedError
 from moto.s3.models import FakeBucket
-from moto.s3.responses import S3Response
 from moto.sagemaker.responses import SageMakerResponse
 from moto.server import main
 
@@ -57,6 +52,27 @@ def _unconditional_permission(self: FakeBucket, action: str, resource: str) -> A
 
 
 FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign]
+
+
+def _patch_get_bucket_policy() -> None:
+    """GetBucketPolicy as AWS answers a role session that the bucket policy denies it."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.exceptions import S3AccessDeniedError
+    from moto.s3.responses import S3Response
+
+    original = S3Response.get_bucket_policy
+
+    def get_bucket_policy(self: S3Response) -> Any:
+        bucket = self.backend.get_bucket(self.bucket_name)
+        arn = f"arn:aws:s3:::{self.bucket_name}"
+        if bucket.get_permission("s3:GetBucketPolicy", arn) == PermissionResult.DENIED:
+            raise S3AccessDeniedError()
+        return original(self)
+
+    S3Response.get_bucket_policy = get_bucket_policy  # type: ignore[method-assign]
+
+
+_patch_get_bucket_policy()
 
 _create_model = SageMakerResponse.create_model
 
@@ -90,19 +106,6 @@ SageMakerResponse.describe_model = _without_empty(  # type: ignore[method-assign
 SageMakerResponse.describe_endpoint_config = _without_empty(  # type: ignore[method-assign]
     SageMakerResponse.describe_endpoint_config, "DataCaptureConfig"
 )
-
-_get_bucket_policy = S3Response.get_bucket_policy
-
-
-def _get_bucket_policy_as_denied(self: S3Response) -> Any:
-    bucket = self.backend.get_bucket(self.bucket_name)
-    arn = f"arn:aws:s3:::{self.bucket_name}"
-    if bucket.get_permission("s3:GetBucketPolicy", arn) == PermissionResult.DENIED:
-        raise S3AccessDeniedError()
-    return _get_bucket_policy(self)
-
-
-S3Response.get_bucket_policy = _get_bucket_policy_as_denied  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     main(sys.argv[1:])

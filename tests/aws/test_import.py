@@ -251,7 +251,7 @@ def test_import_keeps_the_foreign_statements_and_terraform_apply_leaves_them_liv
     assert (last.exit_code, existing.spec.read_text()) == (0, after)
     # and the audit sees the source as rendered (the target is not applied here)
     report = _audit(existing)
-    assert [f for f in report["findings"] if f["rule"] == "XA006"] == []
+    assert [f for f in report["findings"] if f["rule"] == "XA008"] == []
     assert [d for d in report["drift"] if d["account"] == SOURCE_ACCOUNT] == []
 
 
@@ -274,7 +274,7 @@ def test_audit_before_the_first_apply_warns_about_each_statement_the_apply_would
     existing: Existing,
 ) -> None:
     report = _audit(existing)
-    warned = [f for f in report["findings"] if f["rule"] == "XA006"]
+    warned = [f for f in report["findings"] if f["rule"] == "XA008"]
     assert {f["severity"] for f in warned} == {"warning"}
     assert len(warned) == 4, [f["message"] for f in warned]
     messages = " ".join(f["message"] for f in warned)
@@ -286,11 +286,11 @@ def test_audit_before_the_first_apply_warns_about_each_statement_the_apply_would
 
     assert run("import", existing.spec, *SOURCE, "--quiet").exit_code == 0
     report = _audit(existing)
-    assert [f for f in report["findings"] if f["rule"] == "XA006"] == []
+    assert [f for f in report["findings"] if f["rule"] == "XA008"] == []
 
 
 def test_explain_xa006_says_why_and_how_to_fix() -> None:
-    result = run("explain", "XA006")
+    result = run("explain", "XA008")
     assert result.exit_code == 0
     assert "xgen import SPEC" in result.stdout
     assert "warning" in result.stdout
