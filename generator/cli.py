@@ -25,20 +25,6 @@ app = typer.Typer(
 )
 
 
-# The options audit and import share (both read accounts with the same credentials).
-SpecArgument = Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")]
-ProfileOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--profile",
-        metavar="ACCOUNT_ID=PROFILE",
-        help="AWS profile for an account (repeat; default: the ambient credentials "
-        "where their account matches).",
-    ),
-]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
-
-
 def fail(error: InputError) -> NoReturn:
     """Report bad input as one line on stderr and exit 2."""
     typer.echo(f"xgen: error: {error}", err=True)
@@ -219,6 +205,20 @@ def reencrypt(
         fail(error)
     for line in result.lines():
         typer.echo(line, err=True)
+
+
+# The options audit and import share (both read accounts with the same credentials).
+SpecArgument = Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")]
+ProfileOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--profile",
+        metavar="ACCOUNT_ID=PROFILE",
+        help="AWS profile for an account (repeat; default: the ambient credentials "
+        "where their account matches).",
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
 
 
 @app.command()

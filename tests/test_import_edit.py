@@ -165,3 +165,11 @@ def test_a_keep_list_inside_a_mapping_of_source_goes_at_that_mapping_end() -> No
         "name": "churn",
         "policy_statements": [statement],
     }
+
+
+def test_a_hostile_live_sid_prints_as_one_inert_line() -> None:
+    spec = Spec.model_validate(BASE_SPEC)
+    hostile = {"Sid": "Logs\x1b[2J\nfake: kept\u202e", "Effect": "Allow", "Action": "s3:PutObject"}
+    [line] = plan(spec, {Kind.BUCKET: {"Statement": [hostile]}}).lines
+    text = line.text()
+    assert text.isprintable() and "\\x1b[2J\\nfake: kept\\u202e" in text

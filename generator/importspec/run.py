@@ -57,8 +57,11 @@ class Line:
     why: str
 
     def text(self, dry_run: bool = False) -> str:
+        """One inert line, whatever the live policy holds: a character that does not
+        print (a control character, a line break, a lone surrogate) is shown escaped."""
         verb = ("would keep" if dry_run else "kept") if self.kept else "left"
-        return f"{self.policy} {self.statement}: {verb}: {self.why}"
+        line = f"{self.policy} {self.statement}: {verb}: {self.why}"
+        return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in line)
 
 
 @dataclass
