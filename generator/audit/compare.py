@@ -140,7 +140,8 @@ class Comparer:
         alike (audit cannot tell a policy never applied from one rewritten since).
         """
         keep_list = KEEP_LISTS.get(expected.kind)
-        if keep_list is None or expected.account_id != self.expected.source.account_id:
+        source = self.expected.source.account_id
+        if keep_list is None or expected.account_id != source or expected.target:
             return live
         dropped = foreign(expected.file.policy, live)
         folder = expected.file.path.split("/", 1)[0]

@@ -98,7 +98,8 @@ def _kept(spec: Spec, path: str) -> list[dict[str, Any]]:
 def plan(spec: Spec, live: dict[Kind, dict[str, Any] | None]) -> Plan:
     """What to add to each keep list for the live policies (None: the resource has none)."""
     result = Plan()
-    rendered = {d.kind: d for d in documents(spec) if d.account_id == spec.source.account_id}
+    source = spec.source.account_id
+    rendered = {d.kind: d for d in documents(spec) if d.account_id == source and not d.target}
     for kind, body in live.items():
         if body is None:
             continue
