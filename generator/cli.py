@@ -221,19 +221,25 @@ def reencrypt(
         _say(line, err=True)
 
 
+# The options audit and import share (both read accounts with the same credentials).
+SpecArgument = Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")]
+ProfileOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--profile",
+        metavar="ACCOUNT_ID=PROFILE",
+        help="AWS profile for an account (repeat; default: the ambient credentials "
+        "where their account matches).",
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+
+
 @app.command()
 def audit(
-    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")],
+    spec_path: SpecArgument,
     *,
-    profiles: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--profile",
-            metavar="ACCOUNT_ID=PROFILE",
-            help="AWS profile for an account (repeat; default: the ambient credentials "
-            "where their account matches).",
-        ),
-    ] = None,
+    profiles: ProfileOption = None,
     render: Annotated[
         Path | None,
         typer.Option("--render", help="Compare with this rendered folder (default: the spec)."),
@@ -245,7 +251,7 @@ def audit(
             "--fail-on", help="Exit 1 on findings at this severity or above (default warning)."
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Compare the live accounts with the render: drift, lint findings and verify checks.
 
@@ -282,6 +288,38 @@ def audit(
         fail(error)
     typer.echo(formats[output_format](result), nl=False)
     raise typer.Exit(result.exit_code(level))
+
+
+@app.command("import")
+def import_(
+    spec_path: SpecArgument,
+    *,
+    profiles: ProfileOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be kept; write nothing.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Keep the source's live bucket, key and repository policy statements in the spec.
+
+    Adds each live statement the render would delete to source.*_statements, comments and
+    formatting kept. Read-only in AWS. Exit 0 (also when nothing was added), 2 for bad
+    input and AWS problems (the spec is then untouched).
+    """
+    from .importspec.run import import_spec
+
+    def progress(line: str) -> None:
+        if not quiet:
+            typer.echo(f"xgen import: {line}", err=True)
+
+    try:
+        outcome = import_spec(
+            spec_path, profiles=profiles or [], dry_run=dry_run, progress=progress
+        )
+    except InputError as error:
+        fail(error)
+    for line in outcome.report(spec_path):
+        typer.echo(line)
 
 
 @app.command()

@@ -8,6 +8,7 @@ what AWS actually enforces. Live documents are named `live:<the rendered path>`.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -17,19 +18,21 @@ from ..access.evaluate import PolicyFile
 from ..aws.live import EndpointState, Live, ModelState, ObjectState, SourceState, TargetState
 from ..lint.findings import Finding
 from ..manifest import TargetEntry
-from ..policy.document import PolicyError, parse_policy
+from ..policy.document import Policy, PolicyError, parse_policy
 from ..policy.kinds import Kind
-from .drift import Difference, compare
+from .drift import Difference, compare, statement_name
 from .findings import (
     CONTENT_CHANGED,
     MISSING,
     NOT_APPLIED,
     NOT_APPROVED,
+    NOT_KEPT,
     NOT_UNDER_KEY,
     SSE_S3,
     UNJUDGED,
     finding,
 )
+from .foreign import KEEP_LISTS, foreign
 
 LIVE = "live:"
 NONE = parse_policy({"Statement": []})
@@ -90,10 +93,14 @@ def _whole(change: str, what: str) -> Difference:
 class Comparer:
     """Collects the comparison of one deployment, account by account."""
 
-    def __init__(self, expected: Deployment, configured: dict[str, Configured]) -> None:
-        """`configured`: per target name, its SageMaker model and endpoint variant."""
+    def __init__(
+        self, expected: Deployment, configured: dict[str, Configured], *, spec: str = "SPEC"
+    ) -> None:
+        """`configured`: per target name, its SageMaker model and endpoint variant; `spec`:
+        the spec's path, for the `xgen import` fix."""
         self.expected = expected
         self.configured = configured
+        self.spec = spec
         self.result = Comparison()
 
     def _drift(self, account: str, resource: str, document: str, diff: Difference) -> None:
@@ -127,11 +134,38 @@ class Comparer:
             self.result.findings.append(finding(UNJUDGED, LIVE + path, message, fix))
             return
         if expected is not None:  # an extra document is one drift item, named by the caller
-            for diff in compare(expected.file.policy, policy):
+            compared = self._not_kept(expected, policy, resource)
+            for diff in compare(expected.file.policy, compared):
                 self._drift(account, resource, path, diff)
         self.result.documents.append(
             Document(kind, account, target, PolicyFile(LIVE + path, policy))
         )
+
+    def _not_kept(self, expected: Document, live: Policy, resource: str) -> Policy:
+        """XA008 for each live statement of a source policy that the apply would delete;
+        returns the live policy without them, for drift.
+
+        Each is reported once, as XA008 and not also as drift: the finding says what the
+        next apply does to it and how to keep it, before the first apply and after it
+        alike (audit cannot tell a policy never applied from one rewritten since).
+        """
+        keep_list = KEEP_LISTS.get(expected.kind)
+        source = self.expected.source.account_id
+        if keep_list is None or expected.account_id != source or expected.target:
+            return live
+        dropped = foreign(expected.file.policy, live)
+        folder = expected.file.path.split("/", 1)[0]
+        for statement in dropped:
+            message = (
+                f"{expected.kind} policy of {resource}: statement {statement_name(statement)} "
+                f"is live but not in the spec: the next terraform apply in {folder} deletes it"
+            )
+            fix = (
+                f"to keep it, run `xgen import {shlex.quote(self.spec)}` (it adds the statement "
+                f"to source.{keep_list}); to drop it, apply"
+            )
+            self.result.findings.append(finding(NOT_KEPT, LIVE + expected.file.path, message, fix))
+        return replace(live, statements=tuple(s for s in live.statements if s not in dropped))
 
     def source(self, state: SourceState) -> None:
         src = self.expected.source

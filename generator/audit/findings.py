@@ -90,6 +90,20 @@ NOT_APPROVED = AuditRule(
     "approve the version in the source account (`aws sagemaker update-model-package "
     "--model-approval-status Approved`), or serve an approved version.",
 )
+NOT_KEPT = AuditRule(
+    "XA008",
+    Severity.WARNING,
+    "A live statement the spec does not keep: the next apply deletes it",
+    "The bucket, key or ECR repository policy in the source account holds a statement that "
+    "the render neither writes nor keeps. aws_s3_bucket_policy, aws_kms_key_policy and "
+    "aws_ecr_repository_policy replace the whole policy, so `terraform apply` deletes it: a "
+    "log-delivery or replication grant, or the key statement that lets the training role "
+    "encrypt its output, is gone and what relied on it breaks. Reported before the first "
+    "apply and after it alike (once applied, such a statement was added by hand; it is "
+    "reported here, not as drift). Fix: `xgen import SPEC` copies every such statement into "
+    "the spec's keep list (source.bucket_policy_statements, source.key_policy_statements, "
+    "source.repository_policy_statements), comments kept; or, if it should go, apply.",
+)
 AUDIT_RULES = {
     rule.id: rule
     for rule in (
@@ -100,6 +114,7 @@ AUDIT_RULES = {
         SSE_S3,
         CONTENT_CHANGED,
         NOT_APPROVED,
+        NOT_KEPT,
     )
 }
 

@@ -107,7 +107,7 @@ def _in_parallel(tasks: list[tuple[str, Callable[[], T]]], progress: Progress) -
     return [future.result() for future in futures]
 
 
-def _check_identities(
+def check_identities(
     accounts: dict[str, str | None],
     sessions: dict[str | None, Any],
     region: str,
@@ -167,7 +167,7 @@ def audit(
     sessions = {
         p: session(p) for p in dict.fromkeys(sorted(accounts.values(), key=lambda p: p is None))
     }
-    _check_identities(accounts, sessions, src.region, progress)
+    check_identities(accounts, sessions, src.region, progress)
 
     def reader(account: str) -> AccountReader:
         profile = accounts[account]
@@ -191,7 +191,9 @@ def audit(
         ],
         progress,
     )
-    comparer = Comparer(expected, {t.name: _configured(spec, t) for t in spec.targets})
+    comparer = Comparer(
+        expected, {t.name: _configured(spec, t) for t in spec.targets}, spec=str(spec_path)
+    )
     comparer.source(source_state)
     live_targets = tuple(
         comparer.target(target, state)

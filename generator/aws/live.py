@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from ..errors import InputError
 from ..manifest import SourceEntry, TargetEntry
+from ..policy.kinds import Kind
 from .session import aws_call, client
 
 # Error codes meaning "not there" per call: a finding, not a failure.
@@ -260,6 +261,21 @@ class AccountReader:
             repositoryNames=[name],
         )
         return Live(described is not None)
+
+    def whole_policies(self, entry: SourceEntry, group: str | None = None) -> dict[Kind, Live]:
+        """The source's resources whose entire policy Terraform owns, for `xgen import`: the
+        bucket, the key, when the image is in this account's ECR the repository, and the
+        Model Registry group the spec names."""
+        found = {
+            Kind.BUCKET: self._bucket(entry.bucket_arn.split(":::", 1)[1]),
+            Kind.KEY: self._key(entry.kms_key_arn),
+        }
+        if entry.image_in_source_account:
+            name = entry.repository_arn.split(":repository/", 1)[1]
+            found[Kind.ECR_REPOSITORY] = self._repository(name)
+        if group is not None:
+            found[Kind.MODEL_PACKAGE_GROUP] = self._group(group)
+        return found
 
     def target(self, entry: TargetEntry) -> TargetState:
         """The role with its trust, inline and attached policies, and the SageMaker model."""

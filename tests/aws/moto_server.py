@@ -5,6 +5,11 @@
    denies every request, which AWS (over HTTPS) never does. Here a statement with a
    condition is left out of that check, which matches AWS for the requests these tests
    make. xgen itself never relies on moto to judge access: its evaluator does.
+   moto's GetBucketPolicy ignores the bucket policy, where AWS denies it to a caller
+   that a statement denies `s3:GetBucketPolicy` (all but the bucket owner's root user,
+   who may always read, put and delete the policy: "GetBucketPolicy", Amazon S3 API
+   Reference). Here an unconditional Deny of it denies; the tests call as role sessions.
+   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicy.html
 2. moto's CreateModel drops `EnableNetworkIsolation` (DescribeModel always says false);
    here it is kept, as SageMaker keeps it.
 3. moto's DescribeModel and DescribeEndpointConfig return `"VpcConfig": {}` and
@@ -68,6 +73,27 @@ def _unconditional_permission(self: FakeBucket, action: str, resource: str) -> A
 
 
 FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign]
+
+
+def _patch_get_bucket_policy() -> None:
+    """GetBucketPolicy as AWS answers a role session that the bucket policy denies it."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.exceptions import S3AccessDeniedError
+    from moto.s3.responses import S3Response
+
+    original = S3Response.get_bucket_policy
+
+    def get_bucket_policy(self: S3Response) -> Any:
+        bucket = self.backend.get_bucket(self.bucket_name)
+        arn = f"arn:aws:s3:::{self.bucket_name}"
+        if bucket.get_permission("s3:GetBucketPolicy", arn) == PermissionResult.DENIED:
+            raise S3AccessDeniedError()
+        return original(self)
+
+    S3Response.get_bucket_policy = get_bucket_policy  # type: ignore[method-assign]
+
+
+_patch_get_bucket_policy()
 
 _create_model = SageMakerResponse.create_model
 

@@ -26,6 +26,20 @@ from .test_staged_rollout import Roots, _in_parallel
 from .test_terraform_e2e import BASE_KEYS, Accounts
 
 SPEC = EXAMPLES / "model-registry" / "spec.yaml"
+CI_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "TrainingPipelineRegistersVersions",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:role/TrainingPipeline"},
+            "Action": ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackageGroup"],
+            "Resource": (
+                "arn:aws:sagemaker:eu-central-1:111111111111:model-package-group/fraud-detector"
+            ),
+        }
+    ],
+}
 
 
 def _arrange(accounts: Accounts, spec: dict[str, Any]) -> str:
@@ -93,6 +107,25 @@ def _audit(
     return result.exit_code, json.loads(result.stdout)
 
 
+def _import_the_live_group_policy(
+    accounts: Accounts, spec_path: Path, spec: dict[str, Any], runner, monkeypatch
+) -> dict[str, Any]:
+    """The group already has a policy (a training pipeline registers versions): audit warns
+    that the apply would delete it (XA008), and `xgen import` keeps it in the spec."""
+    account = spec["source"]["account_id"]
+    group = spec["source"]["model_package_group"]["name"]
+    accounts.client(account, "sagemaker").put_model_package_group_policy(
+        ModelPackageGroupName=group, ResourcePolicy=json.dumps(CI_POLICY)
+    )
+    _, report = _audit(accounts, spec_path, spec, runner, monkeypatch)
+    assert "XA008" in {f["rule"] for f in report["findings"]}, report["findings"]
+    imported = invoke(runner, "import", spec_path, "--profile", f"{account}=a{account}")
+    assert imported.exit_code == 0, imported.output
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    assert spec["source"]["model_package_group"]["policy_statements"] == CI_POLICY["Statement"]
+    return spec
+
+
 def test_targets_deploy_registry_versions_and_the_audit_gates_on_approval(
     tmp_path: Path, runner, monkeypatch
 ) -> None:
@@ -107,6 +140,10 @@ def test_targets_deploy_registry_versions_and_the_audit_gates_on_approval(
             accounts.add(target["account_id"])
         spec_path = tmp_path / "spec.yaml"
         spec_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+        spec = _import_the_live_group_policy(accounts, spec_path, spec, runner, monkeypatch)
+        account = spec["source"]["account_id"]
+        sagemaker = accounts.client(account, "sagemaker")
+        group = spec["source"]["model_package_group"]["name"]
         out = tmp_path / "rendered"
         assert invoke(runner, "render", spec_path, "-o", out).exit_code == 0
         roots = Roots(out, accounts, terraform)
@@ -114,9 +151,6 @@ def test_targets_deploy_registry_versions_and_the_audit_gates_on_approval(
         roots.apply(source, "registry")
         _in_parallel(lambda root: roots.apply(root, "registry"), targets)
 
-        account = spec["source"]["account_id"]
-        sagemaker = accounts.client(account, "sagemaker")
-        group = spec["source"]["model_package_group"]["name"]
         live = json.loads(
             sagemaker.get_model_package_group_policy(ModelPackageGroupName=group)["ResourcePolicy"]
         )
@@ -124,6 +158,7 @@ def test_targets_deploy_registry_versions_and_the_audit_gates_on_approval(
             (out / source / "policies" / "model-package-group-policy.json").read_text()
         )
         assert live == rendered
+        assert CI_POLICY["Statement"][0] in live["Statement"]  # kept through the apply
         manifest = read_manifest(out)
         for target in manifest.targets:
             client = accounts.client(target.account_id, "sagemaker")
