@@ -34,9 +34,10 @@ CI_POLICY = {
             "Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::111111111111:role/TrainingPipeline"},
             "Action": ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackageGroup"],
-            "Resource": (
-                "arn:aws:sagemaker:eu-central-1:111111111111:model-package-group/fraud-detector"
-            ),
+            "Resource": [
+                "arn:aws:sagemaker:eu-central-1:111111111111:model-package-group/fraud-detector",
+                "arn:aws:sagemaker:eu-central-1:111111111111:model-package/fraud-detector/*",
+            ],
         }
     ],
 }
