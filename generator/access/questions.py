@@ -409,5 +409,6 @@ def questions(dep: Deployment) -> list[Question]:
         asked += _kms(dep, target, cast)
         if dep.source.image_in_source_account:
             asked += _ecr(dep, target, cast)
-        asked += _trust(dep, target, cast)
+        if not target.existing_role:  # the platform's trust policy is not in the render
+            asked += _trust(dep, target, cast)
     return asked

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, StrictBool, field_validator, model_validator
 
 from ..partitions import Partition, partition_of
+from .landing import check_role_arn
 from .shapes import (
     KEY_ARN_FORM,
     KEY_ID,
@@ -55,6 +56,11 @@ class Source(Strict):
         default_factory=list,
         description="Statements of the ECR repository's current policy to keep.",
     )
+    deploy_role_arn: str | None = Field(
+        default=None,
+        description="Role of this account that Terraform's provider assumes to apply here "
+        "(assume_role); the credentials Terraform runs with must be allowed to assume it.",
+    )
     enforce_bucket_owner: StrictBool | None = Field(
         default=None,
         description="Set S3 Object Ownership to BucketOwnerEnforced so the bucket policy "
@@ -101,6 +107,11 @@ class Source(Strict):
         if not KMS_KEY_ARN.match(value):
             raise ValueError(f"{value!r} is not a KMS key ARN; {KEY_ARN_FORM}")
         return value
+
+    @field_validator("deploy_role_arn")
+    @classmethod
+    def _deploy_role(cls, value: str | None) -> str | None:
+        return check_role_arn(value)
 
     @field_validator("image")
     @classmethod
