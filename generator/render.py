@@ -17,9 +17,9 @@ import jinja2
 
 from . import __version__
 from .advice import ISOLATION, notes
-from .landing import landing_rows
 from .errors import InputError
 from .hcl import literal
+from .landing import landing_rows
 from .manifest import MANIFEST, DocumentEntry, Manifest, deployment_entries
 from .model import Spec, Target
 from .network import vpc_requirements

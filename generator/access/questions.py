@@ -409,6 +409,7 @@ def questions(dep: Deployment) -> list[Question]:
         asked += _kms(dep, target, cast)
         if dep.source.image_in_source_account:
             asked += _ecr(dep, target, cast)
-        if not target.existing_role:  # the platform's trust policy is not in the render
+        # The platform's trust policy is not in a render (audit reads it live).
+        if not target.existing_role or dep.document(Kind.TRUST, target.account_id, target.name):
             asked += _trust(dep, target, cast)
     return asked

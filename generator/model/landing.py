@@ -60,10 +60,16 @@ def check_role_arn(value: str | None) -> str | None:
 
 def role_in_account(value: str, partition: str, account: str) -> str | None:
     """Why role ARN `value` is not a role of `account` in `partition` (None when it is)."""
-    match = ROLE_ARN.match(value)
-    assert match is not None  # checked by check_role_arn
-    if match.group("account") != account:
-        return f"the role is in account {match.group('account')}, not {account}"
+    return _elsewhere(ROLE_ARN.match(value), partition, (account,), "role")
+
+
+def _elsewhere(
+    match: re.Match[str] | None, partition: str, accounts: tuple[str, ...], what: str
+) -> str | None:
+    """Why an ARN checked by its field (`match`) is not in `accounts` and `partition`."""
+    assert match is not None  # checked by the field validator
+    if match.group("account") not in accounts:
+        return f"the {what} is in account {match.group('account')}, not {accounts[0]}"
     if match.group("partition") != partition:
         return f"the ARN's partition is {match.group('partition')}, not {partition}"
     return None
@@ -84,16 +90,12 @@ def check_policy_arn(value: str | None) -> str | None:
 
 
 def policy_in_account(value: str, partition: str, account: str) -> str | None:
-    """Why managed policy `value` cannot be a boundary in `account` (None when it can)."""
-    match = POLICY_ARN.match(value)
-    assert match is not None  # checked by check_policy_arn
-    # A boundary is a managed policy of the role's own account or an AWS managed policy.
-    # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
-    if match.group("account") not in (account, "aws"):
-        return f"the policy is in account {match.group('account')}, not {account}"
-    if match.group("partition") != partition:
-        return f"the ARN's partition is {match.group('partition')}, not {partition}"
-    return None
+    """Why managed policy `value` cannot be a boundary in `account` (None when it can).
+
+    A boundary is a managed policy of the role's own account or an AWS managed policy.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+    """
+    return _elsewhere(POLICY_ARN.match(value), partition, (account, "aws"), "policy")
 
 
 class Backend(Strict):
