@@ -21,7 +21,8 @@ from tests.conftest import invoke
 from tests.terraformkit import require_terraform
 from tests.test_landing_zones import BOUNDARY, EXISTING_ROLE, landing_zone_spec
 
-from .conftest import running_moto
+from .conftest import REGION, TARGET_ACCOUNT, running_moto
+from .test_audit import Deployment, audit_json, session
 from .test_terraform_e2e import Accounts, Case, _audit_clean, _source_resources
 
 STATE_BUCKET = "lz-terraform-state"
@@ -142,3 +143,45 @@ def test_a_landing_zone_applies_audits_replans_clean_and_destroys(
             tf(root, "destroy", "-auto-approve", "-input=false")
         assert iam.get_role(RoleName="SageMakerExecution")["Role"]["Arn"] == EXISTING_ROLE
         assert iam.list_role_policies(RoleName="SageMakerExecution")["PolicyNames"] == []
+
+
+def test_audit_proves_the_platform_roles_live_trust_and_leaves_its_policies_alone(
+    tmp_path: Path,
+) -> None:
+    """A trust without aws:SourceAccount on the platform's role fails audit; the platform's
+    own inline policy on it is not drift."""
+    deployed = Deployment(tmp_path)
+    deployed.apply()  # the role as a created one would be; then the spec names it instead
+    spec = yaml.safe_load(deployed.spec.read_text(encoding="utf-8"))
+    target = spec["targets"][0]
+    target["existing_role_arn"] = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{target.pop('role_name')}"
+    deployed.spec.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    iam = session("target").client("iam", region_name=REGION)
+    # the platform's own grant on its role (broad ones are linted like any live policy)
+    platform = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "logs:PutRetentionPolicy",
+                "Resource": f"arn:aws:logs:{REGION}:{TARGET_ACCOUNT}:log-group:/platform/*",
+            }
+        ],
+    }
+    iam.put_role_policy(
+        RoleName=deployed.role_name,
+        PolicyName="platform-baseline",
+        PolicyDocument=json.dumps(platform),
+    )
+    code, report = audit_json(deployed)
+    assert (code, report["drift"]) == (0, []), report
+    assert {c["target"] for c in report["checks"] if c["layer"] == "trust"} == {"prod"}
+
+    loose = {**PLATFORM_TRUST, "Statement": [{**PLATFORM_TRUST["Statement"][0]}]}
+    del loose["Statement"][0]["Condition"]
+    iam.update_assume_role_policy(RoleName=deployed.role_name, PolicyDocument=json.dumps(loose))
+    code, report = audit_json(deployed)
+    assert code == 1 and report["drift"] == []
+    failed = [c for c in report["checks"] if not c["ok"]]
+    assert failed and {c["layer"] for c in failed} == {"trust"}
+    assert any(f["file"].endswith("policies/trust-policy.json") for f in report["findings"])
