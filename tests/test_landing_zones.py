@@ -165,6 +165,8 @@ def test_lint_and_verify_pass_without_a_trust_policy_for_the_existing_role(out: 
     report = json.loads(result.stdout)
     trust = {c["target"] for c in report["checks"] if c["layer"] == "trust"}
     assert trust == {"bounded"}
+    [note] = [n for n in report["notes"] if "platform team's role" in n]
+    assert EXISTING_ROLE in note and "not checked" in note
 
 
 def test_the_module_refuses_a_role_arn_that_is_no_role(tmp_path: Path):
