@@ -348,6 +348,8 @@ def _ecr(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
 
 def _trust(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     # Assuming a role always needs its trust policy to allow (it is the role's resource policy).
+    if target.existing_role and not dep.document(Kind.TRUST, target.account_id, target.name):
+        return []  # the platform's trust policy is not in a render (audit reads it live)
     trust = _required(dep, Kind.TRUST, target.account_id, target.name)
     layer = _Layer(Layer.TRUST, target.name, trust, target.account_id, True)
     role = target.role_arn
@@ -409,7 +411,5 @@ def questions(dep: Deployment) -> list[Question]:
         asked += _kms(dep, target, cast)
         if dep.source.image_in_source_account:
             asked += _ecr(dep, target, cast)
-        # The platform's trust policy is not in a render (audit reads it live).
-        if not target.existing_role or dep.document(Kind.TRUST, target.account_id, target.name):
-            asked += _trust(dep, target, cast)
+        asked += _trust(dep, target, cast)
     return asked

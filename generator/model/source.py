@@ -56,15 +56,15 @@ class Source(Strict):
         default_factory=list,
         description="Statements of the ECR repository's current policy to keep.",
     )
-    deploy_role_arn: str | None = Field(
-        default=None,
-        description="Role of this account that Terraform's provider assumes to apply here "
-        "(assume_role); the credentials Terraform runs with must be allowed to assume it.",
-    )
     enforce_bucket_owner: StrictBool | None = Field(
         default=None,
         description="Set S3 Object Ownership to BucketOwnerEnforced so the bucket policy "
         "governs every object (default: on in hardened).",
+    )
+    deploy_role_arn: str | None = Field(
+        default=None,
+        description="Role of this account that Terraform's provider assumes to apply here "
+        "(assume_role); the credentials Terraform runs with must be allowed to assume it.",
     )
 
     @field_validator("region")

@@ -321,14 +321,16 @@ class Spec(Strict):
         spec written before them keeps its digest (and its render its manifest).
         """
         data = self.model_dump(mode="json")
+        landing = [
+            (data, ("backend",)),
+            (data["source"], ("deploy_role_arn",)),
+            *((t, LANDING_TARGET_FIELDS) for t in data["targets"]),
+        ]
         for parent, keys in [
             (data, ("models",)),
-            (data, ("backend",)),
-            (data["source"], ("artifact", "image", "deploy_role_arn")),
-            *(
-                (t, ("serves", "moving_from", "guardrails", *LANDING_TARGET_FIELDS))
-                for t in data["targets"]
-            ),
+            (data["source"], ("artifact", "image")),
+            *((t, ("serves", "moving_from", "guardrails")) for t in data["targets"]),
+            *landing,
         ]:
             for key in keys:
                 if parent.get(key) is None:
