@@ -363,3 +363,26 @@ def test_bad_landing_zone_values_are_one_line_exit_2(case: str, tmp_path: Path, 
     assert words in message, message
     assert "(fix: " in message, message
     assert not (tmp_path / "out").exists()
+
+
+def test_a_hand_written_backend_beside_the_rendered_one_is_refused(tmp_path: Path, runner):
+    spec = base_spec()
+    path = write_spec(tmp_path, spec)
+    out = tmp_path / "out"
+    assert invoke(runner, "render", path, "-o", out).exit_code == 0
+    own = out / "target-prod-222222222222" / "backend.tf"
+    own.write_text('terraform {\n  backend "local" {}\n}\n', encoding="utf-8")
+    spec["backend"] = {"bucket": "lz-terraform-state"}
+    write_spec(tmp_path, spec)
+    before = (out / "target-prod-222222222222" / "versions.tf").read_bytes()
+    result = invoke(runner, "render", path, "-o", out)
+    assert result.exit_code == 2
+    message = result.stderr.strip()
+    assert "\n" not in message and message.startswith(f"xgen: error: {own}: declares a backend")
+    assert "terraform init -migrate-state" in message
+    assert (out / "target-prod-222222222222" / "versions.tf").read_bytes() == before
+    # a backend.tf that declares none (only comments) is kept and the render goes on
+    own.write_text("# state: see versions.tf\n", encoding="utf-8")
+    assert invoke(runner, "render", path, "-o", out).exit_code == 0
+    assert b'backend "s3"' in (out / "target-prod-222222222222" / "versions.tf").read_bytes()
+    assert own.read_text(encoding="utf-8") == "# state: see versions.tf\n"
