@@ -52,6 +52,9 @@ class TargetEntry:
     endpoint_name: str
     managed_policy_arns: tuple[str, ...] = ()
     in_vpc: bool = False  # the model runs in the target's VPC subnets
+    # The role is the platform team's (existing_role_arn): no trust policy is rendered and
+    # policies on the role that xgen does not render are theirs. Written only when true.
+    existing_role: bool = False
     # Written for a spec with `models` only (a spec without keeps its manifest as it was):
     version: str | None = None  # the version the endpoint serves
     artifact: str | None = None  # its S3 URI
@@ -76,7 +79,7 @@ class TargetEntry:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["managed_policy_arns"] = list(self.managed_policy_arns)
-        for key in SERVING_FIELDS:
+        for key in (*SERVING_FIELDS, "existing_role"):
             if not data[key]:
                 del data[key]
         if "reads" in data:
@@ -175,6 +178,7 @@ def _target_entry(spec: Spec, target: Target, folder: str, managed: list[str]) -
         endpoint_name=spec.endpoint_name(target),
         managed_policy_arns=tuple(managed),
         in_vpc=target.vpc is not None,
+        existing_role=target.existing_role_arn is not None,
     )
     if not spec.versioned:
         return entry
@@ -253,6 +257,7 @@ def parse_manifest(data: Any, shown: str) -> Manifest:
                     get.strings(entry, "managed_policy_arns", f"targets[{index}]")
                 ),
                 in_vpc=get.flag(entry, "in_vpc", f"targets[{index}]"),
+                existing_role=get.flag(entry, "existing_role", f"targets[{index}]"),
                 **get.serving(entry, f"targets[{index}]"),
             )
             for index, entry in enumerate(get.items(data, "targets"))

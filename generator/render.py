@@ -19,6 +19,7 @@ from . import __version__
 from .advice import ISOLATION, notes
 from .errors import InputError
 from .hcl import literal
+from .landing import landing_rows
 from .manifest import MANIFEST, DocumentEntry, Manifest, deployment_entries
 from .model import Spec, Target
 from .network import vpc_requirements
@@ -107,7 +108,7 @@ def _readme(env: jinja2.Environment, spec: Spec, docs: list[Document]) -> bytes:
                 {
                     "dir": target_dir(t),
                     "account_id": t.account_id,
-                    "role_name": t.role_name,
+                    "role_name": spec.role_name(t),
                     "endpoint_name": spec.endpoint_name(t),
                     "volume_key": spec.creates_volume_key(t),
                 }
@@ -136,6 +137,7 @@ def _readme(env: jinja2.Environment, spec: Spec, docs: list[Document]) -> bytes:
             own_volume_keys=sorted(
                 {t.volume_kms_key_arn for t in spec.targets if t.volume_kms_key_arn}
             ),
+            landing=landing_rows(spec),
             note_rows=notes(spec),
             isolated=[t.name for t in spec.targets if spec.network_isolation(t)],
             isolation=ISOLATION,
@@ -245,14 +247,28 @@ def _module_files() -> dict[str, bytes]:
     return files
 
 
+def _account(spec: Spec, folder: str, account_id: str, deploy_role: str | None) -> dict[str, Any]:
+    """What versions.tf and providers.tf of one account's root module need."""
+    backend = spec.backend
+    settings = backend.settings(spec.name, folder, spec.source.region) if backend else []
+    return {
+        "region": spec.source.region,
+        "account_id": account_id,
+        "deploy_role_arn": deploy_role,
+        "backend": backend,
+        "backend_settings": settings,
+        "backend_width": max((len(name) for name, _ in settings), default=0),
+    }
+
+
 def _source_files(env: jinja2.Environment, spec: Spec) -> dict[str, bytes]:
     base = source_dir(spec)
+    source = spec.source
     context = {
         **_common(spec),
-        "source": spec.source,
+        **_account(spec, base, source.account_id, source.deploy_role_arn),
+        "source": source,
         "enforce_bucket_owner": spec.enforce_bucket_owner(),
-        "region": spec.source.region,
-        "account_id": spec.source.account_id,
     }
     return {
         f"{base}/{name}": _text(env.get_template(f"{template}.j2").render(**context))
@@ -271,10 +287,10 @@ def _target_files(env: jinja2.Environment, spec: Spec, target: Target) -> dict[s
     names = list(inline_policies(spec, target))
     context = {
         **_common(spec),
+        **_account(spec, base, target.account_id, target.deploy_role_arn),
         "source": spec.source,
         "target": target,
-        "region": spec.source.region,
-        "account_id": target.account_id,
+        "role_name": spec.role_name(target),
         "inline_policy_names": names,
         "inline_name_width": max(len(name) + 2 for name in names),  # `terraform fmt` alignment
         "managed_policy_arns": managed_policy_arns(spec),

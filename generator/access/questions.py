@@ -397,6 +397,8 @@ def _registry(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Questio
 
 def _trust(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     # Assuming a role always needs its trust policy to allow (it is the role's resource policy).
+    if target.existing_role and not dep.document(Kind.TRUST, target.account_id, target.name):
+        return []  # the platform's trust policy is not in a render (audit reads it live)
     trust = _required(dep, Kind.TRUST, target.account_id, target.name)
     layer = _Layer(Layer.TRUST, target.name, trust, target.account_id, True)
     role = target.role_arn

@@ -286,6 +286,8 @@ class Comparer:
         if trust is not None:
             what = f"role {entry.role_arn}"
             self._resource(state.role, trust, resource=entry.role_arn, what=what)
+        elif entry.existing_role:
+            self._platform_role(entry, state)
         self._model(entry, state.model)
         self._endpoint(entry, state.endpoint)
         if not state.role.exists:
@@ -293,6 +295,24 @@ class Comparer:
         self._inline(entry, state)
         self._attached(entry, state)
         return replace(entry, managed_policy_arns=tuple(state.attached))
+
+    def _platform_role(self, entry: TargetEntry, state: TargetState) -> None:
+        """The platform team's role: it must exist, and its live trust policy is linted and
+        proved like a rendered one (SageMaker only, for this account)."""
+        path = f"{entry.dir}/policies/trust-policy.json"
+        if not state.role.exists:
+            fix = "ask the platform team for the role, or fix existing_role_arn in the spec"
+            self._missing(entry.account_id, path, f"role {entry.role_arn}", fix)
+            return
+        self._policy(
+            None,
+            state.role.policy,
+            kind=Kind.TRUST,
+            account=entry.account_id,
+            resource=entry.role_arn,
+            path=path,
+            target=entry.name,
+        )
 
     def _inline(self, entry: TargetEntry, state: TargetState) -> None:
         rendered = {
@@ -310,7 +330,7 @@ class Comparer:
             if name not in state.inline:
                 self._drift(entry.account_id, entry.role_arn, path, _whole("missing", what))
                 continue
-            if name not in rendered:
+            if name not in rendered and not entry.existing_role:  # else the platform's
                 self._drift(entry.account_id, entry.role_arn, path, _whole("unexpected", what))
             self._policy(
                 rendered.get(name),
@@ -329,7 +349,7 @@ class Comparer:
             if arn not in state.attached:
                 self._drift(entry.account_id, entry.role_arn, path, _whole("missing", arn))
                 continue
-            if arn not in entry.managed_policy_arns:
+            if arn not in entry.managed_policy_arns and not entry.existing_role:
                 self._drift(entry.account_id, entry.role_arn, path, _whole("unexpected", arn))
             document = state.attached[arn]
             if document is not None:

@@ -10,6 +10,7 @@ from pydantic import Field, StrictBool, field_validator, model_validator
 
 from ..aws_limits import statement_problem
 from ..partitions import Partition, partition_of
+from .landing import check_role_arn
 from .shapes import (
     KEY_ARN_FORM,
     KEY_ID,
@@ -129,6 +130,11 @@ class Source(Strict):
         description="Set S3 Object Ownership to BucketOwnerEnforced so the bucket policy "
         "governs every object (default: on in hardened).",
     )
+    deploy_role_arn: str | None = Field(
+        default=None,
+        description="Role of this account that Terraform's provider assumes to apply here "
+        "(assume_role); the credentials Terraform runs with must be allowed to assume it.",
+    )
 
     @field_validator("region")
     @classmethod
@@ -170,6 +176,11 @@ class Source(Strict):
         if not KMS_KEY_ARN.match(value):
             raise ValueError(f"{value!r} is not a KMS key ARN; {KEY_ARN_FORM}")
         return value
+
+    @field_validator("deploy_role_arn")
+    @classmethod
+    def _deploy_role(cls, value: str | None) -> str | None:
+        return check_role_arn(value)
 
     @field_validator("image")
     @classmethod

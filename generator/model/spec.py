@@ -10,6 +10,8 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..aws_limits import tags_problem
+from .landing import Backend, policy_in_account, role_in_account
+from .landing import role_name as arn_role_name
 from .serving import check_versions
 from .shapes import KMS_KEY_ARN, SAGEMAKER_NAME_MAX, Strict, Tags, check_sagemaker_name, check_tags
 from .source import Source
@@ -18,6 +20,8 @@ from .version import ModelVersion
 
 SPEC_VERSION = 1
 PROFILES = ("hardened", "seed")
+# Target fields of landing zones (after the first release): left out of the digest unset.
+LANDING_TARGET_FIELDS = ("existing_role_arn", "permissions_boundary_arn", "deploy_role_arn")
 
 
 class Spec(Strict):
@@ -44,6 +48,11 @@ class Spec(Strict):
         "Without it, source.artifact and source.image are the one version.",
     )
     targets: list[Target] = Field(min_length=1, max_length=100)
+    backend: Backend | None = Field(
+        default=None,
+        description="Terraform S3 backend of every root module (one state per account); "
+        "without it, each folder's state is local or in its own backend.tf.",
+    )
     tags: Tags
 
     @field_validator("xgen", mode="before")
@@ -122,6 +131,32 @@ class Spec(Strict):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _landing_zone(self) -> Spec:
+        """Roles and boundaries the spec names must be of the account they serve."""
+        partition = self.source.partition.id
+        named = [("source.deploy_role_arn", self.source.deploy_role_arn, self.source.account_id)]
+        for index, target in enumerate(self.targets):
+            named += [
+                (f"targets[{index}].{field}", getattr(target, field), target.account_id)
+                for field in ("existing_role_arn", "deploy_role_arn")
+            ]
+            boundary = target.permissions_boundary_arn
+            problem = boundary and policy_in_account(boundary, partition, target.account_id)
+            if problem:
+                raise ValueError(
+                    f"targets[{index}].permissions_boundary_arn: {problem}; a boundary must be "
+                    "a managed policy of the role's own account or an AWS managed policy"
+                )
+        for place, arn, account in named:
+            problem = arn and role_in_account(arn, partition, account)
+            if problem:
+                raise ValueError(
+                    f"{place}: {problem}; name a role of account {account} "
+                    f"(arn:{partition}:iam::{account}:role/...)"
+                )
+        return self
+
     def _check_unique_in_account(self, index: int, target: Target) -> None:
         """Two targets in one account must not create the same role or endpoint.
 
@@ -131,11 +166,11 @@ class Spec(Strict):
         for earlier, other in enumerate(self.targets[:index]):
             if other.account_id != target.account_id:
                 continue
-            if other.role_name == target.role_name:
+            if self.role_name(other) == self.role_name(target):
                 raise ValueError(
-                    f"targets[{index}].role_name: {target.role_name!r} is also the role of "
-                    f"targets[{earlier}] in account {target.account_id}; give each target in "
-                    "one account its own role_name"
+                    f"targets[{index}].{self._role_field(target)}: {self.role_name(target)!r} "
+                    f"is also the role of targets[{earlier}] in account {target.account_id}; "
+                    "give each target in one account its own role"
                 )
             if self.endpoint_name(other) == self.endpoint_name(target):
                 raise ValueError(
@@ -151,7 +186,20 @@ class Spec(Strict):
         return self.profile == "hardened"
 
     def role_arn(self, target: Target) -> str:
+        """The execution role's ARN (an existing role's with its path): policies name it."""
+        if target.existing_role_arn is not None:
+            return target.existing_role_arn
         return f"arn:{self.source.partition.id}:iam::{target.account_id}:role/{target.role_name}"
+
+    def role_name(self, target: Target) -> str:
+        """The execution role's name (IAM role names are unique per account, paths aside)."""
+        if target.existing_role_arn is not None:
+            return arn_role_name(target.existing_role_arn)
+        return target.role_name
+
+    @staticmethod
+    def _role_field(target: Target) -> str:
+        return "role_name" if target.existing_role_arn is None else "existing_role_arn"
 
     def root_arn(self, target: Target) -> str:
         return f"arn:{self.source.partition.id}:iam::{target.account_id}:root"
@@ -288,10 +336,16 @@ class Spec(Strict):
         spec written before them keeps its digest (and its render its manifest).
         """
         data = self.model_dump(mode="json")
+        landing = [
+            (data, ("backend",)),
+            (data["source"], ("deploy_role_arn",)),
+            *((t, LANDING_TARGET_FIELDS) for t in data["targets"]),
+        ]
         for parent, keys in [
             (data, ("models",)),
             (data["source"], ("artifact", "image", "model_package_group")),
             *((t, ("serves", "moving_from", "guardrails")) for t in data["targets"]),
+            *landing,
         ]:
             for key in keys:
                 if parent.get(key) is None:

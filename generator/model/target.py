@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
+from .landing import check_policy_arn, check_role_arn
 from .shapes import (
     INSTANCE_TYPE,
     KEY_ARN_FORM,
@@ -153,6 +154,22 @@ class Target(Strict):
     role_name: str = Field(
         default="AmazonSageMaker", description="Name of the SageMaker execution role to create."
     )
+    existing_role_arn: str | None = Field(
+        default=None,
+        description="ARN of an execution role of this account that the platform team "
+        "manages (path included): xgen creates no role and no trust policy, and puts only "
+        "its inline policies on this role.",
+    )
+    permissions_boundary_arn: str | None = Field(
+        default=None,
+        description="Managed policy ARN set as the permissions boundary of the role xgen "
+        "creates; it must allow what the role's inline policies grant.",
+    )
+    deploy_role_arn: str | None = Field(
+        default=None,
+        description="Role of this account that Terraform's provider assumes to apply here "
+        "(assume_role); the credentials Terraform runs with must be allowed to assume it.",
+    )
     instance_type: str = Field(default="ml.m5.large", examples=["ml.m5.large"])
     instance_count: StrictInt = Field(default=1, ge=1, le=100)
     endpoint_name: str | None = Field(
@@ -204,6 +221,32 @@ class Target(Strict):
                 "letters, digits and + = , . @ _ -"
             )
         return value
+
+    @field_validator("existing_role_arn", "deploy_role_arn")
+    @classmethod
+    def _role_arns(cls, value: str | None) -> str | None:
+        return check_role_arn(value)
+
+    @field_validator("permissions_boundary_arn")
+    @classmethod
+    def _boundary(cls, value: str | None) -> str | None:
+        return check_policy_arn(value)
+
+    @model_validator(mode="after")
+    def _existing_role(self) -> Target:
+        if self.existing_role_arn is None:
+            return self
+        if "role_name" in self.model_fields_set:
+            raise ValueError(
+                "role_name: xgen creates no role when existing_role_arn is given (the name "
+                "is the ARN's last part); remove role_name"
+            )
+        if self.permissions_boundary_arn is not None:
+            raise ValueError(
+                "permissions_boundary_arn: the existing role's boundary is the platform "
+                "team's to set; remove permissions_boundary_arn or existing_role_arn"
+            )
+        return self
 
     @field_validator("instance_type")
     @classmethod

@@ -627,15 +627,16 @@ def documents(spec: Spec) -> list[Document]:
     for target in spec.targets:
         base = f"{target_dir(target)}/policies"
         account = target.account_id
-        docs.append(
-            Document(
-                f"{base}/trust-policy.json",
-                Kind.TRUST,
-                account,
-                trust_policy(spec, target),
-                target.name,
+        if target.existing_role_arn is None:  # an existing role's trust is the platform's
+            docs.append(
+                Document(
+                    f"{base}/trust-policy.json",
+                    Kind.TRUST,
+                    account,
+                    trust_policy(spec, target),
+                    target.name,
+                )
             )
-        )
         for name, body in inline_policies(spec, target).items():
             docs.append(Document(f"{base}/{name}.json", Kind.IDENTITY, account, body, target.name))
         if spec.creates_volume_key(target):

@@ -4,8 +4,31 @@ variable "create" {
   default     = true
 }
 
+variable "create_role" {
+  description = "Create the execution role. `false` uses the existing role `role_name`/`role_arn` that the platform team manages: its trust policy stays theirs, and only `inline_policies` and `managed_policy_arns` are put on it."
+  type        = bool
+  default     = true
+}
+
+variable "role_arn" {
+  description = "ARN (path included) of the existing execution role, when `create_role` is false. The role is read to check it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.role_arn))
+    error_message = "role_arn must be an IAM role ARN, arn:aws:iam::ACCOUNT:role/PATH/NAME."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of the created role, or `null` for none. It must allow what the inline policies grant."
+  type        = string
+  default     = null
+}
+
 variable "role_name" {
-  description = "Name of the SageMaker execution role to create."
+  description = "Name of the SageMaker execution role to create (or of the existing role, when `create_role` is false)."
   type        = string
 
   validation {
@@ -15,12 +38,13 @@ variable "role_name" {
 }
 
 variable "trust_policy" {
-  description = "Trust policy JSON of the execution role (who may assume it)."
+  description = "Trust policy JSON of the created execution role (who may assume it). Required when `create_role` is true."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(jsondecode(var.trust_policy))
-    error_message = "trust_policy must be a JSON document."
+    condition     = var.trust_policy == null || can(jsondecode(var.trust_policy))
+    error_message = "trust_policy must be a JSON document (or null with create_role = false)."
   }
 }
 
