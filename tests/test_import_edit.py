@@ -22,14 +22,16 @@ from generator.policy.kinds import Kind
 from generator.spec import parse_spec
 from tests.conftest import BASE_SPEC
 
-LISTS = list(KEEP_LISTS.values())
+# the keep lists directly under `source` (the starter spec has no model package group)
+LISTS = [name for name in KEEP_LISTS.values() if "." not in name]
 # Text that YAML 1.1 (PyYAML, which reads the spec) or 1.2 would read as another type, or
-# that means something to YAML's syntax.
+# that means something to YAML's syntax. No control character: AWS refuses them in a policy,
+# and so does the spec (generator/aws_limits.py), so no live statement holds one.
 TRICKY = [
     *("on", "off", "yes", "no", "y", "n", "true", "False", "null", "Null", "~", ""),
     *("1:30", "0x1F", "012", "1e3", "1_000", ".inf", "-.nan", "2024-01-01", "12:30:00"),
     *("- a", "a: b", "#x", "x #y", " lead", "trail ", "'", '"', "!tag", "*alias", "&a"),
-    *("%x", "@x", "`x", "=", "<<", "? x", "|", ">", "{a}", "[a]", "a,b", "\\", "\t", "é", "😀"),
+    *("%x", "@x", "`x", "=", "<<", "? x", "|", ">", "{a}", "[a]", "a,b", "\\", "é", "😀"),
 ]
 TEXT = st.one_of(
     st.sampled_from(TRICKY),

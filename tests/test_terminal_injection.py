@@ -61,10 +61,11 @@ def test_lint_text_escapes_hostile_file_names_and_values(tmp_path, monkeypatch, 
     monkeypatch.chdir(tmp_path)
     for index, name in enumerate(HOSTILE):
         (tmp_path / f"{index}{name}.json").write_text(json.dumps(BAD))
-    (tmp_path / "broken\x1b[2J.json").write_text("{")  # an unreadable one: an error line
+    broken = tmp_path / "broken\x1b[2J.json"
+    broken.write_text("{")  # found in the folder: a note; named: an error line
     for lint in (lambda *a: run("lint", *a), lambda *a: _lint_fast_path(capsys, *a)):
         code, out, err = lint("--no-cache", ".")
-        assert code == 2
+        assert code == 1
         assert _raw_controls(out + err) == []
         assert "\\x1b]0;pwned\\x07" in out and "forged.json" in out
         assert not any(line.startswith("forged.json") for line in out.splitlines())
@@ -76,6 +77,8 @@ def test_lint_text_escapes_hostile_file_names_and_values(tmp_path, monkeypatch, 
             "3\\x9b31m",
             "4\\u202e",
         }
+        code, out, err = lint("--no-cache", broken.name)
+        assert code == 2 and _raw_controls(out + err) == []
         assert "broken\\x1b[2J.json" in err and len(err.strip().splitlines()) == 1
 
 
