@@ -75,8 +75,8 @@ def diff_renders(old: Deployment, new: Deployment) -> list[NewAccess]:
 
 
 def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> list[NewAccess]:
-    statements = list(layer.policy.policy.statements)
-    before = list(old.policy.policy.statements) if old else []
+    statements = list(layer.policy.statements)
+    before = list(old.policy.statements) if old else []
     space = Space(
         partition=dep.partition,
         service=layer.service,
@@ -154,7 +154,7 @@ def diff_files(old: PolicyFile, new: PolicyFile) -> list[NewAccess]:
     to the AWS principal holding it.
     """
     recursion_guard()
-    statements, before = list(new.policy.statements), list(old.policy.statements)
+    statements, before = list(new.statements), list(old.statements)
     resource_policy = any(s.has_principal for s in (*statements, *before))
     kind = "resource" if resource_policy else "identity"
     space = Space(partition="aws", service=None, owner=None, statements=statements + before)

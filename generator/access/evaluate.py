@@ -22,14 +22,15 @@ https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-key-pol
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
+from functools import cached_property
 
-from ..policy.document import Policy, Principal, Statement
+from ..policy.document import Condition, Policy, Principal, Statement
 from .conditions import failed
 from .request import Caller, CallerKind, Request
 from .result import Decision, Reason, Result
-from .variables import parse, substitute
+from .variables import SUBSTITUTING_VERSION, literal_in_old_versions, parse, substitute
 from .wildcard import action_matches, matches, tokens
 
 
@@ -39,6 +40,29 @@ class PolicyFile:
 
     path: str
     policy: Policy
+
+    @cached_property
+    def statements(self) -> tuple[Statement, ...]:
+        """The statements as both engines read them: under a Version older than 2012-10-17
+        (or none) a policy variable is text, written the way 2012-10-17 writes text."""
+        version = self.policy.version
+        if version == SUBSTITUTING_VERSION:
+            return self.policy.statements
+        return tuple(_literal(s, version) for s in self.policy.statements)
+
+
+def _literal(statement: Statement, version: str | None) -> Statement:
+    def values(texts: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(literal_in_old_versions(t, version) for t in texts)
+
+    return replace(
+        statement,
+        resources=values(statement.resources),
+        not_resources=values(statement.not_resources),
+        conditions=tuple(
+            Condition(c.operator, c.key, values(c.values)) for c in statement.conditions
+        ),
+    )
 
 
 class Via(Enum):
@@ -129,7 +153,7 @@ class _Applied:
 
 def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied:
     applied = _Applied([], [], [])
-    for statement in file.policy.statements:
+    for statement in file.statements:
         if not _action_matches(statement, req.action):
             continue
         # Identity policies have no Principal: they apply to whoever holds them.

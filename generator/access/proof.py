@@ -339,7 +339,7 @@ def prove(dep: Deployment) -> list[Proof]:
 
 def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
     base = Proof(layer.layer, layer.target, layer.words, layer.intended_words)
-    statements = list(layer.policy.policy.statements)
+    statements = list(layer.policy.statements)
     space = Space(
         partition=dep.partition, service=layer.service, owner=layer.owner, statements=statements
     )
@@ -360,7 +360,7 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
         intended = z3.Or(layer.intended(space), *kept)
         strict = solve(space, [z3.And(grant, z3.Not(intended)) for grant in ways])
         if strict is None:
-            return base
+            return _unless_spanning(space, base, layer)
         example = replayed_counterexample(dep, layer, space, strict, applies=applies)
         if layer.accepted is None:
             return Proof(**{**base.__dict__, "counterexample": example})
@@ -373,6 +373,20 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
         return Proof(**{**base.__dict__, "counterexample": example})
     except Undecidable as error:
         return Proof(**{**base.__dict__, "undecided": f"{layer.policy.path}: {error}"})
+
+
+def _unless_spanning(space: Space, proof: Proof, layer: LayerSpec) -> Proof:
+    """No counterexample: proved, unless an aws:PrincipalArn pattern may match through an
+    IAM path holding ":" (only the paths the pattern calls for were tried, not all)."""
+    if not space.spanning:
+        return proof
+    shown = "".join(t if isinstance(t, str) else "*" for t in space.spanning[0])
+    why = (
+        f"{layer.policy.path}: aws:PrincipalArn pattern {shown!r} has a wildcard before the "
+        "account's end that may match ':', and an IAM path may hold ':' (a role of another "
+        "account can match): not proved; spell the partition and account out"
+    )
+    return Proof(**{**proof.__dict__, "undecided": why})
 
 
 # The largest each resource policy can ever be in AWS (a trust policy's 2,048 can be raised
@@ -428,9 +442,11 @@ def solve(space: Space, cases: list[z3.BoolRef]) -> z3.ModelRef | None:
     """
     for case in cases:
         for kind in KINDS:
-            model = _solve_one(space, z3.And(case, space.kind == kind))
-            if model is not None:
-                return model
+            paths = space.path_cases() if kind == AWS else [space.true]
+            for path in paths:
+                model = _solve_one(space, z3.And(case, space.kind == kind, path))
+                if model is not None:
+                    return model
     return None
 
 
@@ -518,7 +534,7 @@ def counterexample_of(
     space: Space, model: z3.ModelRef, policy: PolicyFile, applies: list
 ) -> Counterexample:
     """The request a model describes, with the Allow statements of `policy` that apply."""
-    statements = list(policy.policy.statements)
+    statements = list(policy.statements)
     context: dict[str, list[str]] = {}
     spelled = {c.key_lower: c.key for s in statements for c in s.conditions}
     spelled.setdefault("aws:principalarn", "aws:PrincipalArn")
