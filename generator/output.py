@@ -27,6 +27,7 @@ from pathlib import Path
 
 from . import atomic
 from .errors import InputError
+from .foreign import foreign_line, foreign_terraform
 from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
 from .render import Render
 
@@ -110,16 +111,18 @@ class Drift:
     missing: list[str]
     changed: list[str]
     stale: list[str]
+    foreign: list[str] = field(default_factory=list)  # Terraform files xgen did not write
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.changed or self.stale)
+        return not (self.missing or self.changed or self.stale or self.foreign)
 
     def lines(self) -> list[str]:
         return (
             [f"{path}: missing" for path in self.missing]
             + [f"{path}: differs from the render" for path in self.changed]
             + [f"{path}: no longer rendered" for path in self.stale]
+            + [foreign_line(path) for path in self.foreign]
         )
 
 
@@ -137,7 +140,7 @@ def check(rendered: Render, out: Path) -> Drift:
             changed.append(path)
     listed = previous.files if previous else {}
     stale = sorted(p for p in listed if p not in rendered.files and p in found)
-    return Drift(missing, changed, stale)
+    return Drift(missing, changed, stale, foreign_terraform(out, rendered.files))
 
 
 def previous_manifest(out: Path) -> Manifest | None:

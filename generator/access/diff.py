@@ -28,11 +28,13 @@ from .proof import (
     LayerSpec,
     concrete,
     counterexample_of,
+    encode,
     grants,
     layers,
     over_limit,
     replayed_counterexample,
     solve,
+    unless_dropped,
 )
 from .questions import ADMIN
 from .request import CallerKind, parse_caller, request
@@ -89,7 +91,8 @@ def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> lis
     if too_big:
         return [NewAccess(str(layer.layer), layer.target, None, too_big)]
     try:
-        applies = [encoder.statement(s, resource_policy=True) for s in statements]
+        # a Deny of NEW left out only widens NEW (sound); one of OLD would narrow it
+        applies, dropped = encode(encoder, statements)
         old_applies = [encoder.statement(s, resource_policy=True) for s in before]
         ways = grants(space, statements, applies, must_allow=layer.must_allow)
         allowed_before = space.any_of(
@@ -100,6 +103,8 @@ def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> lis
             model = solve(space, [z3.And(grant, z3.Not(allowed_before))])
             if model is None:
                 continue
+            if dropped:
+                raise Undecidable(unless_dropped(layer.policy, dropped).partition(": ")[2])
             example = replayed_counterexample(dep, layer, space, model, applies=applies)
             if old is not None:
                 _check_not_allowed(dep, old, example)

@@ -22,12 +22,12 @@ https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-key-pol
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 
 from ..policy.document import Condition, Policy, Principal, Statement
-from .conditions import failed
+from .conditions import UnsupportedOperator, failed, holds, split_operator
 from .request import Caller, CallerKind, Request
 from .result import Decision, Reason, Result
 from .variables import SUBSTITUTING_VERSION, literal_in_old_versions, parse, substitute
@@ -142,6 +142,19 @@ def _arn_matches(pattern: str, req: Request) -> bool:
     return parts is not None and matches(tokens(parts, arn=True), req.resource)
 
 
+def _modelled_fail(statement: Statement, req: Request) -> bool:
+    """Whether a condition the evaluator models does not hold (then the statement does not
+    apply, whatever its other conditions say)."""
+    for condition in statement.conditions:
+        try:
+            split_operator(condition.operator)
+        except UnsupportedOperator:
+            continue
+        if not holds(condition, req.lookup):
+            return True
+    return False
+
+
 @dataclass
 class _Applied:
     """What one policy said about a request."""
@@ -149,6 +162,7 @@ class _Applied:
     allows: list[Match]
     denies: list[Match]
     misses: list[Reason]  # Allow statements for this action that did not apply, and why
+    unknown: list[str] = field(default_factory=list)  # Deny statements not judged
 
 
 def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied:
@@ -163,7 +177,16 @@ def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied
         elif via is None:
             miss = "Principal does not match"
         else:
-            condition = failed(statement.conditions, req.lookup)
+            try:
+                condition = failed(statement.conditions, req.lookup)
+            except UnsupportedOperator as error:
+                # A Deny only takes access away: it matters only to a request that
+                # would be allowed, and not when a condition that is modelled fails.
+                if statement.is_allow:
+                    raise
+                if not _modelled_fail(statement, req):
+                    applied.unknown.append(f"{file.path} {statement.label}: {error}")
+                continue
             if condition is None:
                 match = Match(file, statement, via)
                 (applied.allows if statement.is_allow else applied.denies).append(match)
@@ -213,6 +236,9 @@ def authorize(
     else:
         granted = bool(id_allows and (named or rooted))
 
+    unknown = [u for a in ids for u in a.unknown] + res.unknown
+    if granted and unknown:
+        raise UnsupportedOperator(f"{unknown[0]}; a Deny that may apply: not judged")
     if granted:
         used = [m.reason("Allow (identity policy)") for m in id_allows]
         used += [m.reason(f"Allow ({m.via.value})") for m in named + rooted]

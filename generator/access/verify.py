@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,14 +100,19 @@ def judge(question: Question, profile: str) -> Check:
     return Check(question, result, accepted)
 
 
-def verify(root: Path) -> Report:
-    """Every check and proof of the deployment rendered into `root` (InputError if unreadable).
+def verify(root: Path, plans: Sequence[Path] = ()) -> Report:
+    """Every check and proof of the deployment rendered into `root` (InputError if unreadable),
+    over the documents `plans` will apply where they are given (planned.py).
 
     The questions are concrete requests (the intended accesses must be allowed, named
     adversaries denied); the proofs decide, with z3, every request of every layer.
     """
     from .proof import prove  # z3: only verify, diff and simulate load it
 
-    deployment = load(root)
+    deployment = load(root, plans=bool(plans))
+    if plans:
+        from .planned import with_plans
+
+        deployment = with_plans(deployment, plans)
     checks = tuple(judge(q, deployment.profile) for q in questions(deployment))
     return Report(deployment, checks, tuple(prove(deployment)))
