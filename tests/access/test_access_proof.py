@@ -636,7 +636,7 @@ def test_a_not_principal_deny_is_left_out_of_the_proof_soundly(copy_of) -> None:
             }
         ),
     )
-    code, report = _verify(folder)
+    _code, report = _verify(folder)
     [proof] = [c for c in report["checks"] if "proved" in c and c["layer"] == "s3"]
     assert proof["decision"] == "proved", proof["reasons"]
 
