@@ -13,6 +13,7 @@ reported as such, never as "no new access".
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from ..printable import dumps, printable
 from .deployment import Deployment, read_json
 from .evaluate import PolicyFile, authorize
 from .proof import (
+    TIMEOUT_MS,
     Counterexample,
     LayerSpec,
     concrete,
@@ -99,8 +101,9 @@ def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> lis
             grants(space, before, old_applies, must_allow=old.must_allow) if old else []
         )
         found = []
+        deadline = time.monotonic() + TIMEOUT_MS / 1000  # one bound per layer, as verify's
         for grant in ways:
-            model = solve(space, [z3.And(grant, z3.Not(allowed_before))])
+            model = solve(space, [z3.And(grant, z3.Not(allowed_before))], deadline)
             if model is None:
                 continue
             if dropped:
@@ -172,8 +175,9 @@ def diff_files(old: PolicyFile, new: PolicyFile) -> list[NewAccess]:
         ways = grants(space, statements, applies, must_allow=True)
         allowed_before = space.any_of(grants(space, before, old_applies, must_allow=True))
         found = []
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
         for grant in ways:
-            model = solve(space, [z3.And(grant, z3.Not(allowed_before))])
+            model = solve(space, [z3.And(grant, z3.Not(allowed_before))], deadline)
             if model is not None:
                 example = counterexample_of(space, model, new, applies)
                 _replay_files(old, new, example, resource_policy=resource_policy)

@@ -21,6 +21,7 @@ with the hardened fix, as verify's questions accept it.
 from __future__ import annotations
 
 import shlex
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -489,7 +490,9 @@ class _Unknown(Undecidable):
 KINDS = (ANONYMOUS, AWS, SERVICE, FEDERATED, CANONICAL)
 
 
-def solve(space: Space, cases: list[z3.BoolRef]) -> z3.ModelRef | None:
+def solve(
+    space: Space, cases: list[z3.BoolRef], deadline: float | None = None
+) -> z3.ModelRef | None:
     """A model of the first satisfiable case (readable strings when there is one), None when
     every case is unsatisfiable.
 
@@ -501,16 +504,22 @@ def solve(space: Space, cases: list[z3.BoolRef]) -> z3.ModelRef | None:
         for kind in KINDS:
             paths = space.path_cases() if kind == AWS else [space.true]
             for path in paths:
-                model = _solve_one(space, z3.And(case, space.kind == kind, path))
+                model = _solve_one(space, z3.And(case, space.kind == kind, path), deadline)
                 if model is not None:
                     return model
     return None
 
 
-def _solve_one(space: Space, case: z3.BoolRef) -> z3.ModelRef | None:
-    """A model of `case`, None when it has none."""
+def _solve_one(space: Space, case: z3.BoolRef, deadline: float | None = None) -> z3.ModelRef | None:
+    """A model of `case`, None when it has none; within TIMEOUT_MS, and before `deadline`
+    (time.monotonic()) when one is given."""
+    timeout = TIMEOUT_MS
+    if deadline is not None:
+        timeout = min(timeout, int((deadline - time.monotonic()) * 1000))
+        if timeout <= 0:
+            raise _Unknown(f"the solver could not decide within {TIMEOUT_MS // 1000} s (timeout)")
     solver = z3.Solver(ctx=space.ctx)
-    solver.set("timeout", TIMEOUT_MS)
+    solver.set("timeout", timeout)
     solver.add(*space.domain, case)
     outcome = solver.check()
     if outcome == z3.unsat:
