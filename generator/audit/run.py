@@ -198,10 +198,8 @@ def audit(
     result = comparer.result
     live = live_deployment(expected, result, live_targets)
     checks = _checks(live)
-    from ..access.proof import prove  # z3, as verify loads it
-
-    proofs = tuple(prove(live))
     unjudged = _unjudgeable(result.documents)
+    proofs = _proofs(live, {f.file for f in unjudged})
     lint_deployment = LintDeployment.from_spec(spec)
     linted = check(
         [
@@ -281,6 +279,18 @@ def _checks(live: Deployment) -> tuple[Check, ...]:
     # a check through an operator the evaluator cannot judge is reported once per document
     # by _unjudgeable (XA004) and skipped here, never guessed
     return tuple(check for check in judged if check.undecided is None)
+
+
+def _proofs(live: Deployment, unjudged: set[str]) -> tuple[Proof, ...]:
+    """Verify's proofs over the live documents; one left undecided by a document with an
+    operator the evaluator does not model is that document's XA004 finding, not a check."""
+    from ..access.proof import prove  # z3, as verify loads it
+
+    return tuple(
+        proof
+        for proof in prove(live)
+        if not (proof.undecided and proof.undecided.split(": ", 1)[0] in unjudged)
+    )
 
 
 def _lint_document(
