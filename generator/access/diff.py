@@ -100,7 +100,7 @@ def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> lis
         allowed_before = space.any_of(
             grants(space, before, old_applies, must_allow=old.must_allow) if old else []
         )
-        found = []
+        found: list[NewAccess] = []
         deadline = time.monotonic() + TIMEOUT_MS / 1000  # one bound per layer, as verify's
         for grant in ways:
             model = solve(space, [z3.And(grant, z3.Not(allowed_before))], deadline)
@@ -114,7 +114,9 @@ def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> lis
             found.append(NewAccess(str(layer.layer), layer.target, example))
         return _distinct(found)
     except Undecidable as error:
-        return [NewAccess(str(layer.layer), layer.target, None, f"{layer.policy.path}: {error}")]
+        # what was found before stands; the rest is undecided
+        undecided = NewAccess(str(layer.layer), layer.target, None, f"{layer.policy.path}: {error}")
+        return [*_distinct(found), undecided]
 
 
 def _check_not_allowed(dep: Deployment, old: LayerSpec, example: Counterexample) -> None:
@@ -174,7 +176,7 @@ def diff_files(old: PolicyFile, new: PolicyFile) -> list[NewAccess]:
         old_applies = [encoder.statement(s, resource_policy=resource_policy) for s in before]
         ways = grants(space, statements, applies, must_allow=True)
         allowed_before = space.any_of(grants(space, before, old_applies, must_allow=True))
-        found = []
+        found: list[NewAccess] = []
         deadline = time.monotonic() + TIMEOUT_MS / 1000
         for grant in ways:
             model = solve(space, [z3.And(grant, z3.Not(allowed_before))], deadline)
@@ -184,7 +186,7 @@ def diff_files(old: PolicyFile, new: PolicyFile) -> list[NewAccess]:
                 found.append(NewAccess(kind, "", example))
         return _distinct(found)
     except Undecidable as error:
-        return [NewAccess(kind, "", None, f"{new.path}: {error}")]
+        return [*_distinct(found), NewAccess(kind, "", None, f"{new.path}: {error}")]
 
 
 def _replay_files(
