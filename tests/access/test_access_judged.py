@@ -299,6 +299,22 @@ OPENING: dict[str, tuple[str, str, Edit, str]] = {
         ),
         "s3",
     ),
+    # The same kms:ViaService condition protects nothing in a key policy: KMS sends it, so
+    # anyone decrypting through S3 (any account's principal) meets it.
+    "key: decrypt for anyone via S3": (
+        "multi-account",
+        f"{SOURCE}/key-policy.json",
+        add(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}},
+            }
+        ),
+        "kms",
+    ),
     # kms:GrantIsForAWSResource is sent with CreateGrant: any AWS service caller meets it.
     "key: CreateGrant to anyone for AWS resources": (
         "multi-account",
@@ -345,6 +361,11 @@ SAFE: dict[str, tuple[str, str, Edit]] = {
     "bucket policy without Version, as rendered otherwise": (
         "multi-account",
         f"{SOURCE}/bucket-policy.json",
+        version(None),
+    ),
+    "trust policy without Version, as rendered otherwise": (
+        "multi-account",
+        "target-staging-222222222222/policies/trust-policy.json",
         version(None),
     ),
     "repository policy under 2008-10-17, as rendered otherwise": (
