@@ -131,10 +131,10 @@ def _drift(relative: str, data: bytes, hashes: dict[str, str]) -> str | None:
     )
 
 
-def _refuse_foreign_terraform(root: Path, written: dict[str, str]) -> None:
+def refuse_foreign_terraform(root: Path) -> None:
     """What verify proves is what the policy files say; a Terraform file xgen did not
     write can make Terraform apply something else (foreign.py): refuse the folder."""
-    found = foreign_terraform(root, {*written, MANIFEST})
+    found = foreign_terraform(root, {*read_manifest(root).files, MANIFEST})
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise InputError(
@@ -146,7 +146,7 @@ def _refuse_foreign_terraform(root: Path, written: dict[str, str]) -> None:
         )
 
 
-def load(root: Path, *, plans: bool = False) -> Deployment:
+def load(root: Path) -> Deployment:
     """The deployment rendered into `root`; raises InputError for anything unreadable.
 
     A document is read only if its path resolves, symlinks followed, inside `root`: the
@@ -157,8 +157,6 @@ def load(root: Path, *, plans: bool = False) -> Deployment:
     if not root.is_dir():
         raise InputError("not a folder", file=str(root), fix="pass the folder `xgen render` wrote")
     manifest = read_manifest(root)
-    if not plans:
-        _refuse_foreign_terraform(root, manifest.files)
     base = os.path.realpath(root)
     documents: list[Document] = []
     notes: list[str] = []

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..network import vpc_requirements
 from .conditions import UnsupportedOperator
-from .deployment import Deployment, load
+from .deployment import Deployment, load, refuse_foreign_terraform
 from .evaluate import authorize
 from .questions import SEED, Question, questions
 from .result import Decision, Reason, Result
@@ -109,8 +109,10 @@ def verify(root: Path, plans: Sequence[Path] = ()) -> Report:
     """
     from .proof import prove  # z3: only verify, diff and simulate load it
 
-    deployment = load(root, plans=bool(plans))
-    if plans:
+    deployment = load(root)
+    if not plans:
+        refuse_foreign_terraform(root)  # simulate and diff read such a folder as it is
+    else:
         from .planned import with_plans
 
         deployment = with_plans(deployment, plans)
