@@ -36,6 +36,7 @@ from .proof import (
     over_limit,
     replayed_counterexample,
     solve,
+    spanning_reason,
     unless_dropped,
 )
 from .questions import ADMIN
@@ -112,7 +113,10 @@ def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> lis
             if old is not None:
                 _check_not_allowed(dep, old, example)
             found.append(NewAccess(str(layer.layer), layer.target, example))
-        return _distinct(found)
+        why = None if found else spanning_reason(space, layer.policy.path)
+        return _distinct(found) + (
+            [NewAccess(str(layer.layer), layer.target, None, why)] if why else []
+        )
     except Undecidable as error:
         # what was found before stands; the rest is undecided
         undecided = NewAccess(str(layer.layer), layer.target, None, f"{layer.policy.path}: {error}")
@@ -184,7 +188,8 @@ def diff_files(old: PolicyFile, new: PolicyFile) -> list[NewAccess]:
                 example = counterexample_of(space, model, new, applies)
                 _replay_files(old, new, example, resource_policy=resource_policy)
                 found.append(NewAccess(kind, "", example))
-        return _distinct(found)
+        why = None if found else spanning_reason(space, new.path)
+        return _distinct(found) + ([NewAccess(kind, "", None, why)] if why else [])
     except Undecidable as error:
         return [*_distinct(found), NewAccess(kind, "", None, f"{new.path}: {error}")]
 

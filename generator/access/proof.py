@@ -436,15 +436,20 @@ def unless_dropped(policy: PolicyFile, dropped: list[str]) -> str:
 def _unless_spanning(space: Space, proof: Proof, layer: LayerSpec) -> Proof:
     """No counterexample: proved, unless an aws:PrincipalArn pattern may match through an
     IAM path holding ":" (only the paths the pattern calls for were tried, not all)."""
+    why = spanning_reason(space, layer.policy.path)
+    return proof if why is None else Proof(**{**proof.__dict__, "undecided": why})
+
+
+def spanning_reason(space: Space, path: str) -> str | None:
+    """Why "nothing found" is not a proof when a pattern's wildcard may span a colon."""
     if not space.spanning:
-        return proof
+        return None
     shown = "".join(t if isinstance(t, str) else "*" for t in space.spanning[0])
-    why = (
-        f"{layer.policy.path}: aws:PrincipalArn pattern {shown!r} has a wildcard before the "
+    return (
+        f"{path}: aws:PrincipalArn pattern {shown!r} has a wildcard before the "
         "account's end that may match ':', and an IAM path may hold ':' (a role of another "
         "account can match): not proved; spell the partition and account out"
     )
-    return Proof(**{**proof.__dict__, "undecided": why})
 
 
 # The largest each resource policy can ever be in AWS (a trust policy's 2,048 can be raised
