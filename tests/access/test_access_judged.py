@@ -114,6 +114,19 @@ KEY_USE = statement("Allow use of the key")
 GRANTS = statement("Allow attachment of persistent resources")
 
 
+def key_grant(action: str, condition: dict[str, Any], principal: Any = None) -> Edit:
+    """A key policy statement allowing `action` to anyone (`AWS: *`) under `condition`."""
+    return add(
+        {
+            "Effect": "Allow",
+            "Principal": principal or {"AWS": "*"},
+            "Action": action,
+            "Resource": "*",
+            "Condition": condition,
+        }
+    )
+
+
 def not_modelled_deny(condition: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "Effect": "Deny",
@@ -304,14 +317,8 @@ OPENING: dict[str, tuple[str, str, Edit, str]] = {
     "key: decrypt for anyone via S3": (
         "multi-account",
         f"{SOURCE}/key-policy.json",
-        add(
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": "kms:Decrypt",
-                "Resource": "*",
-                "Condition": {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}},
-            }
+        key_grant(
+            "kms:Decrypt", {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
         ),
         "kms",
     ),
@@ -319,15 +326,7 @@ OPENING: dict[str, tuple[str, str, Edit, str]] = {
     "key: CreateGrant to anyone for AWS resources": (
         "multi-account",
         f"{SOURCE}/key-policy.json",
-        add(
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": "kms:CreateGrant",
-                "Resource": "*",
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            }
-        ),
+        key_grant("kms:CreateGrant", {"Bool": {"kms:GrantIsForAWSResource": "true"}}),
         "kms",
     ),
 }
@@ -513,29 +512,13 @@ SAFE: dict[str, tuple[str, str, Edit]] = {
     "key: decrypt for anyone if s3:authType (never in a KMS request)": (
         "multi-account",
         f"{SOURCE}/key-policy.json",
-        add(
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "kms:Decrypt",
-                "Resource": "*",
-                "Condition": {"StringEquals": {"s3:authType": "REST-HEADER"}},
-            }
-        ),
+        key_grant("kms:Decrypt", {"StringEquals": {"s3:authType": "REST-HEADER"}}, principal="*"),
     ),
     # kms:GrantIsForAWSResource only comes with CreateGrant, ListGrants and RevokeGrant.
     "key: Decrypt for anyone if GrantIsForAWSResource (never with Decrypt)": (
         "multi-account",
         f"{SOURCE}/key-policy.json",
-        add(
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": "kms:Decrypt",
-                "Resource": "*",
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            }
-        ),
+        key_grant("kms:Decrypt", {"Bool": {"kms:GrantIsForAWSResource": "true"}}),
     ),
     "repository: public pull if kms:ViaService (never in an ECR request)": (
         "multi-account",
