@@ -67,6 +67,10 @@ docs: $(VENV)/.installed-test
 
 examples: $(VENV)/.installed
 	for spec in examples/*/spec.yaml; do $(BIN)/xgen render $$spec || exit 1; done
+	for step in examples/staged-rollout/step-*.yaml; do \
+		name=$$(basename $$step .yaml); \
+		$(BIN)/xgen render $$step -o examples/staged-rollout/rendered/$$name --force || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(PARLIAMENT_VENV) $(DEMO_OUT) .pytest_cache .ruff_cache .hypothesis

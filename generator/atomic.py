@@ -35,8 +35,9 @@ def sibling(out: Path, kind: str) -> str:
 
 
 @contextlib.contextmanager
-def exclusive(out: Path) -> Iterator[None]:
-    """Hold the lock of `out` (`.NAME.xgen-lock` beside it), or refuse: another render has it."""
+def exclusive(out: Path, holder: str = "render is writing this folder") -> Iterator[None]:
+    """Hold the lock of `out` (`.NAME.xgen-lock` beside it), or refuse: another xgen
+    command (`holder` says which, and what it does to `out`) has it."""
     path = out.parent / f".{out.name}.xgen-lock"
     while True:
         try:
@@ -52,9 +53,9 @@ def exclusive(out: Path) -> Iterator[None]:
         except BlockingIOError:
             os.close(fd)
             raise InputError(
-                f"another xgen render is writing this folder (its lock {path.name} is held)",
+                f"another xgen {holder} (its lock {path.name} is held)",
                 file=str(out),
-                fix="wait for that render to finish, then run again",
+                fix=f"wait for that {holder.split(maxsplit=1)[0]} to finish, then run again",
             ) from None
         # The holder before us may have removed the file after we opened it: then our lock
         # is on a file nobody else will open. Only a lock on the current file counts.

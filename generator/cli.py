@@ -15,6 +15,7 @@ import typer
 
 from . import __version__
 from .errors import InputError
+from .printable import escaped, path_arg
 
 app = typer.Typer(
     name="xgen",
@@ -25,9 +26,14 @@ app = typer.Typer(
 )
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """Print one message line: names and values in it escaped, so it stays one inert line."""
+    typer.echo(escaped(text), err=err)
+
+
 def fail(error: InputError) -> NoReturn:
     """Report bad input as one line on stderr and exit 2."""
-    typer.echo(f"xgen: error: {error}", err=True)
+    _say(f"xgen: error: {error}", err=True)
     raise typer.Exit(2)
 
 
@@ -43,7 +49,7 @@ def _check_format(name: str, formats: dict) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"xgen {__version__}")
+        _say(f"xgen {__version__}")
         raise typer.Exit()
 
 
@@ -77,7 +83,7 @@ def init(
         )
     except OSError as error:
         fail(InputError(f"cannot write: {error.strerror}", file=str(path), fix="check the folder"))
-    typer.echo(f"wrote {path}; edit it, then run `xgen render {path}`", err=True)
+    _say(f"wrote {path}; edit it, then run `xgen render {path}`", err=True)
 
 
 @app.command()
@@ -103,7 +109,9 @@ def render(
     ] = False,
 ) -> None:
     """Render the Terraform root modules and policy JSON of a spec."""
+    from .advice import notes
     from .foreign import foreign_line
+    from .landing import refuse_second_backend
     from .output import check as check_drift
     from .output import refusal, write
     from .render import render as render_spec
@@ -116,46 +124,54 @@ def render(
     drifted = False
     for spec_path, out in zip(specs, outputs, strict=True):
         try:
-            rendered = render_spec(load_spec(spec_path))
+            spec = load_spec(spec_path)
+            rendered = render_spec(spec)
             if check:
                 drift = check_drift(rendered, out)
                 for line in drift.lines():
-                    typer.echo(f"{out / line}")
+                    _say(f"{out / line}")
                 if drift.clean:
-                    typer.echo(f"xgen: {out} is up to date with {spec_path}", err=True)
+                    _say(f"xgen: {out} is up to date with {spec_path}", err=True)
                     continue
                 drifted = True
                 if drift.foreign:
-                    typer.echo(
+                    _say(
                         f"xgen: {out} holds Terraform files xgen did not write, which "
                         "Terraform applies with the render: move them out of the folder",
                         err=True,
                     )
                     if drift.lines() == [foreign_line(p) for p in drift.foreign]:
                         continue
-                command = shlex.join(["xgen", "render", str(spec_path), "-o", str(out)])
+                command = shlex.join(
+                    ["xgen", "render", path_arg(str(spec_path)), "-o", path_arg(str(out))]
+                )
                 refused = refusal(rendered, out)
                 if refused is None:
-                    typer.echo(
-                        f"xgen: {out} is out of date with {spec_path}; run `{command}`", err=True
-                    )
+                    _say(f"xgen: {out} is out of date with {spec_path}; run `{command}`", err=True)
                 else:
-                    typer.echo(
+                    _say(
                         f"xgen: {out} is out of date with {spec_path}; run `{command} --force` "
                         f"(without --force it is refused: {refused}; --force discards that)",
                         err=True,
                     )
                 continue
+            refuse_second_backend(spec, out)
             written = write(rendered, out, force=force)
         except InputError as error:
             if error.file is None:
                 error.file = str(spec_path)
             fail(error)
-        typer.echo(f"wrote {len(rendered.files)} files to {out}", err=True)
+        _say(f"wrote {len(rendered.files)} files to {out}", err=True)
+        for note in notes(spec):
+            _say(f"xgen: warning: {note}", err=True)
         for path in written.kept:
-            typer.echo(f"kept {out / path} (not written by xgen)", err=True)
+            _say(f"kept {out / path} (not written by xgen)", err=True)
         for path in written.replaced:
-            typer.echo(f"replaced {out / path} (not xgen's, or edited since; --force)", err=True)
+            _say(f"replaced {out / path} (not xgen's, or edited since; --force)", err=True)
+        if written.steps:
+            _say("apply, in this order (`terraform init && terraform apply` in each):", err=True)
+            for number, step in enumerate(written.steps, 1):
+                _say(f"  {number}. {out / step.folder}: {step.why}", err=True)
     if drifted:
         raise typer.Exit(1)
 
@@ -198,11 +214,11 @@ def reencrypt(
         obj, key = parse_s3_uri(s3_uri), parse_key_arn(kms_key)
         plan = job.inspect(job.s3_client(profile, key), obj, key, profile=profile)
         if plan.done:
-            typer.echo(f"{obj.uri} is already SSE-KMS under {key.arn}; nothing to do", err=True)
+            _say(f"{obj.uri} is already SSE-KMS under {key.arn}; nothing to do", err=True)
             return
         if dry_run:
             for line in plan.summary():
-                typer.echo(line, err=True)
+                _say(line, err=True)
             return
         # A bar only on a terminal (stderr): logs and CI get the result line alone.
         if sys.stderr.isatty():
@@ -213,22 +229,28 @@ def reencrypt(
     except InputError as error:
         fail(error)
     for line in result.lines():
-        typer.echo(line, err=True)
+        _say(line, err=True)
+
+
+# The options audit and import share (both read accounts with the same credentials).
+SpecArgument = Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")]
+ProfileOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--profile",
+        metavar="ACCOUNT_ID=PROFILE",
+        help="AWS profile for an account (repeat; default: the ambient credentials "
+        "where their account matches).",
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
 
 
 @app.command()
 def audit(
-    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The deployment's spec.")],
+    spec_path: SpecArgument,
     *,
-    profiles: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--profile",
-            metavar="ACCOUNT_ID=PROFILE",
-            help="AWS profile for an account (repeat; default: the ambient credentials "
-            "where their account matches).",
-        ),
-    ] = None,
+    profiles: ProfileOption = None,
     render: Annotated[
         Path | None,
         typer.Option("--render", help="Compare with this rendered folder (default: the spec)."),
@@ -240,7 +262,7 @@ def audit(
             "--fail-on", help="Exit 1 on findings at this severity or above (default warning)."
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Compare the live accounts with the render: drift, lint findings and verify checks.
 
@@ -259,7 +281,7 @@ def audit(
 
     def progress(line: str) -> None:
         if not quiet:
-            typer.echo(f"xgen audit: {line}", err=True)
+            _say(f"xgen audit: {line}", err=True)
 
     try:
         spec = load_spec(spec_path)
@@ -277,6 +299,38 @@ def audit(
         fail(error)
     typer.echo(formats[output_format](result), nl=False)
     raise typer.Exit(result.exit_code(level))
+
+
+@app.command("import")
+def import_(
+    spec_path: SpecArgument,
+    *,
+    profiles: ProfileOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be kept; write nothing.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Keep the source's live bucket, key and repository policy statements in the spec.
+
+    Adds each live statement the render would delete to source.*_statements, comments and
+    formatting kept. Read-only in AWS. Exit 0 (also when nothing was added), 2 for bad
+    input and AWS problems (the spec is then untouched).
+    """
+    from .importspec.run import import_spec
+
+    def progress(line: str) -> None:
+        if not quiet:
+            typer.echo(f"xgen import: {line}", err=True)
+
+    try:
+        outcome = import_spec(
+            spec_path, profiles=profiles or [], dry_run=dry_run, progress=progress
+        )
+    except InputError as error:
+        fail(error)
+    for line in outcome.report(spec_path):
+        typer.echo(line)
 
 
 @app.command()
@@ -371,7 +425,7 @@ def verify(
     typer.echo(formats[output_format](result), nl=False)
     if output_format == "mermaid":
         for note in result.notes:
-            typer.echo(f"note: {note}", err=True)
+            _say(f"note: {note}", err=True)
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -416,7 +470,7 @@ def simulate(
     except InputError as error:
         fail(error)
     for note in deployment.notes:
-        typer.echo(f"note: {note}", err=True)
+        _say(f"note: {note}", err=True)
     typer.echo(formats[output_format](answer), nl=False)
     raise typer.Exit(0 if answer.result.allowed else 1)
 
@@ -453,7 +507,7 @@ def diff(
             pairs = _diff_pairs(paths, against, Path(scratch))
             for old, new in pairs:
                 if old is None:  # only with --against
-                    typer.echo(
+                    _say(
                         f"note: {new} is new since {against}: nothing to compare with "
                         "(`xgen verify` proves what it grants)",
                         err=True,
@@ -516,8 +570,4 @@ def _diff_pair(job, old: Path, new: Path) -> list:
 
 def run() -> None:
     """Run the Typer app (generator/entry.py sends `xgen lint` elsewhere)."""
-    try:
-        app()
-    except BrokenPipeError:  # `xgen schema | head`
-        sys.stderr.close()
-        raise SystemExit(1) from None
+    app()

@@ -7,13 +7,33 @@ its parameters. Everything else, `xgen lint --help` included, goes to the Typer 
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point; a reader that goes away (`| head`) ends it quietly."""
+    try:
+        try:
+            _dispatch()
+        finally:
+            sys.stdout.flush()  # here, not at exit, where a closed pipe is only a warning
+    except BrokenPipeError:
+        _quiet_exit()
+
+
+def _quiet_exit() -> None:
+    """Exit 1 without a traceback or Python's "Exception ignored" note when flushing to a
+    closed pipe (Python's documented recipe: point stdout at /dev/null)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(1)
+
+
+def _dispatch() -> None:
     args = sys.argv[1:]
-    if args[:1] == ["lint"] and not {"--help", "-h"} & set(args):
+    options = args[: args.index("--")] if "--" in args else args  # after `--`: file names
+    if args[:1] == ["lint"] and not {"--help", "-h"} & set(options):
         from .lint.argv import main as lint_main
 
         raise SystemExit(lint_main(args[1:]))

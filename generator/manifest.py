@@ -8,7 +8,7 @@ format is a contract (docs/architecture.md): extend it, never rename a field.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ from .policy.kinds import Kind
 from .safe_read import Unreadable, read_limited
 
 if TYPE_CHECKING:
-    from .model import Spec
+    from .model import Spec, Target
 
 MANIFEST = "xgen-manifest.json"
 MANIFEST_VERSION = 1
@@ -52,11 +52,46 @@ class TargetEntry:
     endpoint_name: str
     managed_policy_arns: tuple[str, ...] = ()
     in_vpc: bool = False  # the model runs in the target's VPC subnets
+    # The role is the platform team's (existing_role_arn): no trust policy is rendered and
+    # policies on the role that xgen does not render are theirs. Written only when true.
+    existing_role: bool = False
+    # Written for a spec with `models` only (a spec without keeps its manifest as it was):
+    version: str | None = None  # the version the endpoint serves
+    artifact: str | None = None  # its S3 URI
+    moving_from: str | None = None  # the version the endpoint moves off, still granted
+    reads: tuple[str, ...] = ()  # object ARNs the role may read (served, then moving off)
+    pin: tuple[tuple[str, str], ...] = ()  # (("version_id" | "etag", value),): the content
+    packages: tuple[str, ...] = ()  # Model Registry version ARNs the role may read
 
     @property
     def root_arn(self) -> str:
         partition = self.role_arn.split(":")[1]
         return f"arn:{partition}:iam::{self.account_id}:root"
+
+    def object_arns(self, source: SourceEntry) -> tuple[str, ...]:
+        """The artifacts this target's role may read (a render without `models`: the one)."""
+        return self.reads or (source.object_arn,)
+
+    def served_object(self, source: SourceEntry) -> str:
+        """The object ARN of what this target's endpoint serves (`reads` lists it first)."""
+        return self.object_arns(source)[0]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["managed_policy_arns"] = list(self.managed_policy_arns)
+        for key in (*SERVING_FIELDS, "existing_role"):
+            if not data[key]:
+                del data[key]
+        if "reads" in data:
+            data["reads"] = list(self.reads)
+        if "pin" in data:
+            data["pin"] = dict(self.pin)
+        if "packages" in data:
+            data["packages"] = list(self.packages)
+        return data
+
+
+SERVING_FIELDS = ("version", "artifact", "moving_from", "reads", "pin", "packages")
 
 
 @dataclass(frozen=True)
@@ -90,10 +125,7 @@ class Manifest:
             "name": self.name,
             "profile": self.profile,
             "source": asdict(self.source),
-            "targets": [
-                {**asdict(t), "managed_policy_arns": list(t.managed_policy_arns)}
-                for t in self.targets
-            ],
+            "targets": [t.to_json() for t in self.targets],
             "documents": [
                 {"path": d.path, "kind": str(d.kind), "account_id": d.account_id}
                 | ({"target": d.target} if d.target else {})
@@ -106,36 +138,59 @@ class Manifest:
 
 
 def deployment_entries(spec: Spec) -> tuple[SourceEntry, tuple[TargetEntry, ...]]:
-    """What a spec deploys, as the manifest records it (render writes it; lint --spec uses it)."""
+    """What a spec deploys, as the manifest records it (render writes it; lint --spec uses it).
+
+    With `models`, `source.artifact` and `source.image` name what the first target serves
+    (the fields are a contract); each target says what it serves and reads.
+    """
     from .policy.build import managed_policy_arns, source_dir, target_dir
 
     source = spec.source
+    first = spec.version(spec.targets[0])
+    partition = source.partition.id
     return (
         SourceEntry(
             account_id=source.account_id,
             region=source.region,
             dir=source_dir(spec),
-            artifact=source.artifact,
-            bucket_arn=source.bucket_arn,
-            object_arn=source.object_arn,
+            artifact=first.artifact,
+            bucket_arn=spec.bucket_arn,
+            object_arn=first.object_arn(partition),
             kms_key_arn=source.kms_key_arn,
-            image=source.image,
-            repository_arn=source.repository_arn,
-            image_in_source_account=source.image_in_source_account,
+            image=first.image,
+            repository_arn=spec.repository_arn,
+            image_in_source_account=spec.image_in_source_account,
         ),
         tuple(
-            TargetEntry(
-                name=target.name,
-                account_id=target.account_id,
-                dir=target_dir(target),
-                role_arn=spec.role_arn(target),
-                model_name=spec.model_name(target),
-                endpoint_name=spec.endpoint_name(target),
-                managed_policy_arns=tuple(managed_policy_arns(spec)),
-                in_vpc=target.vpc is not None,
-            )
+            _target_entry(spec, target, target_dir(target), managed_policy_arns(spec))
             for target in spec.targets
         ),
+    )
+
+
+def _target_entry(spec: Spec, target: Target, folder: str, managed: list[str]) -> TargetEntry:
+    entry = TargetEntry(
+        name=target.name,
+        account_id=target.account_id,
+        dir=folder,
+        role_arn=spec.role_arn(target),
+        model_name=spec.model_name(target),
+        endpoint_name=spec.endpoint_name(target),
+        managed_policy_arns=tuple(managed),
+        in_vpc=target.vpc is not None,
+        existing_role=target.existing_role_arn is not None,
+    )
+    if not spec.versioned:
+        return entry
+    version = spec.version(target)
+    return replace(
+        entry,
+        version=spec.served(target),
+        artifact=version.artifact,
+        moving_from=target.moving_from,
+        reads=tuple(spec.object_arn(name) for name in spec.reads(target)),
+        pin=tuple(version.pin.items()),
+        packages=tuple(p for name in spec.reads(target) if (p := spec.package_arn(name))),
     )
 
 
@@ -202,6 +257,8 @@ def parse_manifest(data: Any, shown: str) -> Manifest:
                     get.strings(entry, "managed_policy_arns", f"targets[{index}]")
                 ),
                 in_vpc=get.flag(entry, "in_vpc", f"targets[{index}]"),
+                existing_role=get.flag(entry, "existing_role", f"targets[{index}]"),
+                **get.serving(entry, f"targets[{index}]"),
             )
             for index, entry in enumerate(get.items(data, "targets"))
         ),
@@ -289,6 +346,24 @@ class _Getter:
         if not isinstance(value, bool):
             raise self._fail(f"{where}.{key}", "not a boolean")
         return value
+
+    def serving(self, entry: dict[str, Any], where: str) -> dict[str, Any]:
+        """What a target serves and reads (written for specs with `models`; all optional)."""
+        found: dict[str, Any] = {}
+        for key in ("version", "artifact", "moving_from"):
+            value = entry.get(key)
+            if value is not None and not isinstance(value, str):
+                raise self._fail(f"{where}.{key}", "not a string")
+            found[key] = value
+        found["reads"] = tuple(self.strings(entry, "reads", where))
+        found["packages"] = tuple(self.strings(entry, "packages", where))
+        pin = entry.get("pin", {})
+        if not isinstance(pin, dict) or not all(
+            k in ("version_id", "etag") and isinstance(v, str) for k, v in pin.items()
+        ):
+            raise self._fail(f"{where}.pin", "not a pin ({version_id|etag: text})")
+        found["pin"] = tuple(pin.items())
+        return found
 
     def kind(self, entry: dict[str, Any], where: str) -> Kind:
         text = self.value(entry, "kind", str, where)

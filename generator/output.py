@@ -22,34 +22,15 @@ import os
 import stat
 import tempfile
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path
 
 from . import atomic
 from .errors import InputError
 from .foreign import foreign_line, foreign_terraform
 from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
+from .ownership import is_companion, xgen_may_own
+from .promotion import Step, apply_steps, check_nothing_cut_off
 from .render import Render
-
-# Files that Terraform and its users keep beside a root module: state, the provider cache,
-# the lock file, a backend and variable values. A render keeps them and never asks.
-TERRAFORM_COMPANIONS = (
-    "*/.terraform/*",
-    "*/.terraform.lock.hcl",
-    "*/terraform.tfstate",
-    "*/terraform.tfstate.backup",
-    "*/.terraform.tfstate.lock.info",
-    "*/backend.tf",
-    "*/override.tf",
-    "*/*_override.tf",
-    "*/*.tfvars",
-    "*/*.tfvars.json",
-)
-
-
-def is_companion(path: str) -> bool:
-    """True for Terraform's and the user's working files inside a rendered root module."""
-    return any(fnmatch(path, pattern) for pattern in TERRAFORM_COMPANIONS)
 
 
 @dataclass(frozen=True)
@@ -138,9 +119,24 @@ def check(rendered: Render, out: Path) -> Drift:
             missing.append(path)
         elif not _same_bytes(out / path, entry, content):
             changed.append(path)
-    listed = previous.files if previous else {}
+    listed = _xgens(previous, rendered)
     stale = sorted(p for p in listed if p not in rendered.files and p in found)
     return Drift(missing, changed, stale, foreign_terraform(out, rendered.files))
+
+
+def _xgens(previous: Manifest | None, rendered: Render) -> dict[str, str]:
+    """The files of the previous manifest that xgen may own (path -> sha256).
+
+    A manifest can be edited by anyone: the files it lists are xgen's only if xgen writes
+    them (this render, or the shape of any render), so no manifest makes a render drop or
+    overwrite a state file, a backend or a file of the user's.
+    """
+    listed = previous.files if previous else {}
+    return {
+        path: digest
+        for path, digest in listed.items()
+        if xgen_may_own(path) or (path in rendered.files and not is_companion(path))
+    }
 
 
 def previous_manifest(out: Path) -> Manifest | None:
@@ -210,6 +206,7 @@ def check_output_folder(out: Path) -> None:
 class Plan:
     """What a write keeps from the output folder, and what it replaces that was not xgen's."""
 
+    previous: Manifest | None = None  # the manifest of the render being replaced
     keep: list[str] = field(default_factory=list)  # Terraform's files and the user's
     replaced: list[str] = field(default_factory=list)  # not xgen's (or edited), with --force
     kept_foreign: list[str] = field(default_factory=list)  # not xgen's, kept with --force
@@ -224,9 +221,9 @@ def _plan(
     force: bool,
 ) -> Plan:
     """Sort what is in `out` into xgen's own files, files to keep, and foreign files."""
-    listed = previous.files if previous else {}
+    listed = _xgens(previous, rendered)
     rendered_dirs = {parent.as_posix() for p in rendered.files for parent in Path(p).parents}
-    plan, foreign = Plan(), []
+    plan, foreign = Plan(previous), []
     for path, entry in found.items():
         in_the_way = (
             path in rendered.files
@@ -239,8 +236,8 @@ def _plan(
             if not in_the_way:
                 plan.keep.append(path)  # an empty folder (e.g. Terraform's) holds no data
             continue
-        if entry.regular and not in_the_way and is_companion(path) and path not in listed:
-            plan.keep.append(path)
+        if entry.regular and not in_the_way and is_companion(path):
+            plan.keep.append(path)  # Terraform's or the user's, whatever the manifest lists
             continue
         ours = entry.regular and path in listed and listed[path] == _sha256(out / path)
         identical = path in rendered.files and _same_bytes(out / path, entry, rendered.files[path])
@@ -277,7 +274,7 @@ def _preflight(rendered: Render, out: Path, found: dict[str, Entry], *, force: b
     """What a write would keep and replace; InputError when it must be refused."""
     previous = previous_manifest(out) if MANIFEST in found else None
     if previous is not None and not force:
-        new = parse_manifest(json.loads(rendered.files[MANIFEST]), MANIFEST)
+        new = new_manifest(rendered)
         reason = displaced_deployment(previous, new)
         if reason:
             raise InputError(
@@ -286,7 +283,13 @@ def _preflight(rendered: Render, out: Path, found: dict[str, Entry], *, force: b
                 fix="render into another folder; or run `terraform destroy` in the folders "
                 "that drop out, then pass --force to replace the render",
             )
+        check_nothing_cut_off(previous, new, str(out))
     return _plan(rendered, out, found, previous, force=force)
+
+
+def new_manifest(rendered: Render) -> Manifest:
+    """The manifest a render carries, parsed."""
+    return parse_manifest(json.loads(rendered.files[MANIFEST]), MANIFEST)
 
 
 def refusal(rendered: Render, out: Path) -> str | None:
@@ -305,6 +308,7 @@ class Written:
 
     kept: list[str]
     replaced: list[str]
+    steps: list[Step]  # the accounts the new render changes, in the order to apply them
 
 
 def write(rendered: Render, out: Path, *, force: bool = False) -> Written:
@@ -333,7 +337,8 @@ def write(rendered: Render, out: Path, *, force: bool = False) -> Written:
         except BaseException:
             atomic.remove_tree(staging)
             raise
-    return Written(sorted(plan.kept_foreign), sorted(plan.replaced))
+    steps = apply_steps(plan.previous, new_manifest(rendered))
+    return Written(sorted(plan.kept_foreign), sorted(plan.replaced), steps)
 
 
 def _fill(staging: Path, rendered: Render, out: Path, keep: list[str]) -> None:

@@ -16,8 +16,10 @@ from typing import Any
 import jinja2
 
 from . import __version__
+from .advice import ISOLATION, notes
 from .errors import InputError
 from .hcl import literal
+from .landing import landing_rows
 from .manifest import MANIFEST, DocumentEntry, Manifest, deployment_entries
 from .model import Spec, Target
 from .network import vpc_requirements
@@ -41,7 +43,10 @@ CONFIG_PREFIX_MAX = 37
 # Resource policies are measured as written (whitespace included, to be safe), and
 # written without whitespace when indenting would exceed the limit; IAM documents are
 # measured as AWS counts them, and a role's inline policies together.
-WRITTEN_LIMITS = {k: SIZE_LIMITS[k] for k in (Kind.BUCKET, Kind.KEY, Kind.ECR_REPOSITORY)}
+WRITTEN_LIMITS = {
+    k: SIZE_LIMITS[k]
+    for k in (Kind.BUCKET, Kind.KEY, Kind.ECR_REPOSITORY, Kind.MODEL_PACKAGE_GROUP)
+}
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ def _readme(env: jinja2.Environment, spec: Spec, docs: list[Document]) -> bytes:
         Kind.BUCKET: "bucket policy",
         Kind.KEY: "key policy",
         Kind.ECR_REPOSITORY: "ECR repository policy",
+        Kind.MODEL_PACKAGE_GROUP: "model package group policy",
     }
     return _text(
         env.get_template("README.md.j2").render(
@@ -102,7 +108,7 @@ def _readme(env: jinja2.Environment, spec: Spec, docs: list[Document]) -> bytes:
                 {
                     "dir": target_dir(t),
                     "account_id": t.account_id,
-                    "role_name": t.role_name,
+                    "role_name": spec.role_name(t),
                     "endpoint_name": spec.endpoint_name(t),
                     "volume_key": spec.creates_volume_key(t),
                 }
@@ -117,16 +123,69 @@ def _readme(env: jinja2.Environment, spec: Spec, docs: list[Document]) -> bytes:
                 for doc in docs
                 if doc.account_id == spec.source.account_id and doc.kind in resource_policies
             ],
+            version_rows=_version_rows(spec),
+            moving_rows=[
+                {
+                    "dir": target_dir(t),
+                    "old": t.moving_from,
+                    "new": spec.served(t),
+                    "guardrails": _guardrails_text(t),
+                }
+                for t in spec.targets
+                if t.moving_from is not None
+            ],
+            own_volume_keys=sorted(
+                {t.volume_kms_key_arn for t in spec.targets if t.volume_kms_key_arn}
+            ),
+            landing=landing_rows(spec),
+            note_rows=notes(spec),
+            isolated=[t.name for t in spec.targets if spec.network_isolation(t)],
+            isolation=ISOLATION,
             vpc_rows=[
                 {
                     "dir": target_dir(t),
-                    "text": vpc_requirements(spec.source.region, spec.source.bucket_arn),
+                    "text": vpc_requirements(spec.source.region, spec.bucket_arn),
                 }
                 for t in spec.targets
                 if t.vpc is not None
             ],
         )
     )
+
+
+def _guardrails_text(target: Target) -> str:
+    """How a target's endpoint update rolls out, in words (empty without guardrails)."""
+    rails = target.guardrails
+    if rails is None:
+        return ""
+    step = rails.step
+    size = ""
+    if step is not None:
+        unit = "%" if step["type"] == "CAPACITY_PERCENT" else " instances"
+        size = f" in steps of {step['value']}{unit}, {rails.wait_seconds} s apart"
+    alarms = ", ".join(f"`{a}`" for a in rails.rollback_alarms) or "no alarm"
+    return f"blue/green, {rails.traffic}{size}; rolls back when {alarms} fires"
+
+
+def _version_rows(spec: Spec) -> list[dict[str, str]]:
+    """The README's table of versions (a spec with `models` only)."""
+    if not spec.versioned:
+        return []
+    rows = []
+    for name, version in spec.versions.items():
+        field, value = next(iter(version.pin.items()), ("", ""))
+        rows.append(
+            {
+                "name": name,
+                "artifact": version.artifact,
+                "pin": f"{field} `{value}`" if field else "not pinned",
+                "served": ", ".join(t.name for t in spec.targets if spec.served(t) == name)
+                or "none",
+                "moving": ", ".join(t.name for t in spec.targets if t.moving_from == name)
+                or "none",
+            }
+        )
+    return rows
 
 
 def _check_sizes(docs: list[Document]) -> None:
@@ -188,14 +247,28 @@ def _module_files() -> dict[str, bytes]:
     return files
 
 
+def _account(spec: Spec, folder: str, account_id: str, deploy_role: str | None) -> dict[str, Any]:
+    """What versions.tf and providers.tf of one account's root module need."""
+    backend = spec.backend
+    settings = backend.settings(spec.name, folder, spec.source.region) if backend else []
+    return {
+        "region": spec.source.region,
+        "account_id": account_id,
+        "deploy_role_arn": deploy_role,
+        "backend": backend,
+        "backend_settings": settings,
+        "backend_width": max((len(name) for name, _ in settings), default=0),
+    }
+
+
 def _source_files(env: jinja2.Environment, spec: Spec) -> dict[str, bytes]:
     base = source_dir(spec)
+    source = spec.source
     context = {
         **_common(spec),
-        "source": spec.source,
+        **_account(spec, base, source.account_id, source.deploy_role_arn),
+        "source": source,
         "enforce_bucket_owner": spec.enforce_bucket_owner(),
-        "region": spec.source.region,
-        "account_id": spec.source.account_id,
     }
     return {
         f"{base}/{name}": _text(env.get_template(f"{template}.j2").render(**context))
@@ -214,14 +287,17 @@ def _target_files(env: jinja2.Environment, spec: Spec, target: Target) -> dict[s
     names = list(inline_policies(spec, target))
     context = {
         **_common(spec),
+        **_account(spec, base, target.account_id, target.deploy_role_arn),
         "source": spec.source,
         "target": target,
-        "region": spec.source.region,
-        "account_id": target.account_id,
+        "role_name": spec.role_name(target),
         "inline_policy_names": names,
         "inline_name_width": max(len(name) + 2 for name in names),  # `terraform fmt` alignment
         "managed_policy_arns": managed_policy_arns(spec),
         "model_name": spec.model_name(target),
+        "model_version": spec.version(target),
+        "package_arn": spec.package_arn(spec.served(target)),
+        "guardrails": target.guardrails,
         "network_isolation": spec.network_isolation(target),
         "endpoint_name": endpoint,
         "config_prefix": endpoint[: CONFIG_PREFIX_MAX - 1] + "-",

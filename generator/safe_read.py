@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import NoReturn
 
 MIB = 1024 * 1024
 FILE_LIMIT = 4 * MIB  # a policy, a .tf file, a manifest, a config file (AWS allows 32 KB)
@@ -101,3 +102,9 @@ def size(count: int) -> str:
 def within(path: str, folder: str) -> bool:
     """Whether `path` is `folder` or below it (both resolved: `os.path.realpath`)."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def refuse_constant(name: str) -> NoReturn:
+    """`json.loads(..., parse_constant=refuse_constant)`: Python reads NaN, Infinity and
+    -Infinity, which are not JSON (RFC 8259): no policy holds them, AWS refuses them."""
+    raise ValueError(f"{name} is not JSON (JSON has no NaN or Infinity)")

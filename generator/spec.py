@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import InputError
 from .model import Spec
 from .safe_read import Unreadable, read_limited
+from .tree import leads_outside
 
 MAX_SPEC_BYTES = 1 << 20  # a spec of 100 targets is ~20 KB; anything near 1 MiB is not a spec
 MAX_EXPANDED_NODES = 100_000  # bounds memory when aliases (`*ref`) repeat large subtrees
@@ -44,6 +45,13 @@ def read_spec_file(path: Path) -> bytes:
     refused without blocking or filling memory.
     """
     name = str(path)
+    if (target := leads_outside(name)) is not None:  # never read: no message can quote it
+        raise InputError(
+            f"cannot read spec: it is a symbolic link to {target!r}, outside the repository "
+            "holding it; not read",
+            file=name,
+            fix="name the spec file itself, or keep it (not a link to it) in the repository",
+        )
     try:
         return read_limited(path, MAX_SPEC_BYTES)
     except Unreadable as error:
@@ -177,6 +185,13 @@ class _Loader(yaml.SafeLoader):
                 "correct the value, or quote it if it is text",
                 node=node,
             ) from None
+        if isinstance(value, str) and SURROGATE.search(value):
+            raise _Refused(
+                f"{_shown(node)} holds a lone surrogate (an escape such as \\ud800), which is "
+                "not Unicode text: nothing can write it as UTF-8",
+                "write the character itself, or a surrogate pair's character",
+                node=node,
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise _Refused(
                 f"{_shown(node)} is not a finite number: JSON (and so Terraform's "
@@ -185,6 +200,9 @@ class _Loader(yaml.SafeLoader):
                 node=node,
             )
         return value
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_characters(text: str, name: str) -> None:

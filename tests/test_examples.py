@@ -12,14 +12,33 @@ import pytest
 from tests.conftest import EXAMPLES, invoke
 
 SPECS = sorted(EXAMPLES.glob("*/spec.yaml"))
+# A promotion as a sequence of full specs, each rendered into a folder of its own.
+ROLLOUT = EXAMPLES / "staged-rollout"
+STEPS = sorted(ROLLOUT.glob("step-*.yaml"))
+RENDERS = [(spec, spec.parent / "rendered") for spec in SPECS] + [
+    (step, ROLLOUT / "rendered" / step.stem) for step in STEPS
+]
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s.parent.name for s in SPECS])
-def test_committed_render_is_current(spec, runner):
-    result = invoke(runner, "render", spec, "--check")
-    assert result.exit_code == 0, (
-        f"{result.stdout}\nrun `xgen render {spec.relative_to(EXAMPLES.parent)}` and commit"
-    )
+@pytest.mark.parametrize(
+    ("spec", "out"), RENDERS, ids=[f"{s.parent.name}/{s.stem}" for s, _ in RENDERS]
+)
+def test_committed_render_is_current(spec, out, runner):
+    result = invoke(runner, "render", spec, "-o", out, "--check")
+    assert result.exit_code == 0, f"{result.stdout}\nrun `make examples` and commit"
+
+
+def test_the_staged_rollout_is_a_promotion_of_at_least_three_steps():
+    served = []
+    for step in STEPS:
+        manifest = json.loads((ROLLOUT / "rendered" / step.stem / "xgen-manifest.json").read_text())
+        served.append(
+            {t["name"]: (t["version"], t.get("moving_from")) for t in manifest["targets"]}
+        )
+    assert len(STEPS) >= 3
+    assert served[0] == {"staging": ("v7", None), "prod": ("v7", None)}
+    assert any(len({version for version, _ in step.values()}) == 2 for step in served)
+    assert served[-1] == {"staging": ("v8", None), "prod": ("v8", None)}
 
 
 def test_examples_cover_both_profiles_and_many_targets():

@@ -24,6 +24,7 @@ TIMEOUT = 60
 COMMANDS = {
     "render": ["render", "{spec}", "-o", "{out}"],
     "audit": ["audit", "{spec}"],
+    "import": ["import", "{spec}"],
     "lint --spec": ["lint", "--no-cache", "--spec", "{spec}", "{policy}"],
 }
 
@@ -32,7 +33,7 @@ def run_xgen(command: str, spec: Path | str, tmp_path: Path) -> subprocess.Compl
     policy = tmp_path / "policy.json"
     policy.write_text('{"Version": "2012-10-17", "Statement": []}', encoding="utf-8")
     args = [a.format(spec=spec, out=tmp_path / "out", policy=policy) for a in COMMANDS[command]]
-    # No AWS access: audit must fail on the spec before it would call anything.
+    # No AWS access: audit and import must fail on the spec before they would call anything.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["XGEN_CACHE_DIR"] = str(tmp_path / "cache")
     return subprocess.run(

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from generator import atomic, output
 from generator.manifest import MANIFEST
-from generator.output import is_companion
+from generator.ownership import is_companion
 from generator.render import render
 from generator.spec import load_spec
 from tests.conftest import ROOT, base_spec, invoke, write_spec

@@ -207,7 +207,7 @@ def test_hardened_identity_policies(hardened):
             "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
         }
     ]
-    pull, token, logs = hardened[f"{TGT}/sagemaker-execution.json"]["Statement"]
+    pull, token, logs, metrics = hardened[f"{TGT}/sagemaker-execution.json"]["Statement"]
     assert pull["Resource"] == "arn:aws:ecr:us-east-1:111111111111:repository/linear-learner"
     assert token == {
         "Sid": "XgenGetEcrAuthorizationToken",
@@ -216,7 +216,15 @@ def test_hardened_identity_policies(hardened):
         "Resource": "*",
     }
     group = "arn:aws:logs:us-east-1:222222222222:log-group:/aws/sagemaker/Endpoints/linear-learner"
-    assert logs["Resource"] == [group, f"{group}:log-stream:*"]
+    # CloudWatch Logs authorizes log-group actions on `NAME:*`, which also covers streams.
+    assert logs["Resource"] == [group, f"{group}:*"]
+    # SageMaker's CreateModel execution-role permissions list PutMetricData (no resource type).
+    assert metrics == {
+        "Sid": "XgenPublishEndpointMetrics",
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+    }
 
 
 VIA_SAGEMAKER_OR_EC2 = {

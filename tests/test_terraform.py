@@ -47,14 +47,24 @@ def _variant_spec() -> Spec:
     return Spec.model_validate(spec)
 
 
+def _landing_zone_spec() -> Spec:
+    """Every landing-zone option: existing role, boundary, deploy roles, S3 backend."""
+    from tests.test_landing_zones import landing_zone_spec
+
+    return Spec.model_validate(landing_zone_spec())
+
+
 @pytest.fixture(
-    scope="module", params=["seed-article", "multi-account", "variants"], name="rendered"
+    scope="module",
+    params=["seed-article", "multi-account", "variants", "landing-zone"],
+    name="rendered",
 )
 def _rendered(request, tmp_path_factory) -> Path:
     spec = {
         "seed-article": lambda: load_spec(SEED_SPEC),
         "multi-account": lambda: load_spec(MULTI_SPEC),
         "variants": _variant_spec,
+        "landing-zone": _landing_zone_spec,
     }[request.param]()
     out = tmp_path_factory.mktemp(request.param) / "out"
     write(render(spec), out)
@@ -107,7 +117,8 @@ def test_every_module_variable_is_used(rendered):
     for module_dir in sorted((rendered / "modules").iterdir()):
         module = _module(module_dir)
         variables = set(_names(module["variable"]))
-        text = list(_strings(module.get("resource", []) + module.get("output", [])))
+        blocks = module.get("resource", []) + module.get("data", []) + module.get("output", [])
+        text = list(_strings(blocks))
         text += list(_strings(module.get("locals", [])))
         used = {m for s in text for m in re.findall(r"\bvar\.(\w+)", s)}
         assert variables <= used, f"{module_dir.name}: unused {variables - used}"

@@ -22,7 +22,7 @@ from ..manifest import MANIFEST, RENDER_FIX, SourceEntry, TargetEntry, read_mani
 from ..partitions import partition_of
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
-from ..safe_read import Unreadable, read_limited, within
+from ..safe_read import Unreadable, read_limited, refuse_constant, within
 from .evaluate import PolicyFile
 
 
@@ -56,9 +56,21 @@ class Deployment:
     @property
     def s3_service(self) -> str:
         """The `kms:ViaService` value S3 sends when it decrypts for a caller."""
+        return self.via("s3")
+
+    def via(self, service: str) -> str:
+        """The `kms:ViaService` value `service` of the source's region sends."""
         partition = partition_of(self.source.region)
         suffix = partition.dns_suffix if partition else "amazonaws.com"
-        return f"s3.{self.source.region}.{suffix}"
+        return f"{service}.{self.source.region}.{suffix}"
+
+    @property
+    def group_arn(self) -> str | None:
+        """The Model Registry group the targets deploy versions of (None: not the registry)."""
+        package = next((p for t in self.targets for p in t.packages), None)
+        if package is None:
+            return None
+        return package.rsplit("/", 1)[0].replace(":model-package/", ":model-package-group/")
 
     def entry(self, kind: Kind, account_id: str, target: str | None = None) -> Document | None:
         """The one document of `kind` in `account_id` (of `target`, for target documents)."""
@@ -92,7 +104,7 @@ def read_json(path: str | Path, shown: str, fix: str) -> tuple[Any, bytes]:
             raise InputError("file not found", file=shown, fix=fix) from None
         raise InputError(f"cannot read: {error}", file=shown, fix=fix) from None
     try:
-        return json.loads(data.decode("utf-8")), data
+        return json.loads(data.decode("utf-8"), parse_constant=refuse_constant), data
     except UnicodeDecodeError as error:
         why = f"not UTF-8 ({error.reason} at byte {error.start})"
         raise InputError(why, file=shown, fix=fix) from None

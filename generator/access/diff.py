@@ -21,7 +21,7 @@ import z3
 
 from ..errors import InputError
 from ..policy.document import PolicyError, parse_policy
-from ..printable import dumps, printable
+from ..printable import dumps, text_lines
 from .deployment import Deployment, read_json
 from .evaluate import PolicyFile, authorize
 from .proof import (
@@ -264,4 +264,4 @@ def text(found: list[NewAccess], new: str) -> str:
     lines.append(
         "no new access" if not found else f"{new_count} new access(es), {undecided} undecided"
     )
-    return printable("\n".join(lines) + "\n")
+    return text_lines(lines)

@@ -13,6 +13,7 @@ import tarfile
 from pathlib import Path
 
 from ..errors import InputError
+from ..printable import escaped
 
 GIT_TIMEOUT_SECONDS = 60
 
@@ -43,16 +44,34 @@ def checkout(folder: Path, ref: str, into: Path) -> Path | None:
         )
     root = Path(top.stdout.decode().strip())
     relative = folder.resolve().relative_to(root.resolve()).as_posix()
-    if _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+    # The ref is the user's text: never an option of git's (`--end-of-options`), and only
+    # the commit id it names reaches `git archive`.
+    commit = _git(
+        folder, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"
+    )
+    if commit.returncode != 0 or ref.startswith("-"):
         if ref == "HEAD":
             return None  # no commit yet: nothing was there before
         raise InputError(
             f"{ref!r} is not a commit", place="--against", fix="give a branch, tag or commit"
         )
-    archive = _git(root, "archive", "--format=tar", ref, "--", relative or ".")
+    archive = _git(
+        root, "archive", "--format=tar", commit.stdout.decode().strip(), "--", relative or "."
+    )
     if archive.returncode != 0:
         return None  # the folder is new since `ref`
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, filter="data")
+        try:
+            tar.extractall(into, filter="data")
+        except tarfile.FilterError as error:  # a symlink out of the folder, an absolute one
+            member = getattr(getattr(error, "tarinfo", None), "name", "a member")
+            raise InputError(
+                f"the render committed at {ref} holds {escaped(member)}, a link that "
+                "leads outside it: not compared",
+                file=str(folder),
+                place="--against",
+                fix="remove the symlink from the committed render (a render holds no "
+                "symlinks), or compare two folders: xgen diff OLD NEW",
+            ) from None
     old = into / relative
     return old if old.is_dir() else None

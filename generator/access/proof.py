@@ -32,6 +32,7 @@ from ..policy.document import statement_digest
 from ..policy.kinds import Kind
 from ..policy.limits import SIZE_LIMITS, compact_size
 from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_SERVICE
+from ..printable import path_arg
 from .catalog import actions, spelling
 from .deployment import Deployment
 from .evaluate import PolicyFile, authorize
@@ -73,7 +74,7 @@ class Counterexample:
 
     def replay(self, root: str) -> str:
         """The `xgen simulate` command that answers Allow to this request."""
-        return shlex.join(["xgen", "simulate", root, *self.simulate_args()])
+        return shlex.join(["xgen", "simulate", path_arg(root), *self.simulate_args()])
 
     def simulate_args(self) -> list[str]:
         args = ["--principal", self.principal, "--action", self.action, "--resource", self.resource]
@@ -209,6 +210,68 @@ def _key_is(space: Space, key: str, value: str) -> z3.BoolRef:
     return z3.And(present, found == space.s(value))
 
 
+def _decrypt_via(dep: Deployment) -> list[str]:
+    """Services the target roles decrypt through: S3 for the artifact, and SageMaker for
+    Model Registry package metadata encrypted with the key (ModelPackageSecurityConfig)."""
+    registry = dep.entry(Kind.MODEL_PACKAGE_GROUP, dep.source.account_id) is not None
+    return [dep.s3_service, *([dep.via("sagemaker")] if registry else [])]
+
+
+def _registry_layer(dep: Deployment, policy: PolicyFile, kept: tuple[str, ...]) -> LayerSpec:
+    """The model package group: each role reads the versions it deploys and the group."""
+    src = dep.source
+    group_arn = dep.group_arn
+    assert group_arn is not None  # a group document comes with the versions it grants
+    packages = group_arn.replace(":model-package-group/", ":model-package/") + "/"
+
+    def domain(sp: Space) -> z3.BoolRef:
+        versions = z3.And(
+            z3.PrefixOf(sp.s(packages), sp.resource), z3.Length(sp.resource) > len(packages)
+        )
+        return z3.Or(sp.resource == sp.s(group_arn), versions)
+
+    def intended(sp: Space) -> z3.BoolRef:
+        reads = [
+            z3.And(
+                _role(sp, [t.role_arn]),
+                sp.action == sp.s("sagemaker:describemodelpackage"),
+                _in(sp, sp.resource, list(t.packages)),
+            )
+            for t in dep.targets
+            if t.packages
+        ]
+        group = z3.And(
+            _role(sp, [t.role_arn for t in dep.targets]),
+            sp.action == sp.s("sagemaker:describemodelpackagegroup"),
+            sp.resource == sp.s(group_arn),
+        )
+        return z3.Or(_of_account(sp, [src.account_id]), group, *reads)
+
+    return LayerSpec(
+        Layer.REGISTRY,
+        "",
+        f"model package group {group_arn} and its versions",
+        "each target role reads the versions it deploys, and the group; the source account",
+        policy,
+        "sagemaker",
+        src.account_id,
+        False,
+        domain,
+        intended,
+        kept=kept,
+    )
+
+
+def _reads_own_artifacts(sp: Space, dep: Deployment) -> z3.BoolRef:
+    """A target role on one of the artifacts it serves or moves off, never another's."""
+    return z3.Or(
+        *(
+            z3.And(_role(sp, [t.role_arn]), _in(sp, sp.resource, list(t.object_arns(dep.source))))
+            for t in dep.targets
+        )
+    )
+
+
 def _seed_key_use(space: Space, accounts: list[str]) -> z3.BoolRef:
     """What profile seed's key grants the target accounts, as the article (and the KMS
     console's "other AWS accounts") writes it: the five key-use actions, and grants only
@@ -254,11 +317,7 @@ def layers(dep: Deployment) -> list[LayerSpec]:
                 _objects(src.bucket_arn),
                 lambda sp: z3.Or(
                     _of_account(sp, source),
-                    z3.And(
-                        _role(sp, roles),
-                        sp.action == sp.s("s3:getobject"),
-                        sp.resource == sp.s(src.object_arn),
-                    ),
+                    z3.And(sp.action == sp.s("s3:getobject"), _reads_own_artifacts(sp, dep)),
                 ),
                 kept=bucket.kept,
             )
@@ -281,7 +340,7 @@ def layers(dep: Deployment) -> list[LayerSpec]:
                     z3.And(
                         _role(sp, roles),
                         sp.action == sp.s("kms:decrypt"),
-                        _key_is(sp, "kms:viaservice", dep.s3_service),
+                        z3.Or(*(_key_is(sp, "kms:viaservice", via) for via in _decrypt_via(dep))),
                     ),
                 ),
                 (lambda sp: _seed_key_use(sp, targets)) if seed else None,
@@ -309,6 +368,9 @@ def layers(dep: Deployment) -> list[LayerSpec]:
                 kept=repository.kept,
             )
         )
+    group = dep.entry(Kind.MODEL_PACKAGE_GROUP, src.account_id)
+    if group:
+        found.append(_registry_layer(dep, group.file, group.kept))
     for target in dep.targets:
         trust = dep.entry(Kind.TRUST, target.account_id, target.name)
         if trust:

@@ -68,6 +68,7 @@ class Layer(StrEnum):
     KMS = "kms"
     ECR = "ecr"
     TRUST = "trust"
+    REGISTRY = "registry"  # the Model Registry group the targets deploy versions of
 
 
 @dataclass(frozen=True)
@@ -188,11 +189,18 @@ def _s3(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     own = dep.identity(target.name)
     wider = (*own, ADMIN)  # whatever else the target's admins attach to the role
     tls = {"aws:SecureTransport": "true"}
-    artifact = dep.source.object_arn
+    reads = target.object_arns(dep.source)
+    artifact = reads[0]
     sibling = artifact.rsplit("/", 1)[0] + "/xgen-verify-other-object"
+    # Another target's version: what this role must not read (SageMaker "never another
+    # target's version": a role reads what its endpoint serves and what it moves off).
+    others = sorted({arn for t in dep.targets for arn in t.object_arns(dep.source)} - set(reads))
     role = cast.role_words
     return [
-        layer.ask(role, cast.role, "s3:GetObject", artifact, allow=True, identity=own, context=tls),
+        *(
+            layer.ask(role, cast.role, "s3:GetObject", arn, allow=True, identity=own, context=tls)
+            for arn in reads
+        ),
         *(
             layer.ask(who, caller, "s3:GetObject", artifact, allow=False, identity=ids, context=tls)
             for who, caller, ids in _adversaries(cast, target.account_id)
@@ -206,6 +214,19 @@ def _s3(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
             identity=wider,
             context=tls,
             how="another object",
+        ),
+        *(
+            layer.ask(
+                role,
+                cast.role,
+                "s3:GetObject",
+                arn,
+                allow=False,
+                identity=wider,
+                context=tls,
+                how="another target's version",
+            )
+            for arn in others
         ),
         layer.ask(
             role, cast.role, "s3:PutObject", artifact, allow=False, identity=wider, context=tls
@@ -242,7 +263,7 @@ def _kms(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     # S3 decrypting for a GetObject: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
     via_s3 = {
         "kms:ViaService": dep.s3_service,
-        "kms:EncryptionContext:aws:s3:arn": dep.source.object_arn,
+        "kms:EncryptionContext:aws:s3:arn": target.object_arns(dep.source)[0],
     }
     role = cast.role_words
     return [
@@ -326,8 +347,58 @@ def _ecr(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     ]
 
 
+def _registry(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
+    """The Model Registry: the role reads its versions, changes none, reads no other's."""
+    group = _required(dep, Kind.MODEL_PACKAGE_GROUP, dep.source.account_id)
+    layer = _Layer(Layer.REGISTRY, target.name, group, dep.source.account_id, False)
+    own = dep.identity(target.name)
+    if any(arn.endswith(f":{SAGEMAKER_FULL_ACCESS}") for arn in target.managed_policy_arns):
+        own = (*own, ADMIN)  # AmazonSageMakerFullAccess allows every sagemaker: action
+    wider = (*own, ADMIN)
+    version = target.packages[0]
+    others = sorted({p for t in dep.targets for p in t.packages} - set(target.packages))
+    role = cast.role_words
+    return [
+        *(
+            layer.ask(
+                role, cast.role, "sagemaker:DescribeModelPackage", p, allow=True, identity=own
+            )
+            for p in target.packages
+        ),
+        *(
+            layer.ask(
+                who, caller, "sagemaker:DescribeModelPackage", version, allow=False, identity=ids
+            )
+            for who, caller, ids in _adversaries(cast, target.account_id)
+        ),
+        layer.ask(
+            role,
+            cast.role,
+            "sagemaker:UpdateModelPackage",
+            version,
+            allow=False,
+            identity=wider,
+            how="approve or change it",
+        ),
+        *(
+            layer.ask(
+                role,
+                cast.role,
+                "sagemaker:DescribeModelPackage",
+                p,
+                allow=False,
+                identity=wider,
+                how="another target's version",
+            )
+            for p in others
+        ),
+    ]
+
+
 def _trust(dep: Deployment, target: TargetEntry, cast: _Cast) -> list[Question]:
     # Assuming a role always needs its trust policy to allow (it is the role's resource policy).
+    if target.existing_role and not dep.document(Kind.TRUST, target.account_id, target.name):
+        return []  # the platform's trust policy is not in a render (audit reads it live)
     trust = _required(dep, Kind.TRUST, target.account_id, target.name)
     layer = _Layer(Layer.TRUST, target.name, trust, target.account_id, True)
     role = target.role_arn
@@ -389,5 +460,7 @@ def questions(dep: Deployment) -> list[Question]:
         asked += _kms(dep, target, cast)
         if dep.source.image_in_source_account:
             asked += _ecr(dep, target, cast)
+        if target.packages:
+            asked += _registry(dep, target, cast)
         asked += _trust(dep, target, cast)
     return asked

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..printable import dumps, printable
+from ..printable import dumps, text_lines
 from .deployment import Deployment
 from .simulate import Answer
 from .verify import Check, Report
@@ -27,6 +27,9 @@ def resource_names(dep: Deployment) -> dict[str, str]:
         dep.source.repository_arn: "repository",
     }
     names.update({t.role_arn: f"role of {t.name}" for t in dep.targets})
+    for target in dep.targets:
+        for arn, version in zip(target.reads, (target.version, target.moving_from), strict=False):
+            names[arn] = f"artifact {version}"
     return names
 
 
@@ -128,7 +131,7 @@ def text(report: Report) -> str:
             f"accepted by profile seed, {s['layers_failed']} failed, "
             f"{s['layers_undecided']} undecided"
         )
-    return printable("\n".join(lines) + "\n")
+    return text_lines(lines)
 
 
 def as_json(report: Report) -> str:
@@ -209,7 +212,7 @@ def mermaid(report: Report) -> str:
     for (caller, resource, style), actions in edges.items():
         label = _label(", ".join(dict.fromkeys(actions)) + suffix[style])
         lines.append(f'  {ids[caller]} {arrows[style]}|"{label}"| {ids[resource]}')
-    return printable("\n".join(lines) + "\n")
+    return text_lines(lines)
 
 
 def answer_text(answer: Answer) -> str:
@@ -218,7 +221,7 @@ def answer_text(answer: Answer) -> str:
     lines = [f"{answer.result.decision}: {req.caller.arn} {req.action} {req.resource}"]
     lines += [f"  context {key} = {', '.join(values)}" for key, values in req.context.items()]
     lines += [f"    {reason}" for reason in answer.result.reasons]
-    return printable("\n".join(lines) + "\n")
+    return text_lines(lines)
 
 
 def answer_json(answer: Answer) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..network import vpc_requirements
+from ..policy.kinds import Kind
 from .conditions import UnsupportedOperator
 from .deployment import Deployment, load, refuse_foreign_terraform
 from .evaluate import authorize
@@ -79,7 +80,14 @@ class Report:
             for target in dep.targets
             if target.in_vpc
         )
-        return (*dep.notes, *skipped, *vpc)
+        platform = tuple(
+            f"target {target.name} uses the platform team's role {target.role_arn}: its trust "
+            "policy is not in the render, so the trust layer is not checked (`xgen audit` "
+            "reads and proves it live)"
+            for target in dep.targets
+            if target.existing_role and not dep.document(Kind.TRUST, target.account_id, target.name)
+        )
+        return (*dep.notes, *skipped, *vpc, *platform)
 
 
 def judge(question: Question, profile: str) -> Check:

@@ -8,19 +8,31 @@ what AWS actually enforces. Live documents are named `live:<the rendered path>`.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
 from ..access.deployment import Deployment, Document
 from ..access.evaluate import PolicyFile
-from ..aws.live import EndpointState, Live, ModelState, SourceState, TargetState
+from ..aws.live import EndpointState, Live, ModelState, ObjectState, SourceState, TargetState
 from ..lint.findings import Finding
 from ..manifest import TargetEntry
-from ..policy.document import PolicyError, parse_policy
+from ..policy.document import Policy, PolicyError, parse_policy
 from ..policy.kinds import Kind
-from .drift import Difference, compare
-from .findings import MISSING, NOT_APPLIED, NOT_UNDER_KEY, SSE_S3, UNJUDGED, finding
+from .drift import Difference, compare, statement_name
+from .findings import (
+    CONTENT_CHANGED,
+    MISSING,
+    NOT_APPLIED,
+    NOT_APPROVED,
+    NOT_KEPT,
+    NOT_UNDER_KEY,
+    SSE_S3,
+    UNJUDGED,
+    finding,
+)
+from .foreign import KEEP_LISTS, foreign
 
 LIVE = "live:"
 NONE = parse_policy({"Statement": []})
@@ -81,10 +93,14 @@ def _whole(change: str, what: str) -> Difference:
 class Comparer:
     """Collects the comparison of one deployment, account by account."""
 
-    def __init__(self, expected: Deployment, configured: dict[str, Configured]) -> None:
-        """`configured`: per target name, its SageMaker model and endpoint variant."""
+    def __init__(
+        self, expected: Deployment, configured: dict[str, Configured], *, spec: str = "SPEC"
+    ) -> None:
+        """`configured`: per target name, its SageMaker model and endpoint variant; `spec`:
+        the spec's path, for the `xgen import` fix."""
         self.expected = expected
         self.configured = configured
+        self.spec = spec
         self.result = Comparison()
 
     def _drift(self, account: str, resource: str, document: str, diff: Difference) -> None:
@@ -118,11 +134,38 @@ class Comparer:
             self.result.findings.append(finding(UNJUDGED, LIVE + path, message, fix))
             return
         if expected is not None:  # an extra document is one drift item, named by the caller
-            for diff in compare(expected.file.policy, policy):
+            compared = self._not_kept(expected, policy, resource)
+            for diff in compare(expected.file.policy, compared):
                 self._drift(account, resource, path, diff)
         self.result.documents.append(
             Document(kind, account, target, PolicyFile(LIVE + path, policy))
         )
+
+    def _not_kept(self, expected: Document, live: Policy, resource: str) -> Policy:
+        """XA008 for each live statement of a source policy that the apply would delete;
+        returns the live policy without them, for drift.
+
+        Each is reported once, as XA008 and not also as drift: the finding says what the
+        next apply does to it and how to keep it, before the first apply and after it
+        alike (audit cannot tell a policy never applied from one rewritten since).
+        """
+        keep_list = KEEP_LISTS.get(expected.kind)
+        source = self.expected.source.account_id
+        if keep_list is None or expected.account_id != source or expected.target:
+            return live
+        dropped = foreign(expected.file.policy, live)
+        folder = expected.file.path.split("/", 1)[0]
+        for statement in dropped:
+            message = (
+                f"{expected.kind} policy of {resource}: statement {statement_name(statement)} "
+                f"is live but not in the spec: the next terraform apply in {folder} deletes it"
+            )
+            fix = (
+                f"to keep it, run `xgen import {shlex.quote(self.spec)}` (it adds the statement "
+                f"to source.{keep_list}); to drop it, apply"
+            )
+            self.result.findings.append(finding(NOT_KEPT, LIVE + expected.file.path, message, fix))
+        return replace(live, statements=tuple(s for s in live.statements if s not in dropped))
 
     def source(self, state: SourceState) -> None:
         src = self.expected.source
@@ -132,18 +175,35 @@ class Comparer:
             (Kind.BUCKET, state.bucket, src.bucket_arn, f"bucket {bucket}"),
             (Kind.KEY, state.key, src.kms_key_arn, f"KMS key {src.kms_key_arn}"),
             (Kind.ECR_REPOSITORY, state.repository, src.repository_arn, "ECR repository"),
+            (
+                Kind.MODEL_PACKAGE_GROUP,
+                state.group,
+                self.expected.group_arn,
+                f"model package group {self.expected.group_arn}",
+            ),
         ):
             rendered = self.expected.entry(kind, account)
             if live is None or rendered is None:
                 continue
             self._resource(live, rendered, resource=resource, what=what)
-        artifact = f"s3://{bucket}/{src.object_arn.split('/', 1)[1]}"
-        obj = state.artifact
+        for package, status in state.approvals.items():
+            self._approved(package, status)
+        pins = {t.served_object(src): dict(t.pin) for t in self.expected.targets if t.pin}
+        for arn, obj in state.artifacts.items():
+            self._artifact(f"s3://{bucket}/{arn.split('/', 1)[1]}", obj, state, pins.get(arn))
+
+    def _artifact(
+        self, artifact: str, obj: ObjectState, state: SourceState, pin: dict[str, str] | None
+    ) -> None:
+        """One artifact: there, under the spec's key, and the content its version pins."""
+        src = self.expected.source
+        account = src.account_id
         if state.bucket.exists and not obj.exists:
             self._missing(
                 account, artifact, f"the artifact {artifact}", "run the training job again"
             )
-        elif obj.exists and not _under_key(obj.kms_key_id, src.kms_key_arn):
+            return
+        if obj.exists and not _under_key(obj.kms_key_id, src.kms_key_arn):
             fix = f"xgen reencrypt {artifact} --kms-key {src.kms_key_arn}"
             if obj.encryption in (None, "AES256"):  # SSE-S3, or none (pre-2023, emulators)
                 message = (
@@ -159,6 +219,48 @@ class Comparer:
                 )
                 rule = NOT_UNDER_KEY
             self.result.findings.append(finding(rule, LIVE + artifact, message, fix))
+        if obj.exists and pin:
+            self._pinned(artifact, obj, pin)
+
+    def _approved(self, package: str, status: str | None) -> None:
+        """A Model Registry version a target deploys must exist and be Approved."""
+        users = [t.name for t in self.expected.targets if package in t.packages]
+        if status is None:
+            self._missing(
+                self.expected.source.account_id,
+                package,
+                f"model package {package}",
+                "register the version, or name an existing one in models.*.package_version",
+            )
+        elif status != "Approved":
+            message = (
+                f"{package} is {status}, not Approved, and target {', '.join(users)} deploys "
+                "it: the registry's approval is the gate a version passes before it serves"
+            )
+            fix = (
+                "approve the version in the source account (aws sagemaker "
+                f"update-model-package --model-package-arn {package} --model-approval-status "
+                "Approved), or serve an approved one"
+            )
+            self.result.findings.append(finding(NOT_APPROVED, LIVE + package, message, fix))
+
+    def _pinned(self, artifact: str, obj: ObjectState, pin: dict[str, str]) -> None:
+        """A live object of other content than its version's pin (re-uploaded, overwritten)."""
+        field, wanted = next(iter(pin.items()))
+        live = obj.version_id if field == "version_id" else obj.etag
+        if live == wanted:
+            return
+        what = "VersionId" if field == "version_id" else "ETag"
+        message = (
+            f"{artifact} has {what} {live or 'none'}, not {wanted} as its version pins: "
+            "SageMaker downloads the object's current content at every instance start, so "
+            "the endpoint's next instance serves another model"
+        )
+        fix = (
+            "upload the new content to a key of its own and name it as a new version; or, if "
+            f"this content is meant, set {field}: {live} in the spec, render and apply"
+        )
+        self.result.findings.append(finding(CONTENT_CHANGED, LIVE + artifact, message, fix))
 
     def _resource(self, live: Live, rendered: Document, *, resource: str, what: str) -> None:
         """A resource with a policy: missing (a finding), or its policy compared."""
@@ -184,6 +286,8 @@ class Comparer:
         if trust is not None:
             what = f"role {entry.role_arn}"
             self._resource(state.role, trust, resource=entry.role_arn, what=what)
+        elif entry.existing_role:
+            self._platform_role(entry, state)
         self._model(entry, state.model)
         self._endpoint(entry, state.endpoint)
         if not state.role.exists:
@@ -191,6 +295,24 @@ class Comparer:
         self._inline(entry, state)
         self._attached(entry, state)
         return replace(entry, managed_policy_arns=tuple(state.attached))
+
+    def _platform_role(self, entry: TargetEntry, state: TargetState) -> None:
+        """The platform team's role: it must exist, and its live trust policy is linted and
+        proved like a rendered one (SageMaker only, for this account)."""
+        path = f"{entry.dir}/policies/trust-policy.json"
+        if not state.role.exists:
+            fix = "ask the platform team for the role, or fix existing_role_arn in the spec"
+            self._missing(entry.account_id, path, f"role {entry.role_arn}", fix)
+            return
+        self._policy(
+            None,
+            state.role.policy,
+            kind=Kind.TRUST,
+            account=entry.account_id,
+            resource=entry.role_arn,
+            path=path,
+            target=entry.name,
+        )
 
     def _inline(self, entry: TargetEntry, state: TargetState) -> None:
         rendered = {
@@ -208,7 +330,7 @@ class Comparer:
             if name not in state.inline:
                 self._drift(entry.account_id, entry.role_arn, path, _whole("missing", what))
                 continue
-            if name not in rendered:
+            if name not in rendered and not entry.existing_role:  # else the platform's
                 self._drift(entry.account_id, entry.role_arn, path, _whole("unexpected", what))
             self._policy(
                 rendered.get(name),
@@ -227,7 +349,7 @@ class Comparer:
             if arn not in state.attached:
                 self._drift(entry.account_id, entry.role_arn, path, _whole("missing", arn))
                 continue
-            if arn not in entry.managed_policy_arns:
+            if arn not in entry.managed_policy_arns and not entry.existing_role:
                 self._drift(entry.account_id, entry.role_arn, path, _whole("unexpected", arn))
             document = state.attached[arn]
             if document is not None:

@@ -120,7 +120,8 @@ def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def _name(statement: Statement) -> str:
+def statement_name(statement: Statement) -> str:
+    """How drift and the audit's findings name a statement: its Sid quoted, or its place."""
     return f'"{statement.sid}"' if statement.sid else f"Statement[{statement.index}]"
 
 
@@ -175,8 +176,8 @@ def compare(rendered: Policy, live: Policy) -> list[Difference]:
     found: list[Difference] = []
     if (rendered.version or "") != (live.version or ""):
         found.append(Difference("changed", "document", "Version", rendered.version, live.version))
-    mine = [(_name(s), canonical(s)) for s in rendered.statements]
-    theirs = [(_name(s), canonical(s)) for s in live.statements]
+    mine = [(statement_name(s), canonical(s)) for s in rendered.statements]
+    theirs = [(statement_name(s), canonical(s)) for s in live.statements]
     for pairing in PAIRINGS:
         unpaired = []
         for name, canon in mine:

@@ -68,7 +68,55 @@ UNJUDGED = AuditRule(
     "skipped rather than guessed, so the audit cannot vouch for that access path. Fix: "
     "review the statement by hand, or remove the condition if the render did not have it.",
 )
-AUDIT_RULES = {rule.id: rule for rule in (MISSING, NOT_UNDER_KEY, NOT_APPLIED, UNJUDGED, SSE_S3)}
+CONTENT_CHANGED = AuditRule(
+    "XA006",
+    Severity.ERROR,
+    "The live artifact is not the content its version pins",
+    "The spec pins a version's artifact to an S3 VersionId or ETag, and the object at that "
+    "key now has another: it was re-uploaded or overwritten. SageMaker downloads the "
+    "object's current content whenever an instance starts (scale-out, replacement, "
+    "rollback), so an endpoint would serve two models at once, and Terraform sees no "
+    "change. Fix: upload a retrained model to a key of its own and name it as a new "
+    "version under `models`; if the new content is meant, update the pin, render and apply "
+    "(the model's name follows the pin, so the endpoint is updated onto it).",
+)
+NOT_APPROVED = AuditRule(
+    "XA007",
+    Severity.WARNING,
+    "A target deploys a Model Registry version that is not Approved",
+    "The version of the model package group a target serves has the ModelApprovalStatus "
+    "PendingManualApproval or Rejected. The registry's approval is how a team says a "
+    "version may serve; an endpoint that deploys one without it bypasses that review. Fix: "
+    "approve the version in the source account (`aws sagemaker update-model-package "
+    "--model-approval-status Approved`), or serve an approved version.",
+)
+NOT_KEPT = AuditRule(
+    "XA008",
+    Severity.WARNING,
+    "A live statement the spec does not keep: the next apply deletes it",
+    "The bucket, key or ECR repository policy in the source account holds a statement that "
+    "the render neither writes nor keeps. aws_s3_bucket_policy, aws_kms_key_policy and "
+    "aws_ecr_repository_policy replace the whole policy, so `terraform apply` deletes it: a "
+    "log-delivery or replication grant, or the key statement that lets the training role "
+    "encrypt its output, is gone and what relied on it breaks. Reported before the first "
+    "apply and after it alike (once applied, such a statement was added by hand; it is "
+    "reported here, not as drift). Fix: `xgen import SPEC` copies every such statement into "
+    "the spec's keep list (source.bucket_policy_statements, source.key_policy_statements, "
+    "source.repository_policy_statements), comments kept; or, if it should go, apply.",
+)
+AUDIT_RULES = {
+    rule.id: rule
+    for rule in (
+        MISSING,
+        NOT_UNDER_KEY,
+        NOT_APPLIED,
+        UNJUDGED,
+        SSE_S3,
+        CONTENT_CHANGED,
+        NOT_APPROVED,
+        NOT_KEPT,
+    )
+}
 
 
 def explain(rule_id: str) -> str | None:

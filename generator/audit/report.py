@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..printable import dumps, printable
+from ..printable import dumps, text_lines
 from .run import AuditReport
 
 LIVE_ROOT = "(live)"  # a counterexample's replay names the live state, not a folder
@@ -94,4 +94,4 @@ def text(report: AuditReport) -> str:
         f"({s['error']} error, {s['warning']} warning, {s['info']} info), "
         f"{s['checks'] - s['failed_checks']} of {s['checks']} checks ok"
     )
-    return printable("\n".join(lines) + "\n")
+    return text_lines(lines)

@@ -113,7 +113,7 @@ def _in_parallel(tasks: list[tuple[str, Callable[[], T]]], progress: Progress) -
     return [future.result() for future in futures]
 
 
-def _check_identities(
+def check_identities(
     accounts: dict[str, str | None],
     sessions: dict[str | None, Any],
     region: str,
@@ -173,7 +173,7 @@ def audit(
     sessions = {
         p: session(p) for p in dict.fromkeys(sorted(accounts.values(), key=lambda p: p is None))
     }
-    _check_identities(accounts, sessions, src.region, progress)
+    check_identities(accounts, sessions, src.region, progress)
 
     def reader(account: str) -> AccountReader:
         profile = accounts[account]
@@ -181,7 +181,15 @@ def audit(
 
     source_state, *target_states = _in_parallel(
         [
-            (f"read source account {src.account_id}", partial(reader(src.account_id).source, src)),
+            (
+                f"read source account {src.account_id}",
+                partial(
+                    reader(src.account_id).source,
+                    src,
+                    _artifacts(expected),
+                    tuple(dict.fromkeys(p for t in expected.targets for p in t.packages)),
+                ),
+            ),
             *(
                 (f"read target {t.name} ({t.account_id})", partial(reader(t.account_id).target, t))
                 for t in expected.targets
@@ -189,7 +197,9 @@ def audit(
         ],
         progress,
     )
-    comparer = Comparer(expected, {t.name: _configured(spec, t) for t in spec.targets})
+    comparer = Comparer(
+        expected, {t.name: _configured(spec, t) for t in spec.targets}, spec=str(spec_path)
+    )
     comparer.source(source_state)
     live_targets = tuple(
         comparer.target(target, state)
@@ -222,13 +232,26 @@ def audit(
     )
 
 
+def _artifacts(expected: Deployment) -> tuple[str, ...]:
+    """Every artifact some target reads, each once, in target order."""
+    found = (arn for t in expected.targets for arn in t.object_arns(expected.source))
+    return tuple(dict.fromkeys(found))
+
+
 def _configured(spec: Spec, target: Target) -> Configured:
     """What the deploy-account module creates for a target, as SageMaker describes it."""
     vpc = target.vpc
+    version = spec.version(target)
+    package = spec.package_arn(spec.served(target))
+    # A model from a Model Registry version is described by its package, not by an image.
+    container = (
+        {"ModelPackageName": package}
+        if package
+        else {"Image": version.image, "ModelDataUrl": version.artifact, "ModelPackageName": None}
+    )
     return Configured(
         model={
-            "Image": spec.source.image,
-            "ModelDataUrl": spec.source.artifact,
+            **container,
             "ExecutionRoleArn": spec.role_arn(target),
             "EnableNetworkIsolation": spec.network_isolation(target),
             "VpcConfig": (

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from ..errors import InputError
 from ..manifest import SourceEntry, TargetEntry
+from ..policy.kinds import Kind
 from .session import aws_call, client
 
 # Error codes meaning "not there" per call: a finding, not a failure.
@@ -48,12 +49,15 @@ class ObjectState:
     exists: bool
     encryption: str | None = None  # "aws:kms", "AES256", ...
     kms_key_id: str | None = None  # the key ARN S3 reports for SSE-KMS
+    version_id: str | None = None  # the current version's id (versioned buckets)
+    etag: str | None = None  # without its quotes
 
 
 @dataclass(frozen=True)
 class ModelState:
     """A SageMaker model as DescribeModel names its parts: Image, ModelDataUrl,
-    ExecutionRoleArn, EnableNetworkIsolation and VpcConfig (ids sorted, or None)."""
+    ModelPackageName, ExecutionRoleArn, EnableNetworkIsolation and VpcConfig (ids sorted,
+    or None)."""
 
     fields: dict[str, Any]
 
@@ -62,8 +66,12 @@ class ModelState:
 class SourceState:
     bucket: Live
     key: Live
-    artifact: ObjectState
-    repository: Live | None  # None: the image is not in the source account's ECR
+    artifacts: dict[str, ObjectState]  # object ARN -> what HeadObject says of it
+    repository: Live | None
+    group: Live | None = None  # the Model Registry group's policy (None: no registry)
+    approvals: dict[str, str | None] = field(
+        default_factory=dict
+    )  # package ARN -> status  # None: the image is not in the source account's ECR
 
 
 @dataclass(frozen=True)
@@ -136,14 +144,19 @@ class AccountReader:
                     return None
                 raise
 
-    def source(self, entry: SourceEntry) -> SourceState:
-        """The bucket and its policy, the key and its policy, the artifact, the repository."""
+    def source(
+        self, entry: SourceEntry, objects: tuple[str, ...], packages: tuple[str, ...] = ()
+    ) -> SourceState:
+        """The bucket and its policy, the key and its policy, the artifacts, the repository,
+        and for the Model Registry the group's policy and each deployed version's approval."""
         bucket = entry.bucket_arn.split(":::", 1)[1]
-        object_key = entry.object_arn.split("/", 1)[1]
+        group = packages[0].split("/")[1] if packages else None
         return SourceState(
+            group=self._group(group) if group else None,
+            approvals={arn: self._approval(arn) for arn in packages},
             bucket=self._bucket(bucket),
             key=self._key(entry.kms_key_arn),
-            artifact=self._object(bucket, object_key),
+            artifacts={arn: self._object(bucket, arn.split("/", 1)[1]) for arn in objects},
             repository=(
                 self._repository(entry.repository_arn.split(":repository/", 1)[1])
                 if entry.image_in_source_account
@@ -190,7 +203,43 @@ class AccountReader:
         )
         if head is None:
             return ObjectState(False)
-        return ObjectState(True, head.get("ServerSideEncryption"), head.get("SSEKMSKeyId"))
+        return ObjectState(
+            True,
+            head.get("ServerSideEncryption"),
+            head.get("SSEKMSKeyId"),
+            head.get("VersionId"),
+            str(head.get("ETag", "")).strip('"') or None,
+        )
+
+    def _group(self, name: str) -> Live:
+        found = self.call(
+            "sagemaker",
+            "get_model_package_group_policy",
+            "sagemaker:GetModelPackageGroupPolicy",
+            missing=NOT_FOUND_SAGEMAKER,
+            ModelPackageGroupName=name,
+        )
+        if found is not None:
+            return Live(True, _document(found["ResourcePolicy"], f"policy of group {name}"))
+        described = self.call(
+            "sagemaker",
+            "describe_model_package_group",
+            "sagemaker:DescribeModelPackageGroup",
+            missing=NOT_FOUND_SAGEMAKER,
+            ModelPackageGroupName=name,
+        )
+        return Live(described is not None)
+
+    def _approval(self, package_arn: str) -> str | None:
+        """A model package version's ModelApprovalStatus (None: no such version)."""
+        found = self.call(
+            "sagemaker",
+            "describe_model_package",
+            "sagemaker:DescribeModelPackage",
+            missing=NOT_FOUND_SAGEMAKER,
+            ModelPackageName=package_arn,
+        )
+        return None if found is None else str(found.get("ModelApprovalStatus", "none"))
 
     def _repository(self, name: str) -> Live:
         found = self.call(
@@ -212,6 +261,21 @@ class AccountReader:
             repositoryNames=[name],
         )
         return Live(described is not None)
+
+    def whole_policies(self, entry: SourceEntry, group: str | None = None) -> dict[Kind, Live]:
+        """The source's resources whose entire policy Terraform owns, for `xgen import`: the
+        bucket, the key, when the image is in this account's ECR the repository, and the
+        Model Registry group the spec names."""
+        found = {
+            Kind.BUCKET: self._bucket(entry.bucket_arn.split(":::", 1)[1]),
+            Kind.KEY: self._key(entry.kms_key_arn),
+        }
+        if entry.image_in_source_account:
+            name = entry.repository_arn.split(":repository/", 1)[1]
+            found[Kind.ECR_REPOSITORY] = self._repository(name)
+        if group is not None:
+            found[Kind.MODEL_PACKAGE_GROUP] = self._group(group)
+        return found
 
     def target(self, entry: TargetEntry) -> TargetState:
         """The role with its trust, inline and attached policies, and the SageMaker model."""
@@ -307,6 +371,7 @@ class AccountReader:
             {
                 "Image": container.get("Image"),
                 "ModelDataUrl": container.get("ModelDataUrl") or source.get("S3Uri"),
+                "ModelPackageName": container.get("ModelPackageName"),
                 "ExecutionRoleArn": found.get("ExecutionRoleArn"),
                 "EnableNetworkIsolation": bool(found.get("EnableNetworkIsolation")),
                 "VpcConfig": (

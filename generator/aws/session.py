@@ -16,6 +16,10 @@ MAX_ATTEMPTS attempts. An endpoint that accepts connections but never answers fa
 for credentials (AssumeRole, SSO), through the session's default client config. Only S3
 copies wait longer for an answer (COPY_READ_TIMEOUT), since S3 may send nothing while it
 copies gigabytes; they come after HeadObject has answered.
+
+Those bounds are per wait on the socket; `deadline` adds one for the whole call (the
+same worst case, so an endpoint that trickles its answer a byte at a time fails as soon
+as a silent one would at most), naming the endpoint and the operation.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -50,6 +53,7 @@ from botocore.exceptions import (
 
 from .. import __version__
 from ..errors import InputError
+from . import deadline
 
 # Error codes of rejected or stale credentials (STS, S3 and the JSON services spell them
 # differently). https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
@@ -79,9 +83,6 @@ ENDPOINT_VARIABLES = (
     "AWS_ENDPOINT_URL",
     *(f"AWS_ENDPOINT_URL_{name}" for name in ("S3", "KMS", "STS", "IAM", "ECR", "SAGEMAKER")),
 )
-# The last request sent by this thread (service:Operation), for a message on a timeout:
-# with a role profile the call that hangs may be sts:AssumeRole, not the one xgen made.
-_sending = threading.local()
 
 
 def config(read_timeout: float = READ_TIMEOUT) -> Config:
@@ -145,13 +146,6 @@ def _endpoint(url: str | None) -> str:
     return f"{parts.scheme}://{host}{port}" if parts.scheme and host else _shown_url(url)
 
 
-def _note_sending(event_name: str, read_timeout: float = READ_TIMEOUT, **_: Any) -> None:
-    """botocore's before-send event (`before-send.SERVICE.Operation`): what is sent."""
-    _, service, operation = [*event_name.split(".", 2), "", ""][:3]
-    _sending.call = f"{service}:{operation}" if operation else None
-    _sending.read_timeout = read_timeout
-
-
 def session(profile: str | None) -> boto3.session.Session:
     """A session for `profile` (None: AWS_PROFILE, then the default chain).
 
@@ -164,7 +158,8 @@ def session(profile: str | None) -> boto3.session.Session:
     # The default client config also reaches the clients botocore creates itself to fetch
     # credentials (STS for role_arn, SSO), so those calls are bounded too.
     core.set_default_client_config(config())
-    core.register("before-send", _note_sending)
+    core.register("before-send", deadline.note_sending)
+    core.register("creating-client-class", deadline.bound_every_call)
     with aws_call("loading the AWS profile", profile=profile, denied="sts:AssumeRole"):
         return boto3.session.Session(botocore_session=core, profile_name=profile)
 
@@ -199,7 +194,7 @@ def client(
             ) from None
     if read_timeout != READ_TIMEOUT:  # after the session's handler: this one's bound counts
         made.meta.events.register(
-            "before-send", functools.partial(_note_sending, read_timeout=read_timeout)
+            "before-send", functools.partial(deadline.note_sending, read_timeout=read_timeout)
         )
     return made
 
@@ -216,7 +211,13 @@ def aws_call(what: str, *, profile: str | None, denied: str) -> Iterator[None]:
     when its message says, else all of them.
     """
     login = f"--profile {profile}" if profile else "(or pass --profile)"
-    _sending.call = None
+    with deadline.watching() as sent, _one_line(what, denied=denied, login=login, sent=sent):
+        yield
+
+
+@contextmanager
+def _one_line(what: str, *, denied: str, login: str, sent: deadline.Sent) -> Iterator[None]:
+    """AWS failures of the block as one InputError (see `aws_call`)."""
     try:
         yield
     except ClientError as error:
@@ -240,18 +241,28 @@ def aws_call(what: str, *, profile: str | None, denied: str) -> Iterator[None]:
         ) from None
     except (PartialCredentialsError, CredentialRetrievalError) as error:
         raise InputError(f"{what}: {_mask(str(error))}", fix="check the profile") from None
+    except deadline.DeadlineExceeded as error:
+        call = error.sent.call
+        raise InputError(
+            f"{what}: {_endpoint(error.sent.url)} did not finish"
+            f"{f' {call}' if call else ''} within {error.seconds:g} s (the deadline of a "
+            f"whole call, {MAX_ATTEMPTS} attempts included; the answer came too slowly or "
+            "never)",
+            fix="check that the endpoint is up and reachable: AWS_ENDPOINT_URL, the region, "
+            "HTTPS_PROXY and the network; then run again",
+        ) from None
     except (ConnectTimeoutError, ReadTimeoutError) as error:
-        call = getattr(_sending, "call", None)
+        call = sent.call
         raise InputError(
             f"{what}: {_endpoint(error.kwargs.get('endpoint_url'))} did not answer"
             f"{f' {call}' if call else ''} ({MAX_ATTEMPTS} attempts, each allowed "
             f"{CONNECT_TIMEOUT} s to connect and "
-            f"{getattr(_sending, 'read_timeout', READ_TIMEOUT)} s to answer)",
+            f"{sent.read_timeout or READ_TIMEOUT:g} s to answer)",
             fix="check that the endpoint is up and reachable: AWS_ENDPOINT_URL, the region, "
             "HTTPS_PROXY and the network; then run again",
         ) from None
     except (EndpointConnectionError, ConnectionClosedError, ProxyConnectionError) as error:
-        call = getattr(_sending, "call", None)
+        call = sent.call
         raise InputError(
             f"{what}: cannot reach {_endpoint(error.kwargs.get('endpoint_url'))}"
             f"{f' for {call}' if call else ''}",

@@ -134,3 +134,39 @@ def expand(action: str) -> tuple[str, ...] | None:
         return (known,) if known else ()
     pattern = _pattern(name)
     return tuple(n for n in actions.values() if pattern.fullmatch(n))
+
+
+@cache  # keyed by known prefixes only
+def _service_details(prefix: str) -> Mapping[str, Any]:
+    return MappingProxyType(_load("actions", f"{prefix}.json"))
+
+
+@cache
+def _resource_types(prefix: str) -> Mapping[str, Any]:
+    try:
+        return MappingProxyType(_load("resourceTypes", f"{prefix}.json"))
+    except OSError:
+        return MappingProxyType({})
+
+
+@lru_cache(maxsize=8192)
+def action_resources(action: str) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """For one named action (no wildcard): the ARN formats of the resource types it acts
+    on (`()`: it supports only `"Resource": "*"`) and the condition keys it supports (its
+    own and its resource types', lower case); None when the action is unknown."""
+    prefix, _, name = action.lower().partition(":")
+    if prefix not in services() or "*" in name or "?" in name:
+        return None
+    details = _service_details(prefix).get(name)
+    if details is None:
+        return None
+    types = _resource_types(prefix)
+    formats: list[str] = []
+    keys = {k.lower() for k in details.get("conditionKeys", ())}
+    for resource in details.get("resourceTypes", ()):
+        found = types.get(str(resource.get("name", "")).lower())
+        if found is not None:
+            formats.append(str(found.get("arn", "")))
+            keys.update(k.lower() for k in found.get("conditionKeys", ()))
+        keys.update(k.lower() for k in resource.get("conditionKeys", ()))
+    return tuple(formats), frozenset(keys)

@@ -21,8 +21,20 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(message, fix="see `xgen lint --help`")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """A fixed width: argparse asks `shutil` for the terminal's otherwise, and importing
+    shutil imports zlib, bz2 and lzma (milliseconds per run); this parser prints no help
+    (`xgen lint --help` is Typer's), only one-line errors."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=100)
+
+
 def parser() -> argparse.ArgumentParser:
-    parse = _Parser(prog="xgen lint", add_help=False)
+    # No abbreviations: a file named `--no` must not be taken for --no-cache.
+    parse = _Parser(
+        prog="xgen lint", add_help=False, allow_abbrev=False, formatter_class=_Formatter
+    )
     parse.add_argument("paths", nargs="+", type=Path)
     parse.add_argument("--format", "-f", dest="output_format", default="text")
     parse.add_argument("--fail-on", dest="fail_on")
@@ -47,5 +59,7 @@ def main(argv: list[str]) -> int:
             use_cache=not args.no_cache,
         )
     except InputError as error:
-        print(f"xgen: error: {error}", file=sys.stderr)
+        from ..printable import escaped
+
+        print(escaped(f"xgen: error: {error}"), file=sys.stderr)
         return 2

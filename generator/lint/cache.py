@@ -144,21 +144,55 @@ def _encode(result: FileResult) -> dict[str, Any]:
     }
 
 
-def _decode(entry: dict[str, Any]) -> FileResult:
+def _decode(entry: Any) -> FileResult:
+    """A stored result, every field of the type it was written with; ValueError if not.
+
+    The store comes from caches others wrote (CI restores it): a value of another type
+    would otherwise fail later, far from here, as a traceback.
+    """
     return FileResult(
-        documents=int(entry["documents"]),
+        documents=_of(int, entry["documents"]),
         findings=tuple(
-            Finding(message, fix, line, col, file, rule, Severity(severity), seed)
-            for rule, severity, message, fix, file, line, col, seed in entry["findings"]
+            Finding(
+                _of(str, message),
+                _of(str, fix),
+                _of(int, line),
+                _of(int, col),
+                _of(str, file),
+                _of(str, rule),
+                Severity(severity),
+                _of(bool, seed),
+            )
+            for rule, severity, message, fix, file, line, col, seed in _of(list, entry["findings"])
         ),
         summaries=tuple(
-            Summary(file, line, col, Kind(kind), size, (scope, role))
-            for file, line, col, kind, size, (scope, role) in entry["summaries"]
+            Summary(
+                _of(str, file),
+                _of(int, line),
+                _of(int, col),
+                Kind(kind),
+                _of(int, size),
+                (_of(str, scope), _of(str, role)),
+            )
+            for file, line, col, kind, size, (scope, role) in _of(list, entry["summaries"])
         ),
-        errors=tuple(entry["errors"]),
+        errors=tuple(_of(str, error) for error in _of(list, entry["errors"])),
         suppressions=tuple(
-            Suppression(file, line, tuple(rules), reason, lines=range(*lines))
-            for file, line, rules, reason, lines in entry["suppressions"]
+            Suppression(
+                _of(str, file),
+                _of(int, line),
+                tuple(_of(str, rule) for rule in _of(list, rules)),
+                _of(str, reason),
+                lines=range(*(_of(int, n) for n in _of(list, lines))),
+            )
+            for file, line, rules, reason, lines in _of(list, entry["suppressions"])
         ),
-        deps=tuple((path, state) for path, state in entry["deps"]),
+        deps=tuple((_of(str, path), _of(str, state)) for path, state in _of(list, entry["deps"])),
     )
+
+
+def _of(kind: type, value: Any) -> Any:
+    """`value` if it is of type `kind` exactly (a bool is no int here); ValueError if not."""
+    if type(value) is not kind:
+        raise ValueError(f"a cached {kind.__name__} is {type(value).__name__}")
+    return value

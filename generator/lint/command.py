@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..errors import InputError
 from ..policy.kinds import Kind
-from ..printable import printable
+from ..printable import escaped, printable
 from .findings import Severity
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def run_lint(
         cache = ResultCache(config.root)
     result = lint(paths, config=config, kind=kind_value, deployment=deployment, cache=cache)
     for error in result.errors:
-        _print(f"xgen: {error}", sys.stderr)
+        _print(escaped(f"xgen: {error}"), sys.stderr)
     if output_format == "json":
         _print(report.as_json(result), sys.stdout)
     elif output_format == "sarif":

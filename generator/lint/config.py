@@ -5,7 +5,10 @@
     severity = { XG023 = "error" }
     ignore = [{ rule = "XG020", path = "legacy/*.json", reason = "partner-owned (T-12)" }]
 
-The nearest file from the current folder upwards is used; path globs are relative to it.
+The nearest file from the current folder upwards, up to the repository root, is used
+(outside a repository only the current folder's): a `.xgen.toml` in a folder above the
+repository (a shared temporary folder, a home folder) is never read, so nobody outside
+the repository can turn its errors off. Path globs are relative to the file.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from ..errors import InputError
 from ..safe_read import Unreadable, read_limited
 from .findings import Severity
+from .scope import repository_root
 from .suppress import RULE_TOKEN, Suppression
 
 NAMES = (".xgen.toml", "pyproject.toml")
@@ -31,11 +35,15 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
+    """The config file for runs from `start` (resolved): searched up to the repository root."""
+    root = Path(repository_root(str(start)))
     for folder in (start, *start.parents):
         for name in NAMES:
             candidate = folder / name
             if candidate.is_file() and (name != "pyproject.toml" or _has_table(candidate)):
                 return candidate
+        if folder == root:
+            break
     return None
 
 
@@ -60,7 +68,15 @@ def load_config(start: Path) -> Config:
         raise InputError(f"cannot read config: {error}", file=str(path)) from None
     except RecursionError:
         raise InputError("cannot read config: nested too deeply", file=str(path)) from None
-    table = data.get("tool", {}).get("xgen", data if path.name == ".xgen.toml" else {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise InputError(
+            "[tool] must be a table, not an array of tables ([[tool]]) or a value",
+            file=str(path),
+            place=f"line {_line_of(text, 'tool')}",
+            fix="write [tool.xgen] with single brackets",
+        )
+    table = tool.get("xgen", data if path.name == ".xgen.toml" else {})
     return _parse(table, path, text)
 
 
@@ -70,10 +86,18 @@ def _parse(table: Any, path: Path, text: str) -> Config:
 
     if not isinstance(table, dict):
         raise bad("[tool.xgen] must be a table")
+    levels = table.get("severity", {})
+    if not isinstance(levels, dict):
+        raise bad(
+            f'severity must be a table of rule = level, e.g. {{ XG023 = "error" }}, '
+            f"not {_shown(levels)}"
+        )
     severity: dict[str, Severity] = {}
-    for rule_id, level in dict(table.get("severity", {})).items():
+    for rule_id, level in levels.items():
         try:
-            severity[str(rule_id).upper()] = Severity.parse(str(level))
+            if not isinstance(level, str):
+                raise ValueError(f"severity of {rule_id} must be a level name, not {_shown(level)}")
+            severity[str(rule_id).upper()] = Severity.parse(level)
         except ValueError as error:
             raise bad(str(error)) from None
     ignores: list[Suppression] = []
@@ -83,6 +107,8 @@ def _parse(table: Any, path: Path, text: str) -> Config:
     for entry in entries:
         rules = entry.get("rule", [])
         rules = [rules] if isinstance(rules, str) else rules
+        if not isinstance(rules, list):
+            raise bad(f"ignore's rule must be a rule id or a list of them, not {_shown(rules)}")
         ids = tuple(str(r).upper() for r in rules if RULE_TOKEN.match(str(r)))
         line = _line_of(text, ids[0] if ids else "ignore")
         path_glob = entry.get("path")
@@ -97,10 +123,24 @@ def _parse(table: Any, path: Path, text: str) -> Config:
         )
     fail_on = table.get("fail-on")
     try:
-        parsed_fail_on = Severity.parse(str(fail_on)) if fail_on else None
+        if fail_on is not None and not isinstance(fail_on, str):
+            raise ValueError(f"fail-on must be a level name, not {_shown(fail_on)}")
+        parsed_fail_on = Severity.parse(fail_on) if fail_on else None
     except ValueError as error:
         raise bad(str(error)) from None
     return Config(severity, tuple(ignores), parsed_fail_on, path.parent)
+
+
+def _shown(value: Any) -> str:
+    """A config value for a message: its TOML type, never its content."""
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), "a date or time")
 
 
 def _line_of(text: str, needle: str) -> int:

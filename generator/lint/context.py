@@ -20,6 +20,8 @@ Position = tuple[int, int]
 # ("Principal", "arn:aws:iam::222222222222:root"); the value None means the element.
 At = tuple[str | None, str | None]
 QUOTED = re.compile(r"'([^'\n]+)'")
+BOUNDARY = "boundary"
+AWS_MANAGED = "aws-managed"
 
 
 class Locator(Protocol):
@@ -77,12 +79,24 @@ class LintDocument:
     # may be statements besides those read), "*" (any element, the Version too).
     unread: frozenset[str] = frozenset()
     resource_type: str | None = None  # the Terraform resource it came from (.tf, plan)
+    # What the document is for, when known: "boundary" (a role's permissions boundary,
+    # which caps what the role may do and grants nothing), "aws-managed" (an AWS managed
+    # policy: not the customer's to size or change).
+    purpose: str | None = None
     _locator: Locator | None = field(default=None, repr=False)
     _foreign: dict[int, tuple[Principal, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:
         return self.origin.file
+
+    @property
+    def grants(self) -> bool:
+        """Whether the document grants what it allows: a permissions boundary does not
+        (it caps the identity policies); least-privilege rules judge only grants.
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+        """
+        return self.purpose != BOUNDARY
 
     def is_unread(self, element: str) -> bool:
         """Whether `element` may hold more than was read (so its absence proves nothing)."""
@@ -135,7 +149,10 @@ class LintDocument:
             return self.account_id
         if self.kind is Kind.KEY:
             return key_admin_account(self.policy)
-        if self.kind in (Kind.BUCKET, Kind.ECR_REPOSITORY) and self.deployment:
+        if (
+            self.kind in (Kind.BUCKET, Kind.ECR_REPOSITORY, Kind.MODEL_PACKAGE_GROUP)
+            and self.deployment
+        ):
             return self.deployment.source_account
         return None
 

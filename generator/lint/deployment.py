@@ -25,9 +25,15 @@ class Deployment:
     source_account: str
     bucket_arn: str
     object_arn: str
+    object_arns: frozenset[str]  # every artifact some target reads (a spec's versions)
     kms_key_arn: str
     repository_arn: str | None
     targets: tuple[TargetEntry, ...]
+    source: SourceEntry
+
+    def reads(self, target: TargetEntry) -> tuple[str, ...]:
+        """The artifacts `target`'s role may read: what it serves and what it moves off."""
+        return target.object_arns(self.source)
 
     @property
     def role_arns(self) -> frozenset[str]:
@@ -50,7 +56,9 @@ class Deployment:
             source_account=source.account_id,
             bucket_arn=source.bucket_arn,
             object_arn=source.object_arn,
+            object_arns=frozenset(arn for t in targets for arn in t.object_arns(source)),
             kms_key_arn=source.kms_key_arn,
             repository_arn=source.repository_arn if source.image_in_source_account else None,
             targets=targets,
+            source=source,
         )

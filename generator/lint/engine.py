@@ -131,9 +131,9 @@ def _lint_file(loader: Loader, item: Input, cache: ResultCache | None, scope: st
     return result
 
 
-@lru_cache(maxsize=1)
-def _document_rules() -> tuple[Rule, ...]:
-    return tuple(r for r in load_rules().values() if r.scope == "document")
+@lru_cache(maxsize=2)
+def _scoped(scope: str) -> tuple[Rule, ...]:
+    return tuple(r for r in load_rules().values() if r.scope == scope)
 
 
 def _check(loaded: Loaded) -> FileResult:
@@ -145,8 +145,16 @@ def _check(loaded: Loaded) -> FileResult:
     findings = dict.fromkeys(
         _finish(f, rule, seed=rule.hardened and doc.profile == "seed")
         for doc in loaded.documents
-        for rule in _document_rules()
+        for rule in _scoped("document")
         for f in rule.check(doc)
+    )
+    findings.update(
+        dict.fromkeys(
+            _finish(f, rule)
+            for attachment in loaded.attachments
+            for rule in _scoped("attachment")
+            for f in rule.check(attachment)
+        )
     )
     summaries = (doc.summary() for doc in loaded.documents)
     return FileResult(

@@ -2,7 +2,8 @@
 
 A statement with a Principal makes a resource policy; which one is read from the actions:
 `sts:AssumeRole*` is a trust policy, KMS actions on `Resource: "*"` a key policy, ECR
-actions without a Resource a repository policy, S3 actions or ARNs (or actions known only
+actions without a Resource a repository policy, SageMaker model package actions a model
+package group policy, S3 actions or ARNs (or actions known only
 at plan time) a bucket policy. The resource policy of another service (an SQS queue's,
 an SNS topic's) is none of xgen's kinds: it is read as an identity policy, so that no
 rule on buckets judges it.
@@ -32,6 +33,12 @@ def infer_kind(policy: Policy) -> Kind:
         s.has_resource for s in with_principal
     ):
         return Kind.ECR_REPOSITORY
+    if (
+        actions
+        and all("modelpackage" in a for a in actions if a.startswith("sagemaker:"))
+        and any(a.startswith("sagemaker:") for a in actions)
+    ):
+        return Kind.MODEL_PACKAGE_GROUP
     resources = [r.lower() for s in with_principal for r in s.resources]
     if not actions or any(_may_be_s3(a, resources) for a in actions):
         return Kind.BUCKET

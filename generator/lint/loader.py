@@ -11,16 +11,21 @@ note (`Loaded.notes`), never an error.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..manifest import MANIFEST
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from ..policy.limits import compact_size
 from ..safe_read import FILE_LIMIT, Unreadable, read_limited
+from ..tree import leads_outside
+from .attachments import Attachment
 from .context import LintDocument, Origin
 from .deployment import Deployment
+from .effects import effects_as_meant
 from .infer import infer_kind
 from .renders import Placement, Renders
 from .scope import Outside, Scope
@@ -28,7 +33,12 @@ from .sources import Raw, ReadError
 from .sources.jsonfile import MAX_BYTES, TextLocator, load_json, policy_raws
 from .suppress import Suppression, inline
 
+if TYPE_CHECKING:
+    from .sources.references import Folder
+
 SKIP_DIRS = ("node_modules", "__pycache__")
+STATEMENT_ERROR = re.compile(r"^Statement\[(\d+)\]")
+POLICY_MARK = b'"Statement"'  # what any policy's text holds, whatever else is wrong
 SEEN = "seen"  # a file() target already linted through another .tf file
 ABSENT = "absent"
 
@@ -41,6 +51,7 @@ class Input:
 
     display: str
     resolved: str
+    named: bool = True  # named on the command line, not found in a named folder
 
     @property
     def terraform(self) -> bool:
@@ -62,6 +73,7 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     deps: list[tuple[str, str]] = field(default_factory=list)  # (resolved path, state)
+    attachments: list[Attachment] = field(default_factory=list)  # managed policies attached
 
 
 class Loader:
@@ -72,6 +84,7 @@ class Loader:
         self.renders = Renders(scope)
         self.seen: set[str] = set()  # resolved JSON files already linted
         self.errors: list[str] = []
+        self._folders: dict[str, Folder] = {}
 
     def inputs(self, paths: list[Path]) -> list[Input]:
         """Every file to lint, once, `.tf` files first."""
@@ -86,6 +99,9 @@ class Loader:
                         self.errors.append(
                             f"{item.display}: cannot read policy: symlink {Outside()}"
                         )
+            elif leads_outside(str(path)) is not None:  # a link (committed?) out of its tree
+                self.errors.append(f"{path}: cannot read policy: symlink {Outside()}")
+                continue
             elif path.exists():  # read wherever it is; not a regular file: refused when read
                 items = [Input(str(path), os.path.realpath(path))]
             else:
@@ -97,8 +113,33 @@ class Loader:
         return sorted(found.values(), key=lambda item: not item.terraform)
 
     def context(self, item: Input) -> str:
-        """What besides its bytes decides a file's result: for JSON, its manifest entry."""
-        return "" if item.terraform else self.renders.context(item.resolved)
+        """What besides its bytes decides a file's result: for JSON, its manifest entry
+        and whether it was named (JSON that is not JSON is an error only then)."""
+        if item.terraform:
+            return self.folder(item).digest()
+        return self.renders.context(item.resolved) + ("" if item.named else "\0found")
+
+    def folder(self, item: Input) -> Folder:
+        """The locals and variable defaults of a `.tf` file's folder (`references`), read
+        once per folder; `.tf.json` folders give none (their values are expressions)."""
+        from .sources.references import folder_values
+
+        folder = os.path.dirname(item.resolved)
+        found = self._folders.get(folder)
+        if found is None:
+            texts = []
+            try:
+                names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".tf"))
+            except OSError:
+                names = []
+            for name in names:
+                try:
+                    data = self.scope.read(os.path.join(folder, name))
+                except Unreadable:
+                    continue  # reported when the file itself is linted
+                texts.append(data.decode("utf-8", errors="replace"))
+            found = self._folders[folder] = folder_values(texts)
+        return found
 
     def state(self, resolved: str) -> str:
         """A `file()` target as a `.tf` file's result depends on it: already linted
@@ -125,6 +166,11 @@ class Loader:
                 value, text = load_json(data, item.display)
                 raws = policy_raws(value, text, item.display)
         except ReadError as error:
+            if not item.named and not item.terraform and POLICY_MARK not in data:
+                # a folder's other JSON (tsconfig.json with comments, a fixture): not
+                # a policy, so not lint's to refuse; named on the command line it is
+                loaded.notes.append(f"{item.display}: not JSON and holds no Statement: not read")
+                return loaded
             loaded.errors.append(f"{item.display}: cannot read policy: {error}")
             return loaded
         except RecursionError:
@@ -147,13 +193,19 @@ class Loader:
 
         json_syntax = item.display.endswith(".json")
         tf = TerraformFile(
-            Path(item.display), item.display, data, self.scope.read, json_syntax=json_syntax
+            Path(item.display),
+            item.display,
+            data,
+            self.scope.read,
+            json_syntax=json_syntax,
+            folder=self.folder(item),
         )
         try:
             raws = tf.raws(self.seen)
         finally:
             loaded.deps = [(p, SEEN if seen else self._file_state(p)) for p, seen in tf.deps]
         loaded.errors.extend(tf.refused)
+        loaded.attachments.extend(tf.attachments)
         loaded.notes.extend(tf.notes)
         for number, lines, text in tf.suppressions():
             loaded.suppressions.append(inline(item.display, number, lines, text))
@@ -161,11 +213,13 @@ class Loader:
 
     def _add(self, loaded: Loaded, raw: Raw, placement: Placement | None, scope: str) -> None:
         loaded.notes.extend(n for n in raw.notes if n not in loaded.notes)
+        body = effects_as_meant(raw.body)
         try:
-            policy = parse_policy(raw.body)
+            policy = parse_policy(body)
             size = compact_size(raw.body)
         except PolicyError as error:
-            loaded.errors.append(f"{raw.file}:{raw.line}: cannot read policy: {error}")
+            line = _statement_line(raw, str(error))
+            loaded.errors.append(f"{raw.file}:{line}: cannot read policy: {error}")
             return
         except RecursionError:
             loaded.errors.append(f"{raw.file}:{raw.line}: cannot read policy: nested too deeply")
@@ -186,8 +240,22 @@ class Loader:
                 role=_role(raw, placement, scope),
                 unread=raw.unread,
                 resource_type=raw.resource_type,
+                purpose=raw.purpose,
             )
         )
+
+
+def _statement_line(raw: Raw, error: str) -> int:
+    """The line of the statement a parse error names (`Statement[2].Effect ...`), so the
+    error points at it, not at the document's first line."""
+    match = STATEMENT_ERROR.match(error)
+    if match is None:
+        return raw.line
+    try:
+        position = _origin(raw).locate().statement(int(match.group(1)))  # type: ignore[misc]
+    except (TypeError, AttributeError):
+        return raw.line
+    return position[0] if position else raw.line
 
 
 def _role(raw: Raw, placement: Placement | None, scope: str) -> tuple[str, str] | None:
@@ -235,6 +303,6 @@ def _walk(root: Path) -> list[Input]:
                 resolved = os.path.join(real, entry.name)
                 if entry.is_symlink():
                     resolved = os.path.realpath(shown)
-                found.append(Input(shown, resolved))
+                found.append(Input(shown, resolved, named=False))
         pending.extend(reversed(subfolders))
     return found

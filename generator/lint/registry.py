@@ -1,8 +1,9 @@
 """The rule table: every rule is one function registered with `@rule`, its docstring the
 user documentation (`xgen explain`, `docs/rules.md`), as ruff keeps docs beside code.
 
-Two scopes: `document` rules see one policy at a time; `deployment` rules see every
-document of a run at once (cross-document consistency). Ids are never reused.
+Scopes: `document` rules see one policy at a time; `attachment` rules one managed
+policy attached in Terraform (`attachments`); `deployment` rules see every document of a
+run at once (cross-document consistency). Ids are never reused.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from .. import __version__
-from ..printable import dumps, file_uri, printable
+from ..printable import dumps, escaped, file_uri, printable
 from .engine import Result
 from .findings import Finding, Severity
 from .registry import Rule
@@ -56,13 +56,15 @@ def note(text: str) -> dict[str, Any]:
 
 
 def text(result: Result, *, colour: bool) -> str:
+    """One line per finding and its fix, then the summary; names and values escaped."""
     lines = []
     for f in result.findings:
         severity = f.severity.value
-        if colour:
+        if colour:  # the only escape sequence printed: added after escaping the rest
             severity = f"{COLOURS[f.severity]}{severity}\033[0m"
-        lines.append(f"{f.file}:{f.line}:{f.col}: {f.rule} {severity} {f.message}")
-        lines.append(f"    fix: {f.fix}")
+        where = escaped(f"{f.file}:{f.line}:{f.col}: {f.rule}")
+        lines.append(f"{where} {severity} {escaped(f.message)}")
+        lines.append(f"    fix: {escaped(f.fix)}")
     s = summary(result)
     notes = f", {s['notes']} parts not read (known at plan time)" if s["notes"] else ""
     lines.append(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..safe_read import FILE_LIMIT, Unreadable, read_limited, within
+from ..tree import repository_root
 
 
 class Outside(Unreadable):
@@ -28,18 +29,6 @@ class Outside(Unreadable):
 
     def __init__(self) -> None:
         super().__init__("resolves outside the repository root; not read")
-
-
-def repository_root(start: str) -> str:
-    """The nearest folder from `start` upwards that holds `.git`; else `start` (resolved)."""
-    first = current = os.path.realpath(start)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return first
-        current = parent
 
 
 @dataclass(frozen=True)

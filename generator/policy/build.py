@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Spec, Target
+from ..model import Spec, Target, sid_part
 from .document import statement_digest
 from .kinds import Kind
 from .names import ECR_PULL_ACTIONS, SAGEMAKER_FULL_ACCESS, SAGEMAKER_SERVICE
@@ -42,7 +42,15 @@ LOG_ACTIONS = [
     "logs:DescribeLogStreams",
     "logs:PutLogEvents",
 ]
-# A model in a VPC: SageMaker creates ENIs with the execution role (same AWS page).
+# SageMaker publishes the endpoint's metrics with the execution role ("CreateModel API:
+# Execution Role Permissions"); PutMetricData has no resource type, so "*" is its only
+# resource (Service Authorization Reference, Amazon CloudWatch).
+# https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms
+METRIC_ACTION = "cloudwatch:PutMetricData"
+# A model in a VPC: SageMaker creates ENIs with the execution role, and looks up the VPC's
+# endpoints (same AWS page; "Give SageMaker Hosted Endpoints Access to Resources in Your
+# Amazon VPC").
+# https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html
 VPC_ACTIONS = [
     "ec2:CreateNetworkInterface",
     "ec2:CreateNetworkInterfacePermission",
@@ -52,8 +60,13 @@ VPC_ACTIONS = [
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSubnets",
+    "ec2:DescribeVpcEndpoints",
     "ec2:DescribeVpcs",
 ]
+# Deployment guardrails: "Ensure that your IAM execution role has permission to perform the
+# cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify."
+# https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
+ALARM_ACTION = "cloudwatch:DescribeAlarms"
 # The endpoint's ML storage volume is an EBS volume that SageMaker attaches to the instance.
 # EBS uses a customer managed key through a grant, created for the principal that uses the
 # key; the key policy must allow that principal (SageMaker: "The KMS key policy must grant
@@ -77,6 +90,17 @@ GRANT_ACTION = "kms:CreateGrant"
 # condition keys"), never directly.
 # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
 VOLUME_KEY_SERVICES = ("sagemaker", "ec2")
+
+# Creating a model from a Model Registry version reads the version (DescribeModelPackage on
+# model-package/GROUP/N) and its group (DescribeModelPackageGroup): the read actions of AWS's
+# own cross-account sample ("Deploy a Model Version from a Different Account"), without
+# ListModelPackages (it would list every version, not only those deployed),
+# UpdateModelPackage (a write: it changes a version's approval status) and CreateModel
+# (its only resource type is `model`, so granting it on a package grants nothing; Service
+# Authorization Reference, Amazon SageMaker).
+# https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-deploy-xaccount.html
+PACKAGE_READ = "sagemaker:DescribeModelPackage"
+GROUP_READ = "sagemaker:DescribeModelPackageGroup"
 
 # Inline role policy names: the file is policies/<name>.json, the IAM policy name is <name>.
 ARTIFACT_READ = "model-artifact-read"
@@ -134,19 +158,7 @@ def _root_admin(root_arn: str) -> Statement:
 
 
 def bucket_policy(spec: Spec) -> PolicyDoc:
-    """Lets each target role read exactly the artifact object (article step 3)."""
-    source = spec.source
-    roots = one_or_many([spec.root_arn(t) for t in spec.targets])
-    roles = one_or_many([spec.role_arn(t) for t in spec.targets])
-    grant: Statement = {
-        "Effect": "Allow",
-        # Root principal + aws:PrincipalArn, not the role as principal: a role ARN in a
-        # resource policy is stored as its unique id and breaks when the role is replaced.
-        "Principal": {"AWS": roots},
-        "Action": "s3:GetObject",
-        "Resource": source.object_arn,
-        "Condition": {"StringEquals": {"aws:PrincipalArn": roles}},
-    }
+    """Lets each target role read exactly the artifacts it serves (article step 3)."""
     statements: list[Statement] = []
     if spec.hardened:
         statements.append(
@@ -155,13 +167,87 @@ def bucket_policy(spec: Spec) -> PolicyDoc:
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": "s3:*",
-                "Resource": [source.bucket_arn, f"{source.bucket_arn}/*"],
+                "Resource": [spec.bucket_arn, f"{spec.bucket_arn}/*"],
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             }
         )
-        grant = {"Sid": "XgenTargetRolesReadModelArtifact", **grant}
-    statements.append(grant)
-    return _policy(statements + list(source.bucket_policy_statements))
+    statements += _artifact_grants(spec)
+    return _policy(statements + list(spec.source.bucket_policy_statements))
+
+
+def _artifact_grants(spec: Spec) -> list[Statement]:
+    """One `s3:GetObject` statement per version, for exactly the roles that read it.
+
+    A spec without `models` has one version and keeps the first release's statement (and
+    Sid), so its render does not change.
+    """
+    grants = []
+    for name in spec.granted_versions():
+        readers = spec.readers(name)
+        grant: Statement = {
+            "Effect": "Allow",
+            # Root principal + aws:PrincipalArn, not the role as principal: a role ARN in a
+            # resource policy is stored as its unique id and breaks when the role is replaced.
+            "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in readers])},
+            "Action": "s3:GetObject",
+            "Resource": spec.object_arn(name),
+            "Condition": {
+                "StringEquals": {
+                    "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in readers])
+                }
+            },
+        }
+        if spec.versioned:
+            grant = {"Sid": f"XgenTargetRolesReadModel{sid_part(name)}", **grant}
+        elif spec.hardened:
+            grant = {"Sid": "XgenTargetRolesReadModelArtifact", **grant}
+        grants.append(grant)
+    return grants
+
+
+def model_package_group_policy(spec: Spec) -> PolicyDoc:
+    """Lets each target role read exactly the Model Registry versions it deploys, and no write."""
+    group = spec.source.model_package_group
+    assert group is not None
+    readers = list(spec.targets)
+    statements: list[Statement] = [
+        _grant_to_roles(
+            spec,
+            "XgenTargetRolesDescribeModelPackageGroup",
+            readers,
+            GROUP_READ,
+            spec.source.group_arn,
+        )
+    ]
+    for name in spec.granted_versions():
+        package = spec.package_arn(name)
+        assert package is not None
+        statements.append(
+            _grant_to_roles(
+                spec,
+                f"XgenTargetRolesReadModelPackage{sid_part(name)}",
+                spec.readers(name),
+                PACKAGE_READ,
+                package,
+            )
+        )
+    return _policy(statements + list(group.policy_statements))
+
+
+def _grant_to_roles(
+    spec: Spec, sid: str, readers: list[Target], action: str, resource: str
+) -> Statement:
+    """A statement for exactly `readers`' roles: their roots, narrowed by aws:PrincipalArn."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in readers])},
+        "Action": action,
+        "Resource": resource,
+        "Condition": {
+            "StringEquals": {"aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in readers])}
+        },
+    }
 
 
 def key_policy(spec: Spec) -> PolicyDoc:
@@ -204,20 +290,48 @@ def key_policy(spec: Spec) -> PolicyDoc:
             }
         },
     }
-    return _policy([{**admin, "Sid": "EnableIAMUserPermissions"}, decrypt, *extra], "xgen-key")
+    metadata = [_package_metadata(spec)] if _metadata_encrypted(spec) else []
+    return _policy(
+        [{**admin, "Sid": "EnableIAMUserPermissions"}, decrypt, *metadata, *extra], "xgen-key"
+    )
+
+
+def _metadata_encrypted(spec: Spec) -> bool:
+    group = spec.source.model_package_group
+    return group is not None and group.kms_key_arn is not None
+
+
+def _package_metadata(spec: Spec) -> Statement:
+    """Model packages encrypted with the key (ModelPackageSecurityConfig): SageMaker decrypts
+    their metadata for the reader, so the target roles may decrypt through SageMaker only.
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageSecurityConfig.html
+    """
+    return {
+        "Sid": "XgenTargetRolesDecryptModelPackagesViaSageMaker",
+        "Effect": "Allow",
+        "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in spec.targets])},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": spec.source.via_service("sagemaker"),
+                "kms:CallerAccount": one_or_many([t.account_id for t in spec.targets]),
+                "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in spec.targets]),
+            }
+        },
+    }
 
 
 def repository_policy(spec: Spec) -> PolicyDoc:
     """Lets each target role pull the inference image from the source account's ECR."""
+    readers = spec.repository_readers()
     pull: Statement = {
         "Sid": "XgenTargetRolesPullImage",
         "Effect": "Allow",
-        "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in spec.targets])},
+        "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in readers])},
         "Action": list(ECR_PULL_ACTIONS),
         "Condition": {
-            "StringEquals": {
-                "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in spec.targets])
-            }
+            "StringEquals": {"aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in readers])}
         },
     }
     return _policy([pull, *spec.source.repository_policy_statements])
@@ -252,12 +366,12 @@ def trust_policy(spec: Spec, target: Target) -> PolicyDoc:
     return _policy([statement])
 
 
-def artifact_read_policy(spec: Spec) -> PolicyDoc:
-    """Article inline policy 1: `s3:GetObject` on exactly the artifact object."""
+def artifact_read_policy(spec: Spec, target: Target) -> PolicyDoc:
+    """Article inline policy 1: `s3:GetObject` on exactly the artifacts the target reads."""
     statement: Statement = {
         "Effect": "Allow",
         "Action": "s3:GetObject",
-        "Resource": spec.source.object_arn,
+        "Resource": one_or_many([spec.object_arn(name) for name in spec.reads(target)]),
     }
     if spec.hardened:
         statement = {"Sid": "XgenReadModelArtifact", **statement}
@@ -292,19 +406,28 @@ def key_use_policy(spec: Spec) -> PolicyDoc:
 
 
 def execution_policy(spec: Spec, target: Target) -> PolicyDoc:
-    """What replaces AmazonSageMakerFullAccess in hardened: image pull, logs, VPC, volume key."""
+    """What replaces AmazonSageMakerFullAccess in hardened: image pull, logs, VPC, volume key.
+
+    SageMaker's "CreateModel API: Execution Role Permissions" list, narrowed to this
+    endpoint's log group and the repositories of the versions the target reads.
+    https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms
+    """
     source = spec.source
     partition = source.partition.id
+    # CloudWatch Logs authorizes log-group actions on `log-group:NAME:*` and stream actions
+    # on `log-group:NAME:log-stream:STREAM`, which the `:*` form matches as well.
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
     log_group = (
         f"arn:{partition}:logs:{source.region}:{target.account_id}:"
         f"log-group:/aws/sagemaker/Endpoints/{spec.endpoint_name(target)}"
     )
+    repositories = [spec.versions[name].repository_arn(partition) for name in spec.reads(target)]
     statements: list[Statement] = [
         {
             "Sid": "XgenPullInferenceImage",
             "Effect": "Allow",
             "Action": list(ECR_PULL_ACTIONS),
-            "Resource": source.repository_arn,
+            "Resource": one_or_many(repositories),
         },
         {
             # GetAuthorizationToken has no resource type: "*" is the only valid resource.
@@ -317,9 +440,48 @@ def execution_policy(spec: Spec, target: Target) -> PolicyDoc:
             "Sid": "XgenWriteEndpointLogs",
             "Effect": "Allow",
             "Action": LOG_ACTIONS,
-            "Resource": [log_group, f"{log_group}:log-stream:*"],
+            "Resource": [log_group, f"{log_group}:*"],
+        },
+        {
+            "Sid": "XgenPublishEndpointMetrics",
+            "Effect": "Allow",
+            "Action": METRIC_ACTION,
+            "Resource": "*",
         },
     ]
+    packages = [p for name in spec.reads(target) if (p := spec.package_arn(name))]
+    if packages:
+        statements.append(
+            {
+                "Sid": "XgenReadModelPackages",
+                "Effect": "Allow",
+                "Action": PACKAGE_READ,
+                "Resource": one_or_many(packages),
+            }
+        )
+        statements.append(
+            {
+                "Sid": "XgenReadModelPackageGroup",
+                "Effect": "Allow",
+                "Action": GROUP_READ,
+                "Resource": source.group_arn,
+            }
+        )
+    if target.guardrails and target.guardrails.rollback_alarms:
+        statements.append(
+            {
+                "Sid": "XgenReadRollbackAlarms",
+                "Effect": "Allow",
+                "Action": ALARM_ACTION,
+                "Resource": one_or_many(
+                    [
+                        f"arn:{partition}:cloudwatch:{source.region}:{target.account_id}:"
+                        f"alarm:{name}"
+                        for name in target.guardrails.rollback_alarms
+                    ]
+                ),
+            }
+        )
     if target.vpc is not None:
         # EC2 network-interface actions do not support resource-level scoping for all
         # of these calls; SageMaker documents them on "*".
@@ -398,7 +560,10 @@ def volume_key_policy(spec: Spec, target: Target) -> PolicyDoc:
 
 def inline_policies(spec: Spec, target: Target) -> dict[str, PolicyDoc]:
     """The target role's inline policies by name, in the order they are attached."""
-    policies = {ARTIFACT_READ: artifact_read_policy(spec), KEY_USE: key_use_policy(spec)}
+    policies = {
+        ARTIFACT_READ: artifact_read_policy(spec, target),
+        KEY_USE: key_use_policy(spec),
+    }
     if spec.hardened:
         policies[EXECUTION] = execution_policy(spec, target)
     return policies
@@ -438,7 +603,18 @@ def documents(spec: Spec) -> list[Document]:
             source.key_policy_statements,
         ),
     ]
-    if source.image_in_source_account:
+    group = source.model_package_group
+    if group is not None:
+        docs.append(
+            _with_kept(
+                f"{base}/model-package-group-policy.json",
+                Kind.MODEL_PACKAGE_GROUP,
+                source.account_id,
+                model_package_group_policy(spec),
+                group.policy_statements,
+            )
+        )
+    if spec.image_in_source_account:
         docs.append(
             _with_kept(
                 f"{base}/ecr-repository-policy.json",
@@ -451,15 +627,16 @@ def documents(spec: Spec) -> list[Document]:
     for target in spec.targets:
         base = f"{target_dir(target)}/policies"
         account = target.account_id
-        docs.append(
-            Document(
-                f"{base}/trust-policy.json",
-                Kind.TRUST,
-                account,
-                trust_policy(spec, target),
-                target.name,
+        if target.existing_role_arn is None:  # an existing role's trust is the platform's
+            docs.append(
+                Document(
+                    f"{base}/trust-policy.json",
+                    Kind.TRUST,
+                    account,
+                    trust_policy(spec, target),
+                    target.name,
+                )
             )
-        )
         for name, body in inline_policies(spec, target).items():
             docs.append(Document(f"{base}/{name}.json", Kind.IDENTITY, account, body, target.name))
         if spec.creates_volume_key(target):

@@ -15,6 +15,7 @@ class Kind(StrEnum):
     BUCKET = "bucket"  # S3 bucket policy (resource policy)
     KEY = "key"  # KMS key policy (resource policy; the key's only root of trust)
     ECR_REPOSITORY = "ecr-repository"  # ECR repository policy (resource policy)
+    MODEL_PACKAGE_GROUP = "model-package-group"  # SageMaker Model Registry group (resource)
     TRUST = "trust"  # IAM role trust policy (who may assume the role)
     IDENTITY = "identity"  # IAM policy attached to a role (inline)
 
@@ -26,6 +27,7 @@ TERRAFORM_POLICY_ATTRIBUTES: dict[str, tuple[tuple[str, str], ...]] = {
     "aws_kms_key": (("policy", "key"),),
     "aws_kms_key_policy": (("policy", "key"),),
     "aws_ecr_repository_policy": (("policy", "ecr-repository"),),
+    "aws_sagemaker_model_package_group_policy": (("resource_policy", "model-package-group"),),
     "aws_iam_role": (("assume_role_policy", "trust"),),
     "aws_iam_role_policy": (("policy", "identity"),),
     "aws_iam_policy": (("policy", "identity"),),

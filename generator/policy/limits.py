@@ -19,6 +19,9 @@ SIZE_LIMITS = {
     Kind.BUCKET: 20 * 1024,
     Kind.KEY: 32 * 1024,
     Kind.ECR_REPOSITORY: 10_240,
+    # PutModelPackageGroupPolicy: ResourcePolicy of at most 20,480 characters.
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_PutModelPackageGroupPolicy.html
+    Kind.MODEL_PACKAGE_GROUP: 20_480,
     Kind.TRUST: 2_048,
     Kind.IDENTITY: 10_240,
 }

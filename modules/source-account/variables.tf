@@ -56,3 +56,20 @@ variable "ecr_repository_policy" {
   type        = string
   default     = null
 }
+
+variable "model_package_group_name" {
+  description = "Name of the SageMaker model package group (Model Registry) whose versions the targets deploy. `null` for none."
+  type        = string
+  default     = null
+}
+
+variable "model_package_group_policy" {
+  description = "Resource policy JSON of the model package group. Required with `model_package_group_name`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.model_package_group_policy == null || can(jsondecode(var.model_package_group_policy))
+    error_message = "model_package_group_policy must be a JSON document."
+  }
+}

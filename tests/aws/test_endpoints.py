@@ -10,7 +10,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.audit.run import READERS, _in_parallel
+from generator.aws import deadline as deadline_module
 from generator.aws import session as aws_session
 from generator.aws.names import parse_key_arn, parse_s3_uri
 from generator.aws.reencrypt import inspect, s3_client
@@ -79,6 +81,33 @@ def reencrypt_args(profile: str = "source") -> list[str]:
     return ["reencrypt", "s3://bucket/model.tar.gz", "--kms-key", KEY, "--profile", profile]
 
 
+def at_once(cases: dict[str, tuple[list[str], str]], endpoint: str) -> tuple[dict, float]:
+    """Run each case's `xgen ARGS` against `endpoint`, all at once (each waits on the
+    network): {name: (stderr, exit code)} and the seconds the slowest took."""
+    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint}
+    started = time.monotonic()
+    children = {
+        name: subprocess.Popen(
+            [*XGEN, *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, (args, _) in cases.items()
+    }
+    try:
+        outputs = {
+            name: (child.communicate(timeout=GENEROUS)[1], child.returncode)
+            for name, child in children.items()
+        }
+    finally:
+        for child in children.values():
+            child.kill()
+    return outputs, time.monotonic() - started
+
+
 # --- a malformed AWS_ENDPOINT_URL ----------------------------------------------------------
 
 MALFORMED = {
@@ -132,10 +161,11 @@ def test_a_refused_connection_names_the_endpoint_without_its_password(monkeypatc
 # --- an endpoint that accepts connections and never answers --------------------------------
 
 
-@pytest.fixture
-def silent_endpoint() -> Iterator[str]:
-    """http://127.0.0.1:PORT of a server that accepts every connection, then reads nothing
-    and answers nothing (the connections are held open until the test ends)."""
+@contextmanager
+def serving(handle: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
+    """http://127.0.0.1:PORT of a server that hands each connection to `handle` (on a
+    thread of its own, with the event set when the test ends); connections are held open
+    until the test ends."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(64)
@@ -149,6 +179,7 @@ def silent_endpoint() -> Iterator[str]:
                 held.append(server.accept()[0])
             except TimeoutError:
                 continue
+            threading.Thread(target=handle, args=(held[-1], stop), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -160,6 +191,13 @@ def silent_endpoint() -> Iterator[str]:
         for connection in held:
             connection.close()
         server.close()
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """An endpoint that accepts every connection, then reads nothing and answers nothing."""
+    with serving(lambda connection, stop: None) as url:
+        yield url
 
 
 def test_an_endpoint_that_never_answers_fails_in_bounded_time(silent_endpoint, spec):
@@ -175,36 +213,78 @@ def test_an_endpoint_that_never_answers_fails_in_bounded_time(silent_endpoint, s
             "sts:GetCallerIdentity",
         ),
     }
-    env = {**os.environ, "AWS_ENDPOINT_URL": silent_endpoint}
-    started = time.monotonic()
-    children = {
-        name: subprocess.Popen(
-            [*XGEN, *args],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name, (args, _) in cases.items()
-    }
-    try:
-        outputs = {name: child.communicate(timeout=GENEROUS) for name, child in children.items()}
-    finally:
-        for child in children.values():
-            child.kill()
-    elapsed = time.monotonic() - started
+    outputs, elapsed = at_once(cases, silent_endpoint)
     assert elapsed < GENEROUS
     for name, (_, call) in cases.items():
-        _, stderr = outputs[name]
+        stderr, returncode = outputs[name]
         line = one_line(
             stderr,
-            children[name].returncode,
+            returncode,
             f"{silent_endpoint} did not answer {call} (3 attempts",
             "AWS_ENDPOINT_URL",
         )
         assert "AKIA" not in line, name
     print(f"an endpoint that never answers failed after {elapsed:.1f} s (four runs at once)")
+
+
+# --- an endpoint that answers, one byte at a time ------------------------------------------
+
+
+def _trickle(connection: socket.socket, stop: threading.Event) -> None:
+    """Answer `200` with a Content-Length of 1 MB at once, then one byte every 3 s: the body
+    (or, to a HEAD, the headers' last line), so no wait on the socket ever reaches
+    botocore's 4 s read timeout."""
+    request = b""
+    while b"\r\n\r\n" not in request and not stop.is_set():
+        chunk = connection.recv(65536)
+        if not chunk:
+            return
+        request += chunk
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 1000000\r\n"
+    if request.startswith(b"HEAD"):
+        slow = b"x-amz-trickle: " + b"a" * 1000
+    else:
+        head, slow = head + b"\r\n", b"<" * 1000000
+    try:
+        connection.sendall(head)
+        for byte in slow:
+            if stop.wait(3):
+                return
+            connection.sendall(bytes([byte]))
+    except OSError:
+        return
+
+
+@pytest.fixture
+def trickling_endpoint() -> Iterator[str]:
+    with serving(_trickle) as url:
+        yield url
+
+
+def test_an_endpoint_that_answers_a_byte_at_a_time_fails_within_the_call_deadline(
+    trickling_endpoint, spec
+):
+    cases = {
+        "reencrypt, static keys": ([*reencrypt_args("base"), "--dry-run"], "s3:HeadBucket"),
+        "reencrypt, role profile": ([*reencrypt_args("source"), "--dry-run"], "sts:AssumeRole"),
+        "audit": (audit_args(spec), "sts:AssumeRole"),
+        "audit, static keys": (
+            ["audit", str(spec), "--profile", f"{SOURCE_ACCOUNT}=base", "-q"],
+            "sts:GetCallerIdentity",
+        ),
+    }
+    outputs, elapsed = at_once(cases, trickling_endpoint)
+    deadline = (
+        aws_session.MAX_ATTEMPTS * (aws_session.CONNECT_TIMEOUT + aws_session.READ_TIMEOUT)
+        + deadline_module.BACKOFF
+    )
+    for name, (_, call) in cases.items():
+        one_line(
+            *outputs[name],
+            f"{trickling_endpoint} did not finish {call} within {deadline} s",
+        )
+    assert elapsed < deadline + 15
+    print(f"an endpoint that trickles its answer failed after {elapsed:.1f} s (four runs at once)")
 
 
 # --- the bounds themselves -----------------------------------------------------------------

@@ -11,6 +11,7 @@ a traceback. The mermaid picture must be what `xgen verify --format mermaid` pri
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -69,7 +70,9 @@ def commands(markdown: str) -> list[Command]:
 
 
 @pytest.fixture
-def aws_objects(source: boto3.session.Session, bucket: str, key_arn: str) -> dict[str, str]:
+def aws_objects(
+    source: boto3.session.Session, bucket: str, key_arn: str, tmp_path: Path
+) -> dict[str, str]:
     """What the README's placeholders stand for, made in the moto server."""
     key = f"sagemaker/linear-learner/output/{uuid.uuid4().hex[:8]}/model.tar.gz"
     source.client("s3", region_name=REGION).put_object(Bucket=bucket, Key=key, Body=b"model")
@@ -79,7 +82,46 @@ def aws_objects(source: boto3.session.Session, bucket: str, key_arn: str) -> dic
         "<key-arn>": key_arn,
         "<source-profile>": "source",
         "<target-profile>": "target",
+        "<spec>": str(_existing_account(source, bucket, key, key_arn, tmp_path)),
     }
+
+
+def _existing_account(
+    source: boto3.session.Session, bucket: str, key: str, key_arn: str, folder: Path
+) -> Path:
+    """A spec of the bucket, key and a repository whose policies already hold a statement
+    xgen does not render (what `xgen import` is for), not applied yet."""
+    repository = f"linear-learner-{uuid.uuid4().hex[:8]}"
+    source.client("ecr", region_name=REGION).create_repository(repositoryName=repository)
+    logs = {
+        "Sid": "S3ServerAccessLogsPolicy",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/access-logs/*",
+    }
+    source.client("s3", region_name=REGION).put_bucket_policy(
+        Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [logs]})
+    )
+    spec = folder / "existing-account.yaml"
+    spec.write_text(
+        f"""\
+xgen: 1
+name: linear-learner
+source:
+  account_id: "111111111111"
+  region: {REGION}
+  artifact: s3://{bucket}/{key}
+  kms_key_arn: {key_arn}
+  image: 111111111111.dkr.ecr.{REGION}.amazonaws.com/{repository}:1
+targets:
+  - name: prod
+    account_id: "222222222222"
+    role_name: AmazonSageMaker-{uuid.uuid4().hex[:8]}
+""",
+        encoding="utf-8",
+    )
+    return spec
 
 
 def _workspace(tmp_path: Path) -> Path:
@@ -129,6 +171,7 @@ def test_every_readme_command_runs_as_written(tmp_path: Path, aws_objects: dict[
     assert len(ran) >= 20
     assert any(text.startswith("xgen audit") for text in ran)
     assert any(text.startswith("xgen reencrypt") for text in ran)
+    assert any(text.startswith("xgen import") for text in ran)
 
 
 def test_the_readme_says_how_to_put_xgen_on_path() -> None:

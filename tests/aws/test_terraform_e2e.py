@@ -248,8 +248,9 @@ def test_render_applies_audits_clean_replans_to_no_change_and_destroys(
     _destroyed_as_the_readme_says(spec, manifest, accounts)
 
 
-def _audit_clean(case: Case, monkeypatch: pytest.MonkeyPatch, runner) -> None:
-    """`xgen audit SPEC` with a profile per account (role_arn through moto's STS) exits 0."""
+def _audit_clean(case: Case, monkeypatch: pytest.MonkeyPatch, runner) -> dict[str, Any]:
+    """`xgen audit SPEC` with a profile per account (role_arn through moto's STS) exits 0;
+    returns its JSON report."""
     spec, accounts = case.spec, case.accounts
     config = case.spec_path.with_name("aws-config")
     credentials = case.spec_path.with_name("aws-credentials")
@@ -281,6 +282,7 @@ def _audit_clean(case: Case, monkeypatch: pytest.MonkeyPatch, runner) -> None:
     )
     assert report["drift"] == []
     assert report["checks"] and all(check["ok"] for check in report["checks"])
+    return report
 
 
 def _destroyed_as_the_readme_says(

@@ -15,6 +15,16 @@ from generator.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
+# s3:* on every object to another account: findings at error level, whatever else is linted.
+BAD = {
+    "Version": "2012-10-17",
+    "Statement": {
+        "Effect": "Allow",
+        "Principal": {"AWS": "333333333333"},
+        "Action": "s3:*",
+        "Resource": "arn:aws:s3:::bucket/*",
+    },
+}
 
 
 def lint_policy(folder: Path, policy: Any, kind: str | None = None) -> Result:

@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lintkit import EXAMPLES
 
 from generator.lint import cache as cache_module
@@ -77,7 +79,7 @@ def test_warm_run_reports_what_a_cold_run_does(rendered: dict[str, Path], tmp_pa
     (tmp_path / "main.tf").write_text(TF)
     (tmp_path / "file.tf").write_text(TF_FILE)
     (tmp_path / "bucket.json").write_text(json.dumps(BUCKET))
-    (tmp_path / "bad.json").write_text("{")
+    (tmp_path / "bad.json").write_text('{"Statement": [')
     for paths in ([rendered["seed-article"]], [rendered["multi-account"]], [tmp_path]):
         result, cache = twice(paths, Config(root=tmp_path))
         assert cache.added == 0  # every file came from the cache
@@ -179,3 +181,65 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path, monkeypatch: pytest.M
     assert not (tmp_path / ".cache").exists()
     assert main([str(path)]) == 1
     assert list((tmp_path / ".cache").glob("lint-v*/*.json"))
+
+
+def _leaves(value: object, at: tuple = ()) -> list[tuple]:
+    """Every position in stored JSON (as a path of keys and indices), the root included."""
+    found = [at]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _leaves(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _leaves(item, (*at, index))
+    return found
+
+
+def _at(value: object, at: tuple) -> object:
+    for part in at:
+        value = value[part]  # type: ignore[index]
+    return value
+
+
+def _replace(value: object, at: tuple, new: object) -> object:
+    if not at:
+        return new
+    head, rest = at[0], at[1:]
+    copy = dict(value) if isinstance(value, dict) else list(value)  # type: ignore[call-overload]
+    copy[head] = _replace(copy[head], rest, new)
+    return copy
+
+
+JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_corrupt_cache_entry_is_a_cache_miss_never_a_traceback(tmp_path, monkeypatch, data):
+    folder = tmp_path / "in"
+    if not folder.exists():
+        folder.mkdir()
+        (folder / "main.tf").write_text(TF.replace("XG012", "XG011"))  # a finding, a suppression
+        (folder / "file.tf").write_text(TF_FILE)
+        (folder / "bucket.json").write_text(json.dumps(BUCKET))
+        (folder / "bad.json").write_text("{")
+    monkeypatch.chdir(folder)
+    shutil.rmtree(tmp_path / ".cache", ignore_errors=True)
+    cold = main(["--no-cache", "--format", "json", "."])
+    assert main(["--format", "json", "."]) == cold  # fills the store
+    (store,) = (tmp_path / ".cache").glob("lint-v*/*.json")
+    stored = json.loads(store.read_text())
+    at = data.draw(st.sampled_from(_leaves(stored["entries"])))
+    old = _at(stored["entries"], at)
+    # A value of another type: what corruption (or a store of another xgen) looks like. A
+    # well-typed forgery cannot be told from a result; the store is trusted as CI's own.
+    junk = data.draw(JUNK.filter(lambda new: type(new) is not type(old)))
+    stored["entries"] = _replace(stored["entries"], at, junk)
+    store.write_text(json.dumps(stored))
+    assert main(["--format", "json", "."]) == cold

@@ -102,8 +102,8 @@ def test_clean_input_exits_0_and_non_policy_json_is_skipped(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("content", "why"),
     [
-        ("{not json", "invalid JSON at 1:2"),
-        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"Statement": not json', "invalid JSON at 1:15"),
+        ('{"Statement": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
         ('{"Statement": [{"Effect": "Maybe"}]}', 'Effect must be "Allow" or "Deny"'),
         ('{"Statement": {"Effect": "Allow", "Action": 1}}', "Action must be a string"),
         ('{"Statement": []}', None),

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.lint.sources import hclparser
-from generator.lint.sources.terraform import _parse
+from generator.lint.sources.tfsyntax import _parse
 
 OPTIONS = SerializationOptions(
     with_comments=False, explicit_blocks=False, preserve_heredocs=False, strip_string_quotes=True

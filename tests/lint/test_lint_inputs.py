@@ -157,6 +157,7 @@ def test_inline_suppression_needs_a_known_rule_and_a_reason(tmp_path: Path) -> N
 
 
 def test_config_ignores_severity_and_fail_on(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # the config is found upwards up to the repository root
     (tmp_path / "legacy").mkdir()
     (tmp_path / "legacy" / "ecr.json").write_text(json.dumps(ECR))
     (tmp_path / "ecr.json").write_text(json.dumps(ECR))

@@ -138,3 +138,56 @@ def test_a_render_edit_that_opens_access_stops_the_commit(tmp_path: Path) -> Non
     git(repo, "add", ".", env=env)
     accepted = git(repo, "commit", "-q", "-m", "renamed", env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+@pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is a test dependency")
+def test_file_names_that_look_like_options_are_linted_as_files(tmp_path: Path) -> None:
+    repo, env = hook_repo(tmp_path, "xgen-lint")
+    for name in ("--help.json", "-fjson.json", "--no.json"):
+        (repo / name).write_text(json.dumps(BAD, indent=2))
+    git(repo, "add", "--", ".", env=env)
+    refused = git(repo, "commit", "-q", "-m", "bad", env=env)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "usage" not in output.lower() and "xgen: error" not in output
+    for name in ("--help.json", "-fjson.json", "--no.json"):
+        assert f"{name}:" in output and "XG022" in output
+
+
+@pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is a test dependency")
+def test_a_spec_and_a_render_in_folders_named_like_options_stay_in_the_repository(
+    tmp_path: Path,
+) -> None:
+    repo, env = hook_repo(tmp_path, "xgen-render-check")
+    spec = repo / "-o" / "spec.yaml"
+    spec.parent.mkdir()
+    shutil.copy(ROOT / "examples" / "seed-article" / "spec.yaml", spec)
+    write(render(load_spec(spec)), spec.parent / "rendered")
+    git(repo, "add", "--", ".", env=env)
+    accepted = git(repo, "commit", "-q", "-m", "spec and its render", env=env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    spec.write_text(spec.read_text().replace("ml.m5.large", "ml.m5.xlarge"))
+    git(repo, "add", "--", ".", env=env)
+    refused = git(repo, "commit", "-q", "-m", "stale", env=env)
+    assert refused.returncode != 0
+    assert "-o/rendered is out of date with -o/spec.yaml" in refused.stdout + refused.stderr
+
+
+@pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is a test dependency")
+def test_a_render_in_a_folder_named_like_an_option_is_diffed(tmp_path: Path) -> None:
+    repo, env = hook_repo(tmp_path, "xgen-diff")
+    rendered = repo / "-r" / "rendered"
+    write(render(load_spec(ROOT / "examples" / "seed-article" / "spec.yaml")), rendered)
+    git(repo, "add", "--", ".", env=env)
+    first = git(repo, "commit", "-q", "-m", "render", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    policy = rendered / "source-111111111111" / "policies" / "bucket-policy.json"
+    body = json.loads(policy.read_text())
+    body["Statement"].append(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}
+    )
+    policy.write_text(json.dumps(body, indent=2))
+    git(repo, "add", "--", ".", env=env)
+    refused = git(repo, "commit", "-q", "-m", "public", env=env)
+    assert refused.returncode != 0
+    assert "s3: NEW ACCESS: " in refused.stdout + refused.stderr

@@ -71,6 +71,8 @@ def trust(**condition: Any) -> dict[str, Any]:
     return doc(statement)
 
 
+PACKAGE = "arn:aws:sagemaker:us-east-1:111111111111:model-package/churn/8"
+
 # rule id -> (bad policy, good policy, kind or None for inference)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
     "XG001": ({"Statement": read()}, doc(read()), None),
@@ -163,11 +165,16 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
     ),
     "XG026": (
         doc(
-            {
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": "arn:aws:kms:us-east-1:111111111111:alias/aws/s3",
-            }
+            read(
+                Condition={
+                    "StringEquals": {
+                        "aws:PrincipalArn": ROLE,
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id": (
+                            "arn:aws:kms:us-east-1:111111111111:alias/aws/s3"
+                        ),
+                    }
+                }
+            )
         ),
         doc({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}),
         None,
@@ -177,6 +184,73 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = {
         trust(StringNotEquals={"aws:SourceAccount": "222222222222"}),
         trust(StringEquals={"AWS:SourceAccount": "222222222222"}),
         None,
+    ),
+    "XG014": (
+        doc({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}),
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "arn:aws:iam::222222222222:role/AmazonSageMaker",
+            }
+        ),
+        None,
+    ),
+    "XG016": (
+        doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket"}),
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": ["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/models/*"],
+            },
+            {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*:*:*"},
+        ),
+        None,
+    ),
+    "XG017": (
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": OBJECT,
+                "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+            }
+        ),
+        doc(
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Principal": {
+                    "Federated": "arn:aws:iam::111111111111:oidc-provider/app.terraform.io"
+                },
+                "Condition": {"StringEquals": {"app.terraform.io:aud": "aws.workload.identity"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"secretsmanager:ResourceTag/team": "ml"}},
+            },
+        ),
+        None,
+    ),
+    "XG070": (
+        doc(
+            read(
+                action=["sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"],
+                resource=PACKAGE,
+                Condition={"StringEquals": {"aws:PrincipalArn": ROLE}},
+            )
+        ),
+        doc(
+            read(
+                action="sagemaker:DescribeModelPackage",
+                resource=PACKAGE,
+                Condition={"StringEquals": {"aws:PrincipalArn": ROLE}},
+            )
+        ),
+        "model-package-group",
     ),
 }
 

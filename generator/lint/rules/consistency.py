@@ -31,6 +31,7 @@ NEEDED = {
     Kind.BUCKET: "s3:GetObject",
     Kind.KEY: "kms:Decrypt",
     Kind.ECR_REPOSITORY: "ecr:BatchGetImage",
+    Kind.MODEL_PACKAGE_GROUP: "sagemaker:DescribeModelPackage",
 }
 
 
@@ -115,6 +116,8 @@ def target_arn_not_source(doc: LintDocument) -> Iterator[Finding]:
     for statement in doc.policy.allows():
         for resource in statement.resources:
             expected = _expected(deployment, resource, bucket)
+            if resource in deployment.object_arns:
+                continue  # an artifact of a version some target serves
             if expected and resource != expected and not has_wildcard(resource):
                 yield doc.finding(
                     statement,

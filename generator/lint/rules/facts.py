@@ -11,8 +11,12 @@ from ...policy.document import Statement
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f")
 # Operators that narrow who matches (negations and ...IfExists do not: an absent key passes).
+# StringEqualsIgnoreCase narrows as StringEquals does, ignoring case only.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 NARROWING = re.compile(
-    r"^(ForAnyValue:|ForAllValues:)?(StringEquals|StringLike|ArnEquals|ArnLike)$", re.I
+    r"^(ForAnyValue:|ForAllValues:)?"
+    r"(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$",
+    re.I,
 )
 EXACT = re.compile(r"^(ForAnyValue:)?(StringEquals|ArnEquals)$", re.I)
 

@@ -218,7 +218,11 @@ def _arn_problem(value: str) -> str | None:
     if is_template(value):
         return None
     parts = value.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn":
+    # A `*` that ends the value matches across the colons that follow it, so
+    # `arn:aws:logs:*` is every logs resource: IAM accepts it as written.
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+    cut_short = len(parts) >= 3 and value.endswith("*")
+    if parts[0] != "arn" or (len(parts) < 6 and not cut_short):
         return "is not an ARN"
     if parts[1] not in PARTITIONS and not has_wildcard(parts[1]):
         return f"has an unknown partition {parts[1]!r}"

@@ -218,7 +218,10 @@ def _via_service(statement: Statement) -> bool:
 def aws_managed_key(doc: LintDocument) -> Iterator[Finding]:
     """## What it does
     Flags references to an AWS managed key alias (`alias/aws/s3`, `alias/aws/...`) in KMS
-    resources and encryption-key conditions.
+    resources and encryption-key conditions where another account is involved: with a
+    deployment (a render's manifest or `--spec`: xgen's deployments cross accounts), in a
+    statement granting another account, or naming another account's alias. A role using
+    its own account's `aws/s3` key is how AWS meant it to be used, and is not flagged.
 
     ## Why is this bad?
     The `aws/s3` key's policy cannot be changed and allows use only through S3 by callers
@@ -235,7 +238,8 @@ def aws_managed_key(doc: LintDocument) -> Iterator[Finding]:
     for statement in doc.policy.statements:
         values = [*statement.resources, *(v for c in statement.conditions for v in c.values)]
         for value in values:
-            if MANAGED_ALIAS in value or value.startswith("alias/aws/"):
+            managed = MANAGED_ALIAS in value or value.startswith("alias/aws/")
+            if managed and _crosses_accounts(doc, statement, value):
                 yield doc.finding(
                     statement,
                     f"{statement.label} uses the AWS managed key {value!r}, which no other "
@@ -243,6 +247,14 @@ def aws_managed_key(doc: LintDocument) -> Iterator[Finding]:
                     "encrypt the artifact with a customer managed key and grant that key",
                     at=(None, value),
                 )
+
+
+def _crosses_accounts(doc: LintDocument, statement: Statement, alias: str) -> bool:
+    """Whether using `alias` here involves another account: the key policy of an AWS
+    managed key allows use by its own account only, so only then does it fail."""
+    if doc.deployment is not None or doc.is_foreign(arn_account(alias)):
+        return True
+    return bool(doc.foreign_principals(statement))
 
 
 @rule("XG030", "key-policy-lockout", Severity.ERROR, "Key policy without the owner's root admin")
@@ -273,7 +285,7 @@ def key_policy_lockout(doc: LintDocument) -> Iterator[Finding]:
     admins = {
         p.account_id
         for s in candidates
-        if not s.conditions and _is_wildcard_all(s) and set(s.resources) == {"*"}
+        if not s.conditions and _is_wildcard_all(s) and all(_this_key(r) for r in s.resources)
         for p in s.principals
         if p.is_account_root
     }
@@ -287,9 +299,23 @@ def key_policy_lockout(doc: LintDocument) -> Iterator[Finding]:
         )
 
 
+def _this_key(resource: str) -> bool:
+    """In a key policy `"*"` means this key; a key's ARN (Terraform's `aws_kms_key.x.arn`
+    of the key itself) can only mean it too: a key policy applies to its own key.
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html"""
+    if resource == "*":
+        return True
+    return arn_service(resource) == "kms" and resource.split(":", 5)[5].startswith("key/")
+
+
 def _may_administer(statement: Statement) -> bool:
     """An Allow that is, or with what is known only at plan time may be, `kms:*` on
-    `"*"` unconditioned."""
-    actions = _is_wildcard_all(statement) or any(is_unknown(a) for a in statement.actions)
-    resources = all(r == "*" or is_unknown(r) for r in statement.resources)
+    `"*"` unconditioned; or that keeps `kms:PutKeyPolicy`, with which its principal (an
+    account known at plan time only, perhaps the owner) can restore the rest."""
+    actions = (
+        _is_wildcard_all(statement)
+        or covers(statement.actions, "kms:PutKeyPolicy")
+        or any(is_unknown(a) for a in statement.actions)
+    )
+    resources = all(_this_key(r) or is_unknown(r) for r in statement.resources)
     return actions and resources and (not statement.conditions or unknown_condition(statement))

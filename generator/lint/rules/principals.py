@@ -10,7 +10,7 @@ from ..findings import Finding, Severity
 from ..registry import rule
 from .facts import has_wildcard, narrowing_values, unknown_condition
 
-RESOURCE_KINDS = (Kind.BUCKET, Kind.KEY, Kind.ECR_REPOSITORY)
+RESOURCE_KINDS = (Kind.BUCKET, Kind.KEY, Kind.ECR_REPOSITORY, Kind.MODEL_PACKAGE_GROUP)
 # Condition keys that restrict who or what can match a Principal "*".
 NARROWING_KEYS = (
     "aws:PrincipalArn",

@@ -50,8 +50,13 @@ from .facts import (
     unknown_condition,
 )
 
-# Condition keys that tie a grant to tagged resources (ABAC): not every object or key.
-TAG_KEYS = ("s3:existingobjecttag/", "aws:resourcetag/")
+# Condition keys that tie a grant to tagged resources (ABAC), or to requests S3 Access
+# Grants makes with credentials it scoped to one grant: not every object or key.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-grants-location-register.html
+TAG_KEYS = ("s3:existingobjecttag/", "aws:resourcetag/", "s3:accessgrantsinstancearn")
+# Keys that tie a KMS grant to some keys: by their tags or aliases (ABAC for KMS).
+# https://docs.aws.amazon.com/kms/latest/developerguide/abac.html
+KMS_SCOPE_KEYS = ("aws:resourcetag/", "kms:resourcealiases", "kms:requestalias")
 # KMS actions a serving role may hold on a key: decrypting and verifying, reading
 # metadata; and GenerateRandom, which acts on no key.
 KMS_USE = frozenset({"decrypt", "verify", "verifymac", "generaterandom"})
@@ -60,9 +65,11 @@ KMS_AWS_RESOURCE_GRANTS = frozenset({"creategrant", "revokegrant", "retiregrant"
 SHOWN = 6  # actions named in a message
 
 
-def _tag_scoped(statement: Statement) -> bool:
+def _tag_scoped(statement: Statement, keys: tuple[str, ...] = TAG_KEYS) -> bool:
+    """Whether a condition on one of `keys` (prefixes) limits the statement to some
+    resources, in any narrowing operator (StringEqualsIgnoreCase too)."""
     return any(
-        c.key_lower.startswith(TAG_KEYS) and NARROWING.match(c.operator) and c.values != ("*",)
+        c.key_lower.startswith(keys) and NARROWING.match(c.operator) and c.values != ("*",)
         for c in statement.conditions
     )
 
@@ -103,9 +110,13 @@ def identity_wide_object_read(doc: LintDocument) -> Iterator[Finding]:
     spec or manifest says whose policy it is. Not flagged: object ARNs and prefixes, a
     family of buckets named by a pattern (`arn:aws:s3:::sagemaker*/*`, AWS's own naming
     convention for SageMaker's buckets),
-    statements limited by `s3:ExistingObjectTag/...` or `aws:ResourceTag/...` conditions,
-    and resources known only at apply time (`${...}`). With a spec or a render, XG010 and
-    XG011 judge a target role's grants against the artifact instead.
+    statements limited by `s3:ExistingObjectTag/...` or `aws:ResourceTag/...` conditions
+    or to an S3 Access Grants instance (`s3:AccessGrantsInstanceArn`, whose credentials
+    are scoped to one grant),
+    resources known only at apply time (`${...}`), and permissions boundaries (they cap,
+    they grant nothing). A bucket of the same configuration (`"${aws_s3_bucket.x.arn}/*"`)
+    is a whole bucket. With a spec or a render, XG010 and XG011 judge a target role's
+    grants against the artifact instead.
 
     ## Why is this bad?
     The serving role needs one object, the `model.tar.gz`. A role that reads every object
@@ -121,7 +132,7 @@ def identity_wide_object_read(doc: LintDocument) -> Iterator[Finding]:
         {"Effect": "Allow", "Action": "s3:GetObject",
          "Resource": "arn:aws:s3:::bucket/sagemaker/linear-learner/output/model.tar.gz"}
     """
-    if doc.kind is not Kind.IDENTITY or doc.deployment is not None:
+    if doc.kind is not Kind.IDENTITY or doc.deployment is not None or not doc.grants:
         return
     if doc.is_unread("Condition"):
         return  # a condition built at plan time may narrow it
@@ -199,10 +210,13 @@ def identity_kms_beyond_decrypt(doc: LintDocument) -> Iterator[Finding]:
     administer keys (`Encrypt`, `ReEncrypt*`, `GenerateDataKey*`, `Sign`, `CreateGrant`,
     `PutKeyPolicy`, `ScheduleKeyDeletion`, `DisableKey`, ...) on a key ARN, a key pattern
     or `"*"`. Not flagged: `Decrypt`, `DescribeKey` and other `Describe*`/`Get*`/`List*`
-    actions; statements limited by a `kms:ViaService` condition; grant actions limited by
-    `kms:GrantIsForAWSResource`; identity policies of the deployment's source account (key
-    administrators, training); resources known only at apply time. Another account's key
-    in a target's policy is XG022/XG023. In profile seed (the article's five actions) this
+    actions; statements limited by a `kms:ViaService` condition or to some keys by their
+    tags or aliases (`aws:ResourceTag/...`, `kms:ResourceAliases`, `kms:RequestAlias`);
+    grant actions limited by `kms:GrantIsForAWSResource`; identity policies of the
+    deployment's source account (key administrators, training); permissions boundaries;
+    resources known only at apply time (a key of the same configuration,
+    `aws_kms_key.x.arn`, is a key). Another account's key in a target's policy is
+    XG022/XG023. In profile seed (the article's five actions) this
     is info.
 
     ## Why is this bad?
@@ -220,7 +234,7 @@ def identity_kms_beyond_decrypt(doc: LintDocument) -> Iterator[Finding]:
          "Resource": "arn:aws:kms:us-east-1:111111111111:key/1234abcd-...",
          "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}
     """
-    if doc.kind is not Kind.IDENTITY:
+    if doc.kind is not Kind.IDENTITY or not doc.grants:
         return
     if doc.deployment is not None and doc.owner == doc.deployment.source_account:
         return  # the source's own roles: key administrators, training jobs
@@ -229,6 +243,8 @@ def identity_kms_beyond_decrypt(doc: LintDocument) -> Iterator[Finding]:
     for statement in doc.policy.allows():
         keys = [r for r in statement.resources if _reaches_keys(r)]
         if not keys or _another_accounts_key(doc, statement) or _via_service(statement):
+            continue
+        if _tag_scoped(statement, KMS_SCOPE_KEYS):
             continue
         if unknown_condition(statement):
             continue
@@ -315,9 +331,12 @@ def target_granted_other_object(doc: LintDocument) -> Iterator[Finding]:
         return
     bucket = s3_bucket(deployment.bucket_arn)
     for statement in doc.policy.allows():
-        targets = [t.name for t in deployment.targets if _admits(statement, t)]
-        if not targets:
+        admitted = [t for t in deployment.targets if _admits(statement, t)]
+        if not admitted:
             continue
+        # What every admitted target may read: a statement for one version names the
+        # roles that serve or move off it, and nothing else.
+        allowed = set.intersection(*(set(deployment.reads(t)) for t in admitted))
         others = [
             r
             for r in statement.resources
@@ -325,14 +344,17 @@ def target_granted_other_object(doc: LintDocument) -> Iterator[Finding]:
             and not has_wildcard(r)
             and (found := s3_object(r)) is not None
             and found[0] == bucket
-            and r != deployment.object_arn
+            and r not in allowed
         ]
         if others:
             more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+            names = ", ".join(t.name for t in admitted)
+            served = " or ".join(sorted(allowed)) or "nothing in this bucket"
             yield doc.finding(
                 statement,
-                f"{statement.label} lets target {', '.join(targets)} act on {others[0]!r}"
-                f"{more}, not the model artifact {deployment.object_arn!r}",
-                f"grant the targets {deployment.object_arn} only (run `xgen render`)",
+                f"{statement.label} lets target {names} act on {others[0]!r}"
+                f"{more}, not the model artifact it serves ({served})",
+                "grant each target the artifacts of the versions it serves only "
+                "(run `xgen render`)",
                 at=("Resource", others[0]),
             )

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from ...policy.document import Statement
 from ...policy.kinds import Kind
 from ...policy.limits import ROLE_INLINE_LIMIT, SIZE_LIMITS
-from ..context import LintDocument, Summary
+from ..context import AWS_MANAGED, LintDocument, Summary
 from ..findings import Finding, Severity
 from ..registry import rule
-from .facts import is_unknown
+from .facts import has_wildcard, is_unknown
 from .text import customer_managed
 
 CURRENT_VERSION = "2012-10-17"
+MANAGED = (AWS_MANAGED, "managed")
 
 
 @rule("XG001", "outdated-policy-version", Severity.WARNING, "Version missing or 2008-10-17")
@@ -51,8 +53,12 @@ def not_element_with_allow(doc: LintDocument) -> Iterator[Finding]:
 
     ## Why is this bad?
     An Allow with `NotAction` grants every action except those listed, including actions
-    AWS adds later; `NotResource` grants every other resource; `NotPrincipal` with Allow
-    grants everyone else (AWS rejects it in most policies). They belong in Deny statements.
+    AWS adds later; `NotResource` with a wildcard action grants every other resource;
+    `NotPrincipal` with Allow grants everyone else (AWS rejects it in most policies).
+    They belong in Deny statements. `NotResource` with named actions only (no `*`) is not
+    flagged: it grants those actions on fewer resources than `"Resource": "*"` would.
+    Nor is a permissions boundary (an `aws_iam_policy` a role of the same folder has as
+    `permissions_boundary`): it caps the role and grants nothing.
 
     ## Example
         {"Effect": "Allow", "NotAction": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/*"}
@@ -60,8 +66,12 @@ def not_element_with_allow(doc: LintDocument) -> Iterator[Finding]:
     Use instead:
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/model.tar.gz"}
     """
+    if not doc.grants:
+        return  # a permissions boundary: NotAction there caps, it grants nothing
     for statement in doc.policy.allows():
         for element in ("NotAction", "NotResource", "NotPrincipal"):
+            if element == "NotResource" and _named_actions_only(statement):
+                continue  # those actions on every resource but some: no more than `*`
             if element in statement.raw:
                 yield doc.finding(
                     statement,
@@ -72,12 +82,26 @@ def not_element_with_allow(doc: LintDocument) -> Iterator[Finding]:
                 )
 
 
+def _named_actions_only(statement: Statement) -> bool:
+    """Named actions only, none with a wildcard and no NotAction: what they reach is
+    bounded by the actions, whatever resources NotResource leaves."""
+    actions = statement.actions
+    return (
+        bool(actions)
+        and not statement.not_actions
+        and not any(has_wildcard(a) or is_unknown(a) for a in actions)
+    )
+
+
 @rule("XG007", "policy-size-limit", Severity.ERROR, "Over AWS's size limit for the kind")
 def policy_size_limit(doc: LintDocument) -> Iterator[Finding]:
     """## What it does
     Flags a document larger than AWS accepts for its kind: bucket policy 20 KB, key policy
     32 KB, repository policy and inline role policies 10,240 characters, trust policy
-    2,048 characters (whitespace not counted). A role's inline policies together: XG008.
+    2,048 characters (whitespace not counted). A role's inline policies together: XG008;
+    a customer managed policy: XG009. Not judged: a managed policy AWS's CLI printed
+    (`get-policy-version`, `get-account-authorization-details`: AWS managed policies
+    are not the customer's to size).
 
     ## Why is this bad?
     `terraform apply` fails half-way with `MalformedPolicy`/`LimitExceeded` after other
@@ -92,6 +116,8 @@ def policy_size_limit(doc: LintDocument) -> Iterator[Finding]:
     """
     if customer_managed(doc):
         return  # a customer managed policy's limit is 6,144: XG009
+    if doc.purpose in MANAGED:
+        return  # a managed policy (AWS's: not yours to size), not an inline one
     limit = SIZE_LIMITS[doc.kind]
     if doc.size > limit:
         yield doc.finding(

@@ -26,6 +26,7 @@ class Raw:
     path: str | None = None  # the resolved file, when read through .tf `file()`
     role: str | None = None  # the IAM role an inline policy belongs to, as written
     resource_type: str | None = None  # the Terraform resource it is an attribute of
+    purpose: str | None = None  # "boundary", "aws-managed": see `context.LintDocument`
     locate: Callable[[], Any] | None = None  # a `context.Locator` of statements and values
     unread: frozenset[str] = frozenset()  # elements not read: "Statement", "*" (any)
     notes: tuple[str, ...] = ()  # `path:line: what was not read`, one line each

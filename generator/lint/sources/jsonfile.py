@@ -16,8 +16,9 @@ from typing import Any
 
 from ...policy.document import looks_like_policy
 from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
-from ...safe_read import MIB, size
+from ...safe_read import MIB, refuse_constant, size
 from . import Raw, ReadError
+from .managed import managed_raws
 from .policyvalue import has_unknown, normalise
 
 MAX_BYTES = 64 * MIB  # plans of large estates; a policy is at most 32 KB
@@ -40,7 +41,7 @@ def load_json(data: bytes, name: str) -> tuple[Any, str]:
 def parse_json(text: str) -> Any:
     """JSON text (a file's, or a policy held in a string) parsed; ReadError if refused."""
     try:
-        return json.loads(text, object_pairs_hook=_object)
+        return json.loads(text, object_pairs_hook=_object, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
         raise ReadError(f"invalid JSON at {error.lineno}:{error.colno}: {error.msg}") from None
     except RecursionError:
@@ -312,7 +313,7 @@ def policy_raws(value: Any, text: str, file: str) -> list[Raw]:
         return [Raw(value, file, text=text)]
     if is_plan(value):
         return plan_raws(value, text, file)
-    return []
+    return managed_raws(value, text, file) or []
 
 
 def plan_account(plan: dict[str, Any]) -> str | None:

@@ -4,8 +4,31 @@ variable "create" {
   default     = true
 }
 
+variable "create_role" {
+  description = "Create the execution role. `false` uses the existing role `role_name`/`role_arn` that the platform team manages: its trust policy stays theirs, and only `inline_policies` and `managed_policy_arns` are put on it."
+  type        = bool
+  default     = true
+}
+
+variable "role_arn" {
+  description = "ARN (path included) of the existing execution role, when `create_role` is false. The role is read to check it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.role_arn))
+    error_message = "role_arn must be an IAM role ARN, arn:aws:iam::ACCOUNT:role/PATH/NAME."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of the created role, or `null` for none. It must allow what the inline policies grant."
+  type        = string
+  default     = null
+}
+
 variable "role_name" {
-  description = "Name of the SageMaker execution role to create."
+  description = "Name of the SageMaker execution role to create (or of the existing role, when `create_role` is false)."
   type        = string
 
   validation {
@@ -15,12 +38,13 @@ variable "role_name" {
 }
 
 variable "trust_policy" {
-  description = "Trust policy JSON of the execution role (who may assume it)."
+  description = "Trust policy JSON of the created execution role (who may assume it). Required when `create_role` is true."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(jsondecode(var.trust_policy))
-    error_message = "trust_policy must be a JSON document."
+    condition     = var.trust_policy == null || can(jsondecode(var.trust_policy))
+    error_message = "trust_policy must be a JSON document (or null with create_role = false)."
   }
 }
 
@@ -64,6 +88,18 @@ variable "model_data_url" {
     condition     = startswith(var.model_data_url, "s3://")
     error_message = "model_data_url must be an s3:// URI."
   }
+}
+
+variable "model_package_name" {
+  description = "ARN of a Model Registry version (model package) to create the model from, instead of `image` and `model_data_url`. `null` for none."
+  type        = string
+  default     = null
+}
+
+variable "environment" {
+  description = "Environment variables of the model's container (e.g. `SAGEMAKER_PROGRAM`). Empty for none."
+  type        = map(string)
+  default     = {}
 }
 
 variable "enable_network_isolation" {
@@ -110,6 +146,32 @@ variable "initial_instance_count" {
   description = "Number of instances of the production variant."
   type        = number
   default     = 1
+}
+
+variable "deployment_config" {
+  description = "Deployment guardrails of the endpoint: a blue/green update with `ALL_AT_ONCE`, `CANARY` or `LINEAR` traffic shifting (`step` sizes the canary or linear step), and automatic rollback on the CloudWatch alarms named. `null` updates without guardrails."
+  type = object({
+    traffic_routing_type                 = string
+    wait_interval_in_seconds             = number
+    termination_wait_in_seconds          = optional(number, 0)
+    maximum_execution_timeout_in_seconds = optional(number, 3600)
+    step = optional(object({
+      type  = string
+      value = number
+    }))
+    rollback_alarms = optional(list(string), [])
+  })
+  default = null
+
+  validation {
+    condition     = var.deployment_config == null || contains(["ALL_AT_ONCE", "CANARY", "LINEAR"], try(var.deployment_config.traffic_routing_type, ""))
+    error_message = "deployment_config.traffic_routing_type must be ALL_AT_ONCE, CANARY or LINEAR."
+  }
+
+  validation {
+    condition     = var.deployment_config == null || try(var.deployment_config.traffic_routing_type, "") == "ALL_AT_ONCE" || try(var.deployment_config.step, null) != null
+    error_message = "deployment_config.step is required for CANARY and LINEAR traffic."
+  }
 }
 
 variable "create_volume_kms_key" {

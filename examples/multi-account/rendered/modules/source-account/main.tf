@@ -52,3 +52,19 @@ resource "aws_ecr_repository_policy" "this" {
     }
   }
 }
+
+# The Model Registry group's resource policy (the group and its versions exist already).
+# Like the other policies here, it replaces the group's whole policy.
+resource "aws_sagemaker_model_package_group_policy" "this" {
+  count = var.create && var.model_package_group_name != null ? 1 : 0
+
+  model_package_group_name = var.model_package_group_name
+  resource_policy          = var.model_package_group_policy
+
+  lifecycle {
+    precondition {
+      condition     = var.model_package_group_policy != null
+      error_message = "model_package_group_policy is required when model_package_group_name is set."
+    }
+  }
+}

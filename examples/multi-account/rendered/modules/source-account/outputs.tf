@@ -12,3 +12,8 @@ output "ecr_repository_name" {
   description = "Name of the ECR repository whose policy this module manages, or empty."
   value       = try(aws_ecr_repository_policy.this[0].repository, "")
 }
+
+output "model_package_group_name" {
+  description = "Name of the model package group whose policy this module manages, or empty."
+  value       = try(aws_sagemaker_model_package_group_policy.this[0].model_package_group_name, "")
+}

@@ -1,11 +1,11 @@
 output "role_arn" {
-  description = "ARN of the SageMaker execution role."
-  value       = try(aws_iam_role.this[0].arn, "")
+  description = "ARN of the SageMaker execution role (created or existing)."
+  value       = try(aws_iam_role.this[0].arn, data.aws_iam_role.existing[0].arn, "")
 }
 
 output "role_name" {
-  description = "Name of the SageMaker execution role."
-  value       = try(aws_iam_role.this[0].name, "")
+  description = "Name of the SageMaker execution role (created or existing)."
+  value       = try(aws_iam_role.this[0].name, data.aws_iam_role.existing[0].name, "")
 }
 
 output "model_name" {
