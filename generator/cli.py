@@ -110,6 +110,7 @@ def render(
 ) -> None:
     """Render the Terraform root modules and policy JSON of a spec."""
     from .advice import notes
+    from .foreign import foreign_line
     from .landing import refuse_second_backend
     from .output import check as check_drift
     from .output import refusal, write
@@ -133,6 +134,14 @@ def render(
                     _say(f"xgen: {out} is up to date with {spec_path}", err=True)
                     continue
                 drifted = True
+                if drift.foreign:
+                    _say(
+                        f"xgen: {out} holds Terraform files xgen did not write, which "
+                        "Terraform applies with the render: move them out of the folder",
+                        err=True,
+                    )
+                    if drift.lines() == [foreign_line(p) for p in drift.foreign]:
+                        continue
                 command = shlex.join(
                     ["xgen", "render", path_arg(str(spec_path)), "-o", path_arg(str(out))]
                 )
@@ -390,6 +399,15 @@ def verify(
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="text, json or mermaid.")
     ] = "text",
+    plan: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--plan",
+            metavar="PLAN.json",
+            help="`terraform show -json` of a root module's plan (repeat for each): prove "
+            "what the plans will apply instead of the folder's policy files.",
+        ),
+    ] = None,
 ) -> None:
     """Prove offline that the rendered policies grant the intended access and nothing else.
 
@@ -401,7 +419,7 @@ def verify(
     formats = {"text": report.text, "json": report.as_json, "mermaid": report.mermaid}
     _check_format(output_format, formats)
     try:
-        result = run_verify(folder)
+        result = run_verify(folder, plan or ())
     except InputError as error:
         fail(error)
     typer.echo(formats[output_format](result), nl=False)

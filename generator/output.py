@@ -26,6 +26,7 @@ from pathlib import Path
 
 from . import atomic
 from .errors import InputError
+from .foreign import foreign_line, foreign_terraform
 from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
 from .ownership import is_companion, xgen_may_own
 from .promotion import Step, apply_steps, check_nothing_cut_off
@@ -91,16 +92,18 @@ class Drift:
     missing: list[str]
     changed: list[str]
     stale: list[str]
+    foreign: list[str] = field(default_factory=list)  # Terraform files xgen did not write
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.changed or self.stale)
+        return not (self.missing or self.changed or self.stale or self.foreign)
 
     def lines(self) -> list[str]:
         return (
             [f"{path}: missing" for path in self.missing]
             + [f"{path}: differs from the render" for path in self.changed]
             + [f"{path}: no longer rendered" for path in self.stale]
+            + [foreign_line(path) for path in self.foreign]
         )
 
 
@@ -118,7 +121,7 @@ def check(rendered: Render, out: Path) -> Drift:
             changed.append(path)
     listed = _xgens(previous, rendered)
     stale = sorted(p for p in listed if p not in rendered.files and p in found)
-    return Drift(missing, changed, stale)
+    return Drift(missing, changed, stale, foreign_terraform(out, rendered.files))
 
 
 def _xgens(previous: Manifest | None, rendered: Render) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..foreign import foreign_terraform
 from ..manifest import MANIFEST, RENDER_FIX, SourceEntry, TargetEntry, read_manifest
 from ..partitions import partition_of
 from ..policy.document import PolicyError, parse_policy
@@ -140,6 +141,21 @@ def _drift(relative: str, data: bytes, hashes: dict[str, str]) -> str | None:
     return (
         f"{relative}: edited since `xgen render` (differs from the manifest); verified as on disk"
     )
+
+
+def refuse_foreign_terraform(root: Path) -> None:
+    """What verify proves is what the policy files say; a Terraform file xgen did not
+    write can make Terraform apply something else (foreign.py): refuse the folder."""
+    found = foreign_terraform(root, {*read_manifest(root).files, MANIFEST})
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise InputError(
+            f"a Terraform file xgen did not write{more}: Terraform applies it with the "
+            "render, so the policy files are not what is applied; not verified",
+            file=str(root / found[0]),
+            fix="move it out of the folder, or verify what Terraform will apply: "
+            "`terraform show -json PLAN > plan.json`, then `xgen verify DIR --plan plan.json`",
+        )
 
 
 def load(root: Path) -> Deployment:

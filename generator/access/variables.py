@@ -9,6 +9,14 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.ht
 
 Both engines read values through `parse`: the concrete evaluator substitutes, the solver
 builds the same value from the request's symbolic keys.
+
+Only a policy of `"Version": "2012-10-17"` has variables: under `2008-10-17`, or with no
+`Version`, `${aws:username}` is the text itself (IAM user guide, "IAM JSON policy elements:
+Version": "If you do not include a Version element, ... features such as policy variables
+will not work"; "Policy variables": "the policy variables are treated as literal strings").
+`literal_in_old_versions` writes such a value as the 2012-10-17 value of the same meaning,
+so both engines read every policy the way they read 2012-10-17.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from functools import lru_cache
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _DEFAULT = re.compile(r"^\s*([^,\s]+)\s*,\s*'([^']*)'\s*$")
 _SPECIAL = {"*": "*", "?": "?", "$": "$"}
+SUBSTITUTING_VERSION = "2012-10-17"  # the only version with policy variables
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,14 @@ def parse(value: str) -> tuple[Part, ...]:
     if position < len(value):
         parts.append(Text(value[position:]))
     return tuple(parts)
+
+
+def literal_in_old_versions(value: str, version: str | None) -> str:
+    """`value` as a 2012-10-17 policy says what `value` says under `version`: in an older
+    (or missing) version `${` is text, which 2012-10-17 writes `${$}{`."""
+    if version == SUBSTITUTING_VERSION or "${" not in value:
+        return value
+    return value.replace("${", "${$}{")
 
 
 def has_variables(value: str) -> bool:

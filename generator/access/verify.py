@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..network import vpc_requirements
 from ..policy.kinds import Kind
 from .conditions import UnsupportedOperator
-from .deployment import Deployment, load
+from .deployment import Deployment, load, refuse_foreign_terraform
 from .evaluate import authorize
 from .questions import SEED, Question, questions
 from .result import Decision, Reason, Result
@@ -107,8 +108,9 @@ def judge(question: Question, profile: str) -> Check:
     return Check(question, result, accepted)
 
 
-def verify(root: Path) -> Report:
-    """Every check and proof of the deployment rendered into `root` (InputError if unreadable).
+def verify(root: Path, plans: Sequence[Path] = ()) -> Report:
+    """Every check and proof of the deployment rendered into `root` (InputError if unreadable),
+    over the documents `plans` will apply where they are given (planned.py).
 
     The questions are concrete requests (the intended accesses must be allowed, named
     adversaries denied); the proofs decide, with z3, every request of every layer.
@@ -116,5 +118,11 @@ def verify(root: Path) -> Report:
     from .proof import prove  # z3: only verify, diff and simulate load it
 
     deployment = load(root)
+    if not plans:
+        refuse_foreign_terraform(root)  # simulate and diff read such a folder as it is
+    else:
+        from .planned import with_plans
+
+        deployment = with_plans(deployment, plans)
     checks = tuple(judge(q, deployment.profile) for q in questions(deployment))
     return Report(deployment, checks, tuple(prove(deployment)))

@@ -13,6 +13,8 @@ from typing import Any
 from ..printable import dumps, text_lines
 from .run import AuditReport
 
+LIVE_ROOT = "(live)"  # a counterexample's replay names the live state, not a folder
+
 
 def summary(report: AuditReport) -> dict[str, int]:
     severities = Counter(f.severity.value for f in report.findings)
@@ -23,8 +25,9 @@ def summary(report: AuditReport) -> dict[str, int]:
         "error": severities["error"],
         "warning": severities["warning"],
         "info": severities["info"],
-        "checks": len(report.checks),
-        "failed_checks": sum(not c.ok for c in report.checks),
+        "checks": len(report.checks) + len(report.proofs),
+        "failed_checks": sum(not c.ok for c in report.checks)
+        + sum(not p.ok for p in report.proofs),
     }
 
 
@@ -32,7 +35,9 @@ def as_json(report: AuditReport) -> str:
     data: dict[str, Any] = {
         "drift": [d.as_json() for d in report.drift],
         "findings": [f.as_json() for f in report.findings],
-        "checks": [c.as_json() for c in report.checks],
+        # verify's shape: the questions, then one proof per layer (over the live documents)
+        "checks": [c.as_json() for c in report.checks]
+        + [p.as_json(LIVE_ROOT) for p in report.proofs],
         "accounts": [{"account_id": a, "profile": p} for a, p in report.accounts],
         "notes": list(report.notes),
         "summary": summary(report),
@@ -71,6 +76,17 @@ def text(report: AuditReport) -> str:
                 f"expected {expected}, got {c.result.decision}"
             )
             lines += [f"    {reason}" for reason in c.result.reasons]
+    for proof in (p for p in report.proofs if not p.ok):
+        where = f"{proof.layer}{' ' + proof.target if proof.target else ''}"
+        example = proof.counterexample
+        if example is None:
+            lines.append(f"  {where}: {proof.resource}: UNDECIDED, {proof.undecided}")
+        else:
+            lines.append(
+                f"  {where}: {proof.resource} allows {example.principal} {example.action} "
+                f"on {example.resource}, beyond: {proof.intended}"
+            )
+            lines += [f"    {statement}: Allow" for statement in example.statements]
     lines += [f"note: {note}" for note in report.notes]
     s = summary(report)
     lines.append(

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..access.conditions import UnsupportedOperator, split_operator
 from ..access.deployment import Deployment, Document
@@ -35,6 +35,9 @@ from .compare import Comparer, Configured, DriftItem, live_deployment
 from .expected import from_render, from_spec
 from .findings import UNJUDGED, finding
 
+if TYPE_CHECKING:
+    from ..access.proof import Proof
+
 PROFILE_ARG = re.compile(r"^(?P<account>[0-9]{12})=(?P<profile>\S+)\Z")
 Progress = Callable[[str], None]
 T = TypeVar("T")
@@ -51,11 +54,14 @@ class AuditReport:
     findings: tuple[Finding, ...]
     checks: tuple[Check, ...]
     notes: tuple[str, ...]
+    proofs: tuple[Proof, ...] = ()  # verify's proofs over the live documents
 
     def exit_code(self, fail_on: Severity) -> int:
-        """0 when live matches and verifies; 1 on drift, findings at `fail_on`, failed checks."""
+        """0 when live matches and verifies; 1 on drift, findings at `fail_on`, failed checks
+        or proofs."""
         failing = any(f.severity.rank >= fail_on.rank for f in self.findings)
-        return 1 if self.drift or failing or not all(c.ok for c in self.checks) else 0
+        proved = all(c.ok for c in self.checks) and all(p.ok for p in self.proofs)
+        return 1 if self.drift or failing or not proved else 0
 
 
 def parse_profiles(values: list[str], spec: Spec) -> dict[str, str]:
@@ -203,6 +209,7 @@ def audit(
     live = live_deployment(expected, result, live_targets)
     checks = _checks(live)
     unjudged = _unjudgeable(result.documents)
+    proofs = _proofs(live, {f.file for f in unjudged})
     lint_deployment = LintDeployment.from_spec(spec)
     linted = check(
         [
@@ -221,6 +228,7 @@ def audit(
         findings=tuple(sorted([*result.findings, *unjudged, *linted.findings], key=_order)),
         checks=checks,
         notes=tuple(notes),
+        proofs=proofs,
     )
 
 
@@ -294,6 +302,18 @@ def _checks(live: Deployment) -> tuple[Check, ...]:
     # a check through an operator the evaluator cannot judge is reported once per document
     # by _unjudgeable (XA004) and skipped here, never guessed
     return tuple(check for check in judged if check.undecided is None)
+
+
+def _proofs(live: Deployment, unjudged: set[str]) -> tuple[Proof, ...]:
+    """Verify's proofs over the live documents; one left undecided by a document with an
+    operator the evaluator does not model is that document's XA004 finding, not a check."""
+    from ..access.proof import prove  # z3, as verify loads it
+
+    return tuple(
+        proof
+        for proof in prove(live)
+        if not (proof.undecided and proof.undecided.split(": ", 1)[0] in unjudged)
+    )
 
 
 def _lint_document(

