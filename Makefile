@@ -51,7 +51,7 @@ demo: $(VENV)/.installed
 	$(BIN)/xgen lint $(DEMO_OUT)
 
 test: $(VENV)/.installed-test $(CHECKOV_VENV)/bin/checkov
-	XGEN_CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
+	XGEN_CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -n 2 --durations=15
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

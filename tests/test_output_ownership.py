@@ -59,8 +59,12 @@ def test_a_manifest_listing_terraform_and_user_files_never_drops_them(tmp_path, 
     assert invoke(runner, "render", spec_path, "-o", out).exit_code == 0
     _plant(out, OWNED)
     check = invoke(runner, "render", spec_path, "-o", out, "--check")
-    assert check.exit_code == 1  # the manifest was edited, and that is all
-    assert check.stdout.splitlines() == [f"{out / MANIFEST}: differs from the render"]
+    # the manifest was edited; the planted Terraform files are what Terraform would also
+    # apply (issue 18), so --check names them too; nothing else differs
+    assert check.exit_code == 1
+    lines = check.stdout.splitlines()
+    assert lines[0] == f"{out / MANIFEST}: differs from the render"
+    assert all("a Terraform file xgen did not write" in line for line in lines[1:]), lines
     result = invoke(runner, "render", spec_path, "-o", out, *(["--force"] if force else []))
     companions = {p for p in OWNED if is_companion(p)}
     if force or not (OWNED.keys() - companions):
