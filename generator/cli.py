@@ -111,7 +111,6 @@ def render(
     """Render the Terraform root modules and policy JSON of a spec."""
     from .advice import notes
     from .foreign import foreign_line
-    from .landing import refuse_second_backend
     from .output import check as check_drift
     from .output import refusal, write
     from .render import render as render_spec
@@ -155,7 +154,6 @@ def render(
                         err=True,
                     )
                 continue
-            refuse_second_backend(spec, out)
             written = write(rendered, out, force=force)
         except InputError as error:
             if error.file is None:

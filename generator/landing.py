@@ -1,5 +1,4 @@
-"""Landing-zone options in a render: what its README says they need, and the one
-output folder they cannot join (a hand-written backend beside the rendered one).
+"""Landing-zone options in a render: what its README says they need.
 
 Existing execution roles, permissions boundaries, deploy roles and the S3 backend each
 need something of the platform team; the README lists it per folder.
@@ -7,38 +6,10 @@ need something of the platform team; the README lists it per folder.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any
 
-from .errors import InputError
 from .model import Spec
 from .policy.build import inline_policies, source_dir, target_dir
-from .safe_read import Unreadable, read_limited
-
-BACKEND_BLOCK = re.compile(rb"^\s*backend\s+\"", re.MULTILINE)
-
-
-def refuse_second_backend(spec: Spec, out: Path) -> None:
-    """A spec with `backend` renders it into versions.tf: a root folder whose backend.tf
-    declares one too would make `terraform init` refuse both ("Duplicate backend
-    configuration"), so the render is refused first, with the way out."""
-    if spec.backend is None:
-        return
-    for folder in [source_dir(spec), *(target_dir(t) for t in spec.targets)]:
-        path = out / folder / "backend.tf"
-        try:
-            text = read_limited(path)
-        except Unreadable:
-            continue  # no such file (or not one xgen reads): nothing declares a backend
-        if BACKEND_BLOCK.search(text):
-            raise InputError(
-                "declares a backend, and the spec's `backend` is rendered into versions.tf "
-                "beside it; terraform init refuses two backends",
-                file=str(path),
-                fix="remove backend.tf (run `terraform init -migrate-state` after the "
-                "render to move its state), or remove `backend` from the spec",
-            )
 
 
 def landing_rows(spec: Spec) -> dict[str, Any] | None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from . import atomic
 from .errors import InputError
-from .foreign import foreign_line, foreign_terraform
+from .foreign import foreign_line, foreign_terraform, refuse_second_backend
 from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
 from .ownership import is_companion, xgen_may_own
 from .promotion import Step, apply_steps, check_nothing_cut_off
@@ -272,6 +272,7 @@ def _plan(
 
 def _preflight(rendered: Render, out: Path, found: dict[str, Entry], *, force: bool) -> Plan:
     """What a write would keep and replace; InputError when it must be refused."""
+    refuse_second_backend(rendered.files, out)
     previous = previous_manifest(out) if MANIFEST in found else None
     if previous is not None and not force:
         new = new_manifest(rendered)

@@ -381,6 +381,11 @@ def test_a_hand_written_backend_beside_the_rendered_one_is_refused(tmp_path: Pat
     assert "\n" not in message and message.startswith(f"xgen: error: {own}: declares a backend")
     assert "terraform init -migrate-state" in message
     assert (out / "target-prod-222222222222" / "versions.tf").read_bytes() == before
+    # --check says so too: the refusal is the writer's, not only the command's
+    check = invoke(runner, "render", path, "-o", out, "--check")
+    assert check.exit_code == 1 and "without --force it is refused: declares a backend" in (
+        check.stderr
+    )
     # a backend.tf that declares none (only comments) is kept and the render goes on
     own.write_text("# state: see versions.tf\n", encoding="utf-8")
     assert invoke(runner, "render", path, "-o", out).exit_code == 0
