@@ -17,7 +17,6 @@ or dropped without `--force`, and what is printed is what happened.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import tempfile
@@ -27,7 +26,7 @@ from pathlib import Path
 from . import atomic
 from .errors import InputError
 from .foreign import foreign_line, foreign_terraform, refuse_second_backend
-from .manifest import MANIFEST, Manifest, parse_manifest, read_manifest
+from .manifest import MANIFEST, Manifest, read_manifest
 from .ownership import is_companion, xgen_may_own
 from .promotion import Step, apply_steps, check_nothing_cut_off
 from .render import Render
@@ -275,7 +274,7 @@ def _preflight(rendered: Render, out: Path, found: dict[str, Entry], *, force: b
     refuse_second_backend(rendered.files, out)
     previous = previous_manifest(out) if MANIFEST in found else None
     if previous is not None and not force:
-        new = new_manifest(rendered)
+        new = rendered.manifest
         reason = displaced_deployment(previous, new)
         if reason:
             raise InputError(
@@ -286,11 +285,6 @@ def _preflight(rendered: Render, out: Path, found: dict[str, Entry], *, force: b
             )
         check_nothing_cut_off(previous, new, str(out))
     return _plan(rendered, out, found, previous, force=force)
-
-
-def new_manifest(rendered: Render) -> Manifest:
-    """The manifest a render carries, parsed."""
-    return parse_manifest(json.loads(rendered.files[MANIFEST]), MANIFEST)
 
 
 def refusal(rendered: Render, out: Path) -> str | None:
@@ -338,7 +332,7 @@ def write(rendered: Render, out: Path, *, force: bool = False) -> Written:
         except BaseException:
             atomic.remove_tree(staging)
             raise
-    steps = apply_steps(plan.previous, new_manifest(rendered))
+    steps = apply_steps(plan.previous, rendered.manifest)
     return Written(sorted(plan.kept_foreign), sorted(plan.replaced), steps)
 
 

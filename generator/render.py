@@ -51,9 +51,11 @@ WRITTEN_LIMITS = {
 
 @dataclass(frozen=True)
 class Render:
-    """The rendered files (path relative to the output folder -> content)."""
+    """The rendered files (path relative to the output folder -> content), and the
+    manifest among them as the object it was written from."""
 
     files: dict[str, bytes]
+    manifest: Manifest
 
 
 def policy_json(body: dict[str, Any], limit: int | None = None) -> bytes:
@@ -85,8 +87,9 @@ def render(spec: Spec) -> Render:
     files.update({doc.path: _serialise(doc) for doc in docs})
     files["README.md"] = _readme(env, spec, docs)
     files = dict(sorted(files.items()))
-    files[MANIFEST] = _manifest(spec, docs, files)
-    return Render(files)
+    manifest = _manifest(spec, docs, files)
+    files[MANIFEST] = manifest.to_json()
+    return Render(files, manifest)
 
 
 def _readme(env: jinja2.Environment, spec: Spec, docs: list[Document]) -> bytes:
@@ -314,7 +317,7 @@ def _target_files(env: jinja2.Environment, spec: Spec, target: Target) -> dict[s
     }
 
 
-def _manifest(spec: Spec, docs: list[Document], files: dict[str, bytes]) -> bytes:
+def _manifest(spec: Spec, docs: list[Document], files: dict[str, bytes]) -> Manifest:
     """What xgen wrote and what each policy document is: read by lint, verify and --check."""
     source, targets = deployment_entries(spec)
     return Manifest(
@@ -328,4 +331,4 @@ def _manifest(spec: Spec, docs: list[Document], files: dict[str, bytes]) -> byte
             DocumentEntry(doc.path, doc.kind, doc.account_id, doc.target, doc.kept) for doc in docs
         ),
         files={path: hashlib.sha256(content).hexdigest() for path, content in files.items()},
-    ).to_json()
+    )
