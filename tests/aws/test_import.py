@@ -28,7 +28,7 @@ from generator.spec import load_spec
 from tests.terraformkit import require_terraform
 
 from .conftest import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-from .test_terraform_e2e import Accounts
+from .e2ekit import Accounts
 
 ARTIFACT = "churn/output/model.tar.gz"
 SOURCE = ("--profile", f"{SOURCE_ACCOUNT}=source")

@@ -22,8 +22,9 @@ from tests.terraformkit import require_terraform
 from tests.test_landing_zones import BOUNDARY, EXISTING_ROLE, landing_zone_spec
 
 from .conftest import REGION, TARGET_ACCOUNT, running_moto
+from .e2ekit import Accounts
 from .test_audit import Deployment, audit_json, session
-from .test_terraform_e2e import Accounts, Case, _audit_clean, _source_resources
+from .test_terraform_e2e import Case, _audit_clean, _source_resources
 
 STATE_BUCKET = "lz-terraform-state"
 # The platform's trust: SageMaker, for this account only (confused-deputy prevention).

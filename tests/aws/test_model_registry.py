@@ -22,8 +22,7 @@ from tests.conftest import EXAMPLES, invoke
 from tests.terraformkit import require_terraform
 
 from .conftest import running_moto
-from .test_staged_rollout import Roots, _in_parallel
-from .test_terraform_e2e import BASE_KEYS, Accounts
+from .e2ekit import Accounts, Roots, audit_json, in_parallel
 
 SPEC = EXAMPLES / "model-registry" / "spec.yaml"
 CI_POLICY = {
@@ -84,30 +83,6 @@ def _arrange(accounts: Accounts, spec: dict[str, Any]) -> str:
     return key_arn
 
 
-def _audit(
-    accounts: Accounts, spec_path: Path, spec: dict[str, Any], runner, monkeypatch
-) -> tuple[int, dict]:
-    folder = spec_path.parent
-    owners = [spec["source"]["account_id"], *(t["account_id"] for t in spec["targets"])]
-    (folder / "aws-credentials").write_text(
-        "[base]\n" + "".join(f"{k} = {v}\n" for k, v in BASE_KEYS.items())
-    )
-    (folder / "aws-config").write_text(
-        "[profile base]\n"
-        + "".join(
-            f"[profile a{a}]\nrole_arn = arn:aws:iam::{a}:role/xgen-audit\nsource_profile = base\n"
-            for a in owners
-        )
-    )
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(folder / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "aws-credentials"))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", accounts.url)
-    monkeypatch.setenv("AWS_REGION", accounts.region)
-    args = [arg for a in owners for arg in ("--profile", f"{a}=a{a}")]
-    result = invoke(runner, "audit", spec_path, *args, "--format", "json", "--quiet")
-    return result.exit_code, json.loads(result.stdout)
-
-
 def _import_the_live_group_policy(
     accounts: Accounts, spec_path: Path, spec: dict[str, Any], runner, monkeypatch
 ) -> dict[str, Any]:
@@ -118,7 +93,7 @@ def _import_the_live_group_policy(
     accounts.client(account, "sagemaker").put_model_package_group_policy(
         ModelPackageGroupName=group, ResourcePolicy=json.dumps(CI_POLICY)
     )
-    _, report = _audit(accounts, spec_path, spec, runner, monkeypatch)
+    _, report = audit_json(accounts, spec_path, runner, monkeypatch)
     assert "XA008" in {f["rule"] for f in report["findings"]}, report["findings"]
     imported = invoke(runner, "import", spec_path, "--profile", f"{account}=a{account}")
     assert imported.exit_code == 0, imported.output
@@ -150,7 +125,7 @@ def test_targets_deploy_registry_versions_and_the_audit_gates_on_approval(
         roots = Roots(out, accounts, terraform)
         source, *targets = roots.all()
         roots.apply(source, "registry")
-        _in_parallel(lambda root: roots.apply(root, "registry"), targets)
+        in_parallel(lambda root: roots.apply(root, "registry"), targets)
 
         live = json.loads(
             sagemaker.get_model_package_group_policy(ModelPackageGroupName=group)["ResourcePolicy"]
@@ -166,7 +141,7 @@ def test_targets_deploy_registry_versions_and_the_audit_gates_on_approval(
             model = client.describe_model(ModelName=target.model_name)
             assert model["PrimaryContainer"]["ModelPackageName"] == target.packages[0]
 
-        code, report = _audit(accounts, spec_path, spec, runner, monkeypatch)
+        code, report = audit_json(accounts, spec_path, runner, monkeypatch)
         pending = [f for f in report["findings"] if f["rule"] == "XA007"]
         assert code == 1 and report["drift"] == [], report
         assert [f["file"] for f in pending] == [f"live:{manifest.targets[0].packages[0]}"]
@@ -174,10 +149,10 @@ def test_targets_deploy_registry_versions_and_the_audit_gates_on_approval(
         sagemaker.update_model_package(
             ModelPackageArn=manifest.targets[0].packages[0], ModelApprovalStatus="Approved"
         )
-        code, report = _audit(accounts, spec_path, spec, runner, monkeypatch)
+        code, report = audit_json(accounts, spec_path, runner, monkeypatch)
         assert code == 0, report
 
-        for root, status, text in _in_parallel(roots.plan, roots.all()):
+        for root, status, text in in_parallel(roots.plan, roots.all()):
             assert status == 0, f"{root} plans a change after apply:\n{text}"
         destroy = ("destroy", "-auto-approve", "-input=false")
         for root in [*targets, source]:

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +27,16 @@ import yaml
 from generator.access.evaluate import PolicyFile, authorize
 from generator.access.request import Caller, CallerKind, request
 from generator.access.result import Decision
-from generator.manifest import read_manifest
 from generator.policy.document import parse_policy
 from tests.conftest import EXAMPLES, invoke
 from tests.terraformkit import Terraform, require_terraform
 
 from .conftest import running_moto
-from .test_terraform_e2e import BASE_KEYS, Accounts, _in_parallel
+from .e2ekit import Accounts, Roots, audit_json, in_parallel
 
 ROLLOUT = EXAMPLES / "staged-rollout"
 STEPS = sorted(ROLLOUT.glob("step-*.yaml"))
 STEP_LINE = re.compile(r"^\s+\d+\. (?P<folder>\S+): (?P<why>.+)$")
-APPLIED = re.compile(r"Resources: (\d+) added, (\d+) changed, (\d+) destroyed")
 
 
 def _arrange_source(accounts: Accounts, spec: dict[str, Any]) -> tuple[str, dict[str, str]]:
@@ -213,48 +210,6 @@ def _moving_off(spec_path: Path) -> dict[str, set[str]]:
     }
 
 
-@dataclass
-class Roots:
-    """The render's root modules, each applied with its own account's credentials."""
-
-    out: Path
-    accounts: Accounts
-    terraform: Terraform
-    initialised: set[str] = field(default_factory=set)
-    report: list[str] = field(default_factory=list)
-
-    def account_of(self, root: str) -> str:
-        manifest = read_manifest(self.out)
-        owners = {manifest.source.dir: manifest.source.account_id}
-        return {**owners, **{t.dir: t.account_id for t in manifest.targets}}[root]
-
-    def apply(self, root: str, step: str) -> None:
-        env = self.accounts.terraform_env(self.terraform, self.account_of(root))
-        if root not in self.initialised:
-            self.terraform.run(self.out / root, "init", "-input=false", env=env)
-            self.initialised.add(root)
-        started = time.monotonic()
-        applied = self.terraform.run(
-            self.out / root, "apply", "-auto-approve", "-input=false", env=env
-        )
-        counts = APPLIED.search(applied.stdout)
-        self.report.append(
-            f"{step}: {root}: {counts.group(0) if counts else '?'} "
-            f"in {time.monotonic() - started:.1f} s"
-        )
-
-    def plan(self, root: str) -> tuple[str, int, str]:
-        env = self.accounts.terraform_env(self.terraform, self.account_of(root))
-        planned = self.terraform.run(
-            self.out / root, "plan", "-detailed-exitcode", "-input=false", env=env, check=False
-        )
-        return root, planned.returncode, planned.stdout[-3000:] + planned.stderr
-
-    def all(self) -> list[str]:
-        manifest = read_manifest(self.out)
-        return [manifest.source.dir, *(t.dir for t in manifest.targets)]
-
-
 def test_the_staged_rollout_never_cuts_an_endpoint_off(tmp_path: Path, runner) -> None:
     terraform: Terraform = require_terraform(tmp_path)
     first = yaml.safe_load(STEPS[0].read_text(encoding="utf-8"))
@@ -291,7 +246,7 @@ def test_the_staged_rollout_never_cuts_an_endpoint_off(tmp_path: Path, runner) -
                 if step == STEPS[0] and root != order[-1]:
                     continue  # no endpoint exists before the first step's last apply
                 _check_reads(live, allowed, f"{step.stem}, after applying {root}")
-            for root, code, text in _in_parallel(roots.plan, roots.all()):
+            for root, code, text in in_parallel(roots.plan, roots.all()):
                 assert code == 0, f"{step.stem}: {root} plans a change (exit {code}):\n{text}"
             for command in (("verify", out), ("lint", out)):
                 checked = invoke(runner, *command)
@@ -300,13 +255,13 @@ def test_the_staged_rollout_never_cuts_an_endpoint_off(tmp_path: Path, runner) -
         served = _check_reads(live, {}, "after the last step")
         assert set(served.values()) == {all_models["v8"]["artifact"]}
         _audit_reports_a_reuploaded_artifact(
-            accounts, spec_path, all_models["v8"]["artifact"], runner, tmp_path
+            accounts, spec_path, all_models["v8"]["artifact"], runner
         )
     print("\n".join(roots.report))
 
 
 def _audit_reports_a_reuploaded_artifact(
-    accounts: Accounts, spec_path: Path, artifact: str, runner, tmp_path: Path
+    accounts: Accounts, spec_path: Path, artifact: str, runner
 ) -> None:
     spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     source = spec["source"]["account_id"]
@@ -318,24 +273,8 @@ def _audit_reports_a_reuploaded_artifact(
         ServerSideEncryption="aws:kms",
         SSEKMSKeyId=spec["source"]["kms_key_arn"],
     )
-    config, credentials = tmp_path / "aws-config", tmp_path / "aws-credentials"
-    credentials.write_text("[base]\n" + "".join(f"{k} = {v}\n" for k, v in BASE_KEYS.items()))
-    owners = [source, *(t["account_id"] for t in spec["targets"])]
-    config.write_text(
-        "[profile base]\n"
-        + "".join(
-            f"[profile a{a}]\nrole_arn = arn:aws:iam::{a}:role/xgen-audit\nsource_profile = base\n"
-            for a in owners
-        )
-    )
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_CONFIG_FILE", str(config))
-        env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
-        env.setenv("AWS_ENDPOINT_URL", accounts.url)
-        env.setenv("AWS_REGION", accounts.region)
-        args = [arg for a in owners for arg in ("--profile", f"{a}=a{a}")]
-        result = invoke(runner, "audit", spec_path, *args, "--format", "json", "--quiet")
-    report = json.loads(result.stdout)
+        code, report = audit_json(accounts, spec_path, runner, env)
     changed = [f for f in report["findings"] if f["rule"] == "XA006"]
-    assert result.exit_code == 1, result.output
+    assert code == 1, report
     assert len(changed) == 1 and key in changed[0]["message"], report["findings"]

@@ -17,13 +17,11 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 
@@ -33,48 +31,13 @@ from tests.conftest import EXAMPLES, invoke
 from tests.terraformkit import Terraform, require_terraform
 
 from .conftest import running_moto
+from .e2ekit import Accounts, audit_json, in_parallel
 
 CASES = [
     (example, profile)
     for example in ("seed-article", "multi-account")
     for profile in ("seed", "hardened")
 ]
-BASE_KEYS = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": "x" * 40}
-
-
-@dataclass
-class Accounts:
-    """Credentials for each account, from moto's STS, and boto3 sessions built on them."""
-
-    url: str
-    region: str
-    credentials: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def add(self, account_id: str) -> None:
-        sts = boto3.client("sts", endpoint_url=self.url, region_name=self.region, **BASE_KEYS)
-        role = f"arn:aws:iam::{account_id}:role/xgen-e2e"
-        issued = sts.assume_role(RoleArn=role, RoleSessionName="xgen-e2e")["Credentials"]
-        self.credentials[account_id] = {
-            "AWS_ACCESS_KEY_ID": issued["AccessKeyId"],
-            "AWS_SECRET_ACCESS_KEY": issued["SecretAccessKey"],
-            "AWS_SESSION_TOKEN": issued["SessionToken"],
-        }
-
-    def client(self, account_id: str, service: str) -> Any:
-        keys = self.credentials[account_id]
-        return boto3.client(
-            service,
-            endpoint_url=self.url,
-            region_name=self.region,
-            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=keys["AWS_SESSION_TOKEN"],
-        )
-
-    def terraform_env(self, terraform: Terraform, account_id: str) -> dict[str, str]:
-        return terraform.env(
-            AWS_ENDPOINT_URL=self.url, AWS_REGION=self.region, **self.credentials[account_id]
-        )
 
 
 @dataclass(frozen=True)
@@ -107,12 +70,6 @@ def _source_resources(accounts: Accounts, spec: dict[str, Any]) -> str:
     if image_account == account:
         accounts.client(account, "ecr").create_repository(repositoryName=repository)
     return key_arn
-
-
-def _in_parallel(work: Callable[[str], Any], folders: list[str]) -> list[Any]:
-    """Run `work` for every root module at once (separate accounts and states)."""
-    with ThreadPoolExecutor(max_workers=max(1, len(folders))) as pool:
-        return list(pool.map(work, folders))
 
 
 def _readme_steps(readme: str, heading: str) -> list[tuple[str, list[str]]]:
@@ -227,7 +184,7 @@ def test_render_applies_audits_clean_replans_to_no_change_and_destroys(
         assert state == _expected_addresses(manifest, spec, roots[folder]), folder
 
     apply(applies[0][0])
-    _in_parallel(apply, [folder for folder, _ in applies[1:]])
+    in_parallel(apply, [folder for folder, _ in applies[1:]])
     print(f"apply seconds per root module: {timings}")
 
     # 3. the audit of the spec sees exactly what was rendered, and every check holds
@@ -238,12 +195,12 @@ def test_render_applies_audits_clean_replans_to_no_change_and_destroys(
         planned = tf(folder, "plan", "-detailed-exitcode", "-input=false", check=False)
         return folder, planned.returncode, planned.stdout[-3000:] + planned.stderr
 
-    for folder, code, text in _in_parallel(plan, list(roots)):
+    for folder, code, text in in_parallel(plan, list(roots)):
         assert code == 0, f"{folder}: plan after apply is not empty (exit {code}):\n{text}"
 
     # 5. destroy, targets first (at once), then the source
     destroy = ("destroy", "-auto-approve", "-input=false")
-    _in_parallel(lambda folder: tf(folder, *destroy), [folder for folder, _ in destroys[:-1]])
+    in_parallel(lambda folder: tf(folder, *destroy), [folder for folder, _ in destroys[:-1]])
     tf(destroys[-1][0], *destroy)
     _destroyed_as_the_readme_says(spec, manifest, accounts)
 
@@ -251,31 +208,9 @@ def test_render_applies_audits_clean_replans_to_no_change_and_destroys(
 def _audit_clean(case: Case, monkeypatch: pytest.MonkeyPatch, runner) -> dict[str, Any]:
     """`xgen audit SPEC` with a profile per account (role_arn through moto's STS) exits 0;
     returns its JSON report."""
-    spec, accounts = case.spec, case.accounts
-    config = case.spec_path.with_name("aws-config")
-    credentials = case.spec_path.with_name("aws-credentials")
-    credentials.write_text(
-        "[base]\n" + "".join(f"{k} = {v}\n" for k, v in BASE_KEYS.items()), encoding="utf-8"
-    )
-    profiles = [spec["source"]["account_id"], *(t["account_id"] for t in spec["targets"])]
-    config.write_text(
-        "[profile base]\n"
-        + "".join(
-            f"[profile a{account}]\nrole_arn = arn:aws:iam::{account}:role/xgen-audit\n"
-            "source_profile = base\n"
-            for account in profiles
-        ),
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", accounts.url)
-    monkeypatch.setenv("AWS_REGION", accounts.region)
-    args = [arg for account in profiles for arg in ("--profile", f"{account}=a{account}")]
-    result = invoke(runner, "audit", case.spec_path, *args, "--format", "json", "--quiet")
-    report = json.loads(result.stdout) if result.stdout.startswith("{") else {}
-    assert result.exit_code == 0, (
-        f"audit after apply exited {result.exit_code}: {result.stderr}\n"
+    code, report = audit_json(case.accounts, case.spec_path, runner, monkeypatch)
+    assert code == 0, (
+        f"audit after apply exited {code}\n"
         f"drift: {report.get('drift')}\nfindings at warning and above: "
         f"{[f for f in report.get('findings', []) if f['severity'] != 'info']}\n"
         f"failed checks: {[c for c in report.get('checks', []) if not c['ok']]}"

@@ -24,7 +24,8 @@ from tests.conftest import EXAMPLES, invoke
 from tests.terraformkit import Terraform, require_terraform
 
 from .conftest import running_moto
-from .test_terraform_e2e import Accounts, _in_parallel, _source_resources
+from .e2ekit import Accounts, in_parallel
+from .test_terraform_e2e import _source_resources
 
 # The kind of override, made to open the bucket: every principal of the target
 # accounts but the roles (the policy file itself is untouched).
@@ -53,7 +54,7 @@ def _plan_all(
         path.write_text(shown, encoding="utf-8")
         return path
 
-    return _in_parallel(plan, list(roots))
+    return in_parallel(plan, list(roots))
 
 
 @pytest.mark.parametrize("example", ["seed-article", "multi-account"])
