@@ -312,14 +312,17 @@ class Spec(Strict):
     @property
     def repository_name(self) -> str:
         """The source repository every source-account image is in (checked at validation)."""
-        names = [n for n in self.granted_versions() if self.in_source_repository(n)]
-        return self.versions[(names or list(self.versions))[0]].repository_name
+        return self._repository_version.repository_name
 
     @property
     def repository_arn(self) -> str:
+        return self._repository_version.repository_arn(self.source.partition.id)
+
+    @property
+    def _repository_version(self) -> ModelVersion:
+        """A granted version whose image is in the source's ECR (else the first version)."""
         names = [n for n in self.granted_versions() if self.in_source_repository(n)]
-        version = self.versions[(names or list(self.versions))[0]]
-        return version.repository_arn(self.source.partition.id)
+        return self.versions[(names or list(self.versions))[0]]
 
     def repository_readers(self) -> list[Target]:
         """Targets that pull an image from the source account's repository."""

@@ -181,42 +181,33 @@ def _artifact_grants(spec: Spec) -> list[Statement]:
     A spec without `models` has one version and keeps the first release's statement (and
     Sid), so its render does not change.
     """
-    grants = []
-    for name in spec.granted_versions():
-        readers = spec.readers(name)
-        grant: Statement = {
-            "Effect": "Allow",
-            # Root principal + aws:PrincipalArn, not the role as principal: a role ARN in a
-            # resource policy is stored as its unique id and breaks when the role is replaced.
-            "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in readers])},
-            "Action": "s3:GetObject",
-            "Resource": spec.object_arn(name),
-            "Condition": {
-                "StringEquals": {
-                    "aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in readers])
-                }
-            },
-        }
-        if spec.versioned:
-            grant = {"Sid": f"XgenTargetRolesReadModel{sid_part(name)}", **grant}
-        elif spec.hardened:
-            grant = {"Sid": "XgenTargetRolesReadModelArtifact", **grant}
-        grants.append(grant)
-    return grants
+    if spec.versioned:
+        return [
+            _grant_to_roles(
+                spec,
+                spec.readers(name),
+                "s3:GetObject",
+                spec.object_arn(name),
+                f"XgenTargetRolesReadModel{sid_part(name)}",
+            )
+            for name in spec.granted_versions()
+        ]
+    [name] = spec.granted_versions()
+    sid = "XgenTargetRolesReadModelArtifact" if spec.hardened else None  # seed: the article's
+    return [_grant_to_roles(spec, spec.targets, "s3:GetObject", spec.object_arn(name), sid)]
 
 
 def model_package_group_policy(spec: Spec) -> PolicyDoc:
     """Lets each target role read exactly the Model Registry versions it deploys, and no write."""
     group = spec.source.model_package_group
     assert group is not None
-    readers = list(spec.targets)
     statements: list[Statement] = [
         _grant_to_roles(
             spec,
-            "XgenTargetRolesDescribeModelPackageGroup",
-            readers,
+            list(spec.targets),
             GROUP_READ,
             spec.source.group_arn,
+            "XgenTargetRolesDescribeModelPackageGroup",
         )
     ]
     for name in spec.granted_versions():
@@ -225,21 +216,22 @@ def model_package_group_policy(spec: Spec) -> PolicyDoc:
         statements.append(
             _grant_to_roles(
                 spec,
-                f"XgenTargetRolesReadModelPackage{sid_part(name)}",
                 spec.readers(name),
                 PACKAGE_READ,
                 package,
+                f"XgenTargetRolesReadModelPackage{sid_part(name)}",
             )
         )
     return _policy(statements + list(group.policy_statements))
 
 
 def _grant_to_roles(
-    spec: Spec, sid: str, readers: list[Target], action: str, resource: str
+    spec: Spec, readers: list[Target], action: str, resource: str, sid: str | None
 ) -> Statement:
-    """A statement for exactly `readers`' roles: their roots, narrowed by aws:PrincipalArn."""
-    return {
-        "Sid": sid,
+    """A statement for exactly `readers`' roles: their account roots, narrowed by
+    aws:PrincipalArn. Not the roles as principals: a role ARN in a resource policy is
+    stored as its unique id, so a role Terraform replaces would silently lose access."""
+    grant: Statement = {
         "Effect": "Allow",
         "Principal": {"AWS": one_or_many([spec.root_arn(t) for t in readers])},
         "Action": action,
@@ -248,6 +240,7 @@ def _grant_to_roles(
             "StringEquals": {"aws:PrincipalArn": one_or_many([spec.role_arn(t) for t in readers])}
         },
     }
+    return {"Sid": sid, **grant} if sid else grant
 
 
 def key_policy(spec: Spec) -> PolicyDoc:
