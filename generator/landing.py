@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Spec
-from .policy.build import inline_policies, source_dir, target_dir
+from .policy.build import source_dir, target_dir
+from .policy.target import inline_policies
 
 
 def landing_rows(spec: Spec) -> dict[str, Any] | None:

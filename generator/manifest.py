@@ -143,7 +143,8 @@ def deployment_entries(spec: Spec) -> tuple[SourceEntry, tuple[TargetEntry, ...]
     With `models`, `source.artifact` and `source.image` name what the first target serves
     (the fields are a contract); each target says what it serves and reads.
     """
-    from .policy.build import managed_policy_arns, source_dir, target_dir
+    from .policy.build import source_dir, target_dir
+    from .policy.target import managed_policy_arns
 
     source = spec.source
     first = spec.version(spec.targets[0])

@@ -23,16 +23,10 @@ from .landing import landing_rows
 from .manifest import MANIFEST, DocumentEntry, Manifest, deployment_entries
 from .model import Spec, Target
 from .network import vpc_requirements
-from .policy.build import (
-    Document,
-    Kind,
-    documents,
-    inline_policies,
-    managed_policy_arns,
-    source_dir,
-    target_dir,
-)
+from .policy.build import Document, documents, source_dir, target_dir
+from .policy.kinds import Kind
 from .policy.limits import ROLE_INLINE_LIMIT, SIZE_LIMITS, compact_size
+from .policy.target import inline_policies, managed_policy_arns
 from .resources import data_dir
 
 MODULES = ("source-account", "deploy-account")

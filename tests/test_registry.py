@@ -12,7 +12,8 @@ import yaml
 
 from generator.errors import InputError
 from generator.model import Spec
-from generator.policy.build import execution_policy, key_policy, model_package_group_policy
+from generator.policy.source import key_policy, model_package_group_policy
+from generator.policy.target import execution_policy
 from generator.spec import parse_spec
 from tests.conftest import EXAMPLES, invoke
 

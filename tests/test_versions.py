@@ -18,7 +18,8 @@ import yaml
 
 from generator.errors import InputError
 from generator.model import Spec
-from generator.policy.build import bucket_policy, execution_policy, inline_policies
+from generator.policy.source import bucket_policy
+from generator.policy.target import execution_policy, inline_policies
 from generator.spec import parse_spec
 from tests.conftest import EXAMPLES, invoke, write_spec
 

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..policy.build import SEED_GRANT_ACTIONS, SEED_KEY_ACTIONS
 from ..policy.document import statement_digest
 from ..policy.kinds import Kind
 from ..policy.limits import SIZE_LIMITS, compact_size
 from ..policy.names import ECR_PULL_ACTIONS, SAGEMAKER_SERVICE
+from ..policy.statements import SEED_GRANT_ACTIONS, SEED_KEY_ACTIONS
 from ..printable import path_arg
 from .catalog import actions, spelling
 from .deployment import Deployment
