@@ -24,15 +24,14 @@ from ..policy.document import PolicyError, parse_policy
 from ..printable import dumps, text_lines
 from .deployment import Deployment, read_json
 from .evaluate import PolicyFile, authorize
+from .layers import LayerSpec, layers
 from .proof import (
     TIMEOUT_MS,
     Counterexample,
-    LayerSpec,
     concrete,
     counterexample_of,
     encode,
     grants,
-    layers,
     over_limit,
     replayed_counterexample,
     solve,

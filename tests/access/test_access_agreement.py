@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from generator.access.deployment import load
 from generator.access.evaluate import authorize
-from generator.access.proof import _prove, layers
+from generator.access.layers import layers
+from generator.access.proof import _prove
 from generator.access.questions import ADMIN
 from generator.access.request import CallerKind, parse_caller, request
 
