@@ -48,6 +48,7 @@ class Deployment:
     targets: tuple[TargetEntry, ...]
     documents: tuple[Document, ...]
     notes: tuple[str, ...]  # hand edits since the render
+    written: frozenset[str] = frozenset()  # every file xgen wrote (the manifest's list)
 
     @property
     def partition(self) -> str:
@@ -143,10 +144,11 @@ def _drift(relative: str, data: bytes, hashes: dict[str, str]) -> str | None:
     )
 
 
-def refuse_foreign_terraform(root: Path) -> None:
+def refuse_foreign_terraform(deployment: Deployment) -> None:
     """What verify proves is what the policy files say; a Terraform file xgen did not
     write can make Terraform apply something else (foreign.py): refuse the folder."""
-    found = foreign_terraform(root, {*read_manifest(root).files, MANIFEST})
+    root = deployment.root
+    found = foreign_terraform(root, {*deployment.written, MANIFEST})
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise InputError(
@@ -197,4 +199,5 @@ def load(root: Path) -> Deployment:
         targets=manifest.targets,
         documents=tuple(documents),
         notes=tuple(notes),
+        written=frozenset(manifest.files),
     )

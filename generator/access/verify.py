@@ -119,7 +119,7 @@ def verify(root: Path, plans: Sequence[Path] = ()) -> Report:
 
     deployment = load(root)
     if not plans:
-        refuse_foreign_terraform(root)  # simulate and diff read such a folder as it is
+        refuse_foreign_terraform(deployment)  # simulate and diff read such a folder as it is
     else:
         from .planned import with_plans
 
