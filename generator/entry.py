@@ -1,6 +1,7 @@
 """The `xgen` console script.
 
-`xgen lint` runs on every commit through pre-commit, so it is parsed by argparse
+`xgen lint` runs on every commit through pre-commit, so a run that nothing it looked at
+has changed since is replayed (lint/memo.py) and any other is parsed by argparse
 (lint/argv.py) without importing Typer, which costs ~70 ms to import and ~150 ms to parse
 its parameters. Everything else, `xgen lint --help` included, goes to the Typer app.
 """
@@ -34,9 +35,15 @@ def _dispatch() -> None:
     args = sys.argv[1:]
     options = args[: args.index("--")] if "--" in args else args  # after `--`: file names
     if args[:1] == ["lint"] and not {"--help", "-h"} & set(options):
+        if "--no-cache" not in options:
+            from .lint.memo import replay
+
+            code = replay(args[1:])
+            if code is not None:  # nothing it looked at changed: printed as it was
+                raise SystemExit(code)
         from .lint.argv import main as lint_main
 
-        raise SystemExit(lint_main(args[1:]))
+        raise SystemExit(lint_main(args[1:], memoise=True))
     from .cli import run
 
     run()

@@ -44,22 +44,38 @@ def parser() -> argparse.ArgumentParser:
     return parse
 
 
-def main(argv: list[str]) -> int:
-    """Run `xgen lint ARGV`; the exit code (2 with one line on stderr for bad input)."""
+def main(argv: list[str], *, memoise: bool = False) -> int:
+    """Run `xgen lint ARGV`; the exit code (2 with one line on stderr for bad input).
+
+    `memoise`: keep the run for `memo.replay` (the console script's warm path).
+    """
     from .command import run_lint
 
+    recorder = None
     try:
         args = parser().parse_args(argv)
-        return run_lint(
+        if memoise and not args.no_cache:
+            from .memo import Recorder
+
+            recorder = Recorder(argv)
+            recorder.start()
+        code = run_lint(
             args.paths,
             args.output_format,
             args.fail_on,
             args.kind,
             args.spec,
             use_cache=not args.no_cache,
+            recorder=recorder,
         )
+        if recorder is not None:
+            recorder.store(code)
+        return code
     except InputError as error:
         from ..printable import escaped
 
         print(escaped(f"xgen: error: {error}"), file=sys.stderr)
         return 2
+    finally:
+        if recorder is not None:
+            recorder.stop()

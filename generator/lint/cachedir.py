@@ -1,32 +1,46 @@
 """The folder xgen keeps derived files in (`~/.cache/xgen`, `XGEN_CACHE_DIR`), and how
 they are written: atomically, so that a concurrent run reads an old file or the new one,
 never half of one. Nothing in it is needed: every file is rebuilt when missing.
+
+Only `os` is imported: the warm path (`memo`) reads from here before anything else loads.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+TYPE_CHECKING = False  # `typing` costs milliseconds to import on the warm path
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def cache_root() -> str:
+    """The cache folder, absolute."""
+    override = os.environ.get("XGEN_CACHE_DIR")
+    if override:
+        return os.path.abspath(override)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.abspath(os.path.join(base, "xgen"))
 
 
 def cache_dir() -> Path:
-    override = os.environ.get("XGEN_CACHE_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "xgen"
+    from pathlib import Path
+
+    return Path(cache_root())
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: str | Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder; OSError on failure."""
     import tempfile  # only when writing: importing it costs more than reading a cache file
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    folder, name = os.path.split(os.fspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}-")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temp, path)
     except OSError:
-        Path(temp).unlink(missing_ok=True)
+        if os.path.lexists(temp):
+            os.unlink(temp)
         raise

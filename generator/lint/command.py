@@ -15,6 +15,7 @@ from .findings import Severity
 
 if TYPE_CHECKING:
     from .config import Config
+    from .memo import Recorder
 
 FORMATS = ("text", "json", "sarif")
 
@@ -27,10 +28,12 @@ def run_lint(
     spec: Path | None,
     *,
     use_cache: bool = True,
+    recorder: Recorder | None = None,
 ) -> int:
     """Lint, print the report on stdout and unreadable files on stderr; the exit code.
 
-    `use_cache`: reuse and store per-file results under the cache folder (`--no-cache`).
+    `use_cache`: reuse and store per-file results under the cache folder (`--no-cache`);
+    `recorder`: told what is printed, for the warm path (`memo`).
     """
     from . import report
     from .config import load_config
@@ -60,21 +63,26 @@ def run_lint(
         cache = ResultCache(config.root)
     result = lint(paths, config=config, kind=kind_value, deployment=deployment, cache=cache)
     for error in result.errors:
-        _print(escaped(f"xgen: {error}"), sys.stderr)
+        _print(escaped(f"xgen: {error}"), "stderr", recorder)
     if output_format == "json":
-        _print(report.as_json(result), sys.stdout)
+        _print(report.as_json(result), "stdout", recorder)
     elif output_format == "sarif":
-        _print(report.sarif(result, load_rules()), sys.stdout)
+        _print(report.sarif(result, load_rules()), "stdout", recorder)
     else:
-        _print(report.text(result, colour=_colour()), sys.stdout)
+        _print(report.text(result, colour=_colour()), "stdout", recorder)
     return result.exit_code(level)
 
 
-def _print(text: str, stream: TextIO) -> None:
-    """Print `text`, escaping what the stream's encoding cannot encode (an ASCII locale,
-    a lone surrogate from a policy or a file name): a report never fails to print.
+def _print(text: str, name: str, recorder: Recorder | None) -> None:
+    """Print `text` on sys.`name`, escaping what the stream's encoding cannot encode (an
+    ASCII locale, a lone surrogate from a policy or a file name): a report never fails to
+    print.
     """
-    print(printable(text, getattr(stream, "encoding", None)), file=stream)
+    stream: TextIO = getattr(sys, name)
+    shown = printable(text, getattr(stream, "encoding", None))
+    print(shown, file=stream)
+    if recorder is not None:
+        recorder.printing(name, shown)
 
 
 def threshold(fail_on: str | None, config: Config) -> Severity:

