@@ -22,7 +22,7 @@ https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-key-pol
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
 
@@ -55,8 +55,7 @@ def _literal(statement: Statement, version: str | None) -> Statement:
     def values(texts: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(literal_in_old_versions(t, version) for t in texts)
 
-    return replace(
-        statement,
+    return statement._replace(
         resources=values(statement.resources),
         not_resources=values(statement.not_resources),
         conditions=tuple(
