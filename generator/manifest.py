@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .filenames import MANIFEST
 from .policy.kinds import Kind
 from .safe_read import Unreadable, read_limited
 
 if TYPE_CHECKING:
     from .model import Spec, Target
 
-MANIFEST = "xgen-manifest.json"
 MANIFEST_VERSION = 1
 RENDER_FIX = "render the folder again with `xgen render SPEC -o DIR`"
 

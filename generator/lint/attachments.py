@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .findings import Finding
 
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(NamedTuple):
     """`policy_arn` attached by `resource` (`aws_iam_role_policy_attachment.admin`, a
     module), written at file:line:col."""
 

@@ -13,9 +13,10 @@ the repository can turn its errors off. Path globs are relative to the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from ..errors import InputError
 from ..safe_read import Unreadable, read_limited
@@ -26,9 +27,8 @@ from .suppress import RULE_TOKEN, Suppression
 NAMES = (".xgen.toml", "pyproject.toml")
 
 
-@dataclass(frozen=True)
-class Config:
-    severity: dict[str, Severity] = field(default_factory=dict)
+class Config(NamedTuple):
+    severity: Mapping[str, Severity] = MappingProxyType({})
     ignores: tuple[Suppression, ...] = ()
     fail_on: Severity | None = None
     root: Path = Path()

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ..policy.document import Policy, Principal, Statement
 from ..policy.kinds import Kind
@@ -34,8 +33,7 @@ class Locator(Protocol):
     ) -> Position | None: ...
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a document is written: its file, its own line, and a lazy locator.
 
     Positions are computed only when a finding needs one: most documents have no
@@ -48,8 +46,7 @@ class Origin:
     locate: Callable[[], Locator] | None = None
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     """What rules across documents need of an inline policy of a known role, kept in the
     result cache: documents are not parsed again when their file is unchanged.
     """
@@ -62,29 +59,47 @@ class Summary:
     role: tuple[str, str]  # (scope, role); see loader._role
 
 
-@dataclass
 class LintDocument:
-    """One policy document to lint."""
+    """One policy document to lint (a plain class: it keeps what rules computed of it)."""
 
-    policy: Policy
-    kind: Kind
-    origin: Origin
-    size: int  # characters without insignificant whitespace (how AWS counts)
-    account_id: str | None = None  # the account the document lives in, when known
-    target: str | None = None
-    profile: str = "hardened"
-    deployment: Deployment | None = None
-    role: tuple[str, str] | None = None  # the role it is an inline policy of, when known
-    # Elements not read because Terraform builds them at plan time: "Statement" (there
-    # may be statements besides those read), "*" (any element, the Version too).
-    unread: frozenset[str] = frozenset()
-    resource_type: str | None = None  # the Terraform resource it came from (.tf, plan)
-    # What the document is for, when known: "boundary" (a role's permissions boundary,
-    # which caps what the role may do and grants nothing), "aws-managed" (an AWS managed
-    # policy: not the customer's to size or change).
-    purpose: str | None = None
-    _locator: Locator | None = field(default=None, repr=False)
-    _foreign: dict[int, tuple[Principal, ...]] = field(default_factory=dict, repr=False)
+    def __init__(
+        self,
+        policy: Policy,
+        kind: Kind,
+        origin: Origin,
+        size: int,
+        *,
+        account_id: str | None = None,
+        target: str | None = None,
+        profile: str = "hardened",
+        deployment: Deployment | None = None,
+        role: tuple[str, str] | None = None,
+        unread: frozenset[str] = frozenset(),
+        resource_type: str | None = None,
+        purpose: str | None = None,
+    ) -> None:
+        self.policy = policy
+        self.kind = kind
+        self.origin = origin
+        self.size = size  # characters without insignificant whitespace (how AWS counts)
+        self.account_id = account_id  # the account the document lives in, when known
+        self.target = target
+        self.profile = profile
+        self.deployment = deployment
+        self.role = role  # the role it is an inline policy of, when known
+        # Elements not read because Terraform builds them at plan time: "Statement"
+        # (there may be statements besides those read), "*" (any element, the Version).
+        self.unread = unread
+        self.resource_type = resource_type  # the Terraform resource it came from
+        # What the document is for, when known: "boundary" (a role's permissions
+        # boundary, which caps what the role may do and grants nothing), "aws-managed"
+        # (an AWS managed policy: not the customer's to size or change).
+        self.purpose = purpose
+        self._locator: Locator | None = None
+        self._foreign: dict[int, tuple[Principal, ...]] = {}
+
+    def __repr__(self) -> str:
+        return f"LintDocument(file={self.file!r}, kind={self.kind}, target={self.target!r})"
 
     @property
     def file(self) -> str:

@@ -6,19 +6,16 @@ artifact object. Plain policy files linted without `--spec` have no deployment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from ..manifest import Manifest, SourceEntry, TargetEntry, deployment_entries
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from ..manifest import Manifest, SourceEntry, TargetEntry
     from ..model import Spec
 
 PROFILES = ("hardened", "seed")
 
 
-@dataclass(frozen=True)
-class Deployment:
+class Deployment(NamedTuple):
     """The source's resources and the targets that must be able to read them."""
 
     profile: str
@@ -47,6 +44,8 @@ class Deployment:
     @classmethod
     def from_spec(cls, spec: Spec) -> Deployment:
         """From a loaded spec: what its render's manifest would say."""
+        from ..manifest import deployment_entries  # with a spec only: lint's JSON needs none
+
         return cls._of(spec.profile, *deployment_entries(spec))
 
     @classmethod

@@ -8,10 +8,9 @@ suppressions apply last, so they never go stale in the cache.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..policy.kinds import Kind
 from ..safe_read import Unreadable
@@ -34,13 +33,12 @@ SEED_NOTE = " (profile seed; profile hardened would tighten this)"
 NOTE = "\0"
 
 
-@dataclass
-class Result:
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    documents: int = 0
-    suppressed: int = 0
-    notes: list[str] = field(default_factory=list)  # what was not read, not an error
+class Result(NamedTuple):
+    findings: list[Finding]
+    errors: list[str]
+    documents: int
+    suppressed: int
+    notes: list[str]  # what was not read, not an error
 
     def exit_code(self, fail_on: Severity) -> int:
         """0 clean, 1 findings at or above `fail_on`, 2 unreadable input (ruff's codes)."""

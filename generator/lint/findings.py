@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from enum import Enum
+from typing import NamedTuple
 
 
 class Severity(Enum):
@@ -25,8 +25,7 @@ class Severity(Enum):
             raise ValueError(f"unknown severity {value!r} (use error, warning or info)") from None
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem at one place; `rule` and `severity` are filled in by the engine."""
 
     message: str
@@ -39,7 +38,7 @@ class Finding:
     seed: bool = False  # info because of profile seed: config severities do not apply
 
     def at(self, **changes: object) -> Finding:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return self._replace(**changes)  # type: ignore[arg-type]
 
     def as_json(self) -> dict[str, object]:
         """The contract's keys (lint `--format json`; audit's `findings`)."""

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..manifest import MANIFEST
+from ..filenames import MANIFEST
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from ..policy.limits import compact_size
@@ -43,8 +42,7 @@ SEEN = "seen"  # a file() target already linted through another .tf file
 ABSENT = "absent"
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(NamedTuple):
     """One file to lint: as named on the command line (or found in a named folder), and
     resolved; the file read is the resolved one, so a symlink checked is the one read.
     """
@@ -62,18 +60,22 @@ class Input:
         return read_limited(self.resolved, FILE_LIMIT if self.terraform else MAX_BYTES)
 
 
-@dataclass
 class Loaded:
     """What one input file holds; `deps` are the files its `file()` calls read; `notes`
     what was not read because Terraform builds it at plan time (one line each).
     """
 
-    documents: list[LintDocument] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    suppressions: list[Suppression] = field(default_factory=list)
-    deps: list[tuple[str, str]] = field(default_factory=list)  # (resolved path, state)
-    attachments: list[Attachment] = field(default_factory=list)  # managed policies attached
+    def __init__(
+        self,
+        documents: list[LintDocument] | None = None,
+        suppressions: list[Suppression] | None = None,
+    ) -> None:
+        self.documents = documents if documents is not None else []
+        self.errors: list[str] = []
+        self.notes: list[str] = []
+        self.suppressions = suppressions if suppressions is not None else []
+        self.deps: list[tuple[str, str]] = []  # (resolved path, state)
+        self.attachments: list[Attachment] = []  # managed policies attached
 
 
 class Loader:

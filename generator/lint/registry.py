@@ -8,11 +8,9 @@ run at once (cross-document consistency). Ids are never reused.
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .findings import Finding, Severity
 
@@ -22,8 +20,7 @@ RULE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 Check = Callable[[Any], Iterator[Finding]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A registered rule; `hardened` rules drop to info in profile seed."""
 
     id: str
@@ -36,6 +33,8 @@ class Rule:
 
     @property
     def doc(self) -> str:
+        import inspect  # `xgen explain` and the docs only: it costs lint milliseconds
+
         return inspect.cleandoc(self.check.__doc__ or "")
 
 

@@ -10,12 +10,12 @@ its root (see `scope`): a manifest above it is not the repository's to read.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import InputError
-from ..manifest import MANIFEST, read_manifest
+from ..filenames import MANIFEST
 from ..policy.kinds import Kind
 from ..safe_read import within
 from .deployment import Deployment
@@ -24,8 +24,7 @@ from .scope import Scope
 SEARCH_DEPTH = 4
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     """What a manifest says about one document."""
 
     deployment: Deployment
@@ -35,12 +34,17 @@ class Placement:
     render: str  # the render's folder (resolved)
     role_arn: str | None  # the role an identity document is inline in
 
-    @cached_property
+    @property
     def digest(self) -> str:
         """Everything rules may read from the placement, for result-cache keys."""
-        import hashlib  # only with the result cache: loading OpenSSL costs milliseconds
+        return _digest(self)
 
-        return hashlib.sha256(repr(self).encode()).hexdigest()[:32]
+
+@lru_cache(maxsize=256)  # a render's placements, asked of once per file in it
+def _digest(placement: Placement) -> str:
+    import hashlib  # only with the result cache: loading OpenSSL costs milliseconds
+
+    return hashlib.sha256(repr(placement).encode()).hexdigest()[:32]
 
 
 class Renders:
@@ -91,6 +95,8 @@ class Renders:
 
     def _read(self, folder: str) -> dict[str, Placement]:
         try:
+            from ..manifest import read_manifest  # only where a render is: most runs
+
             manifest = read_manifest(Path(folder))
         except InputError as error:
             where = os.path.join(folder, MANIFEST)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .context import Summary
 from .findings import Finding
 from .suppress import Suppression
 
 
-@dataclass(frozen=True)
-class FileResult:
+class FileResult(NamedTuple):
     """How many documents, the findings of the document rules (before config severities
     and suppressions), summaries of the inline policies of known roles for the rules
     across documents, read errors, inline suppressions, and the files read through `.tf`

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..safe_read import FILE_LIMIT, Unreadable, read_limited, within
 from ..tree import repository_root
@@ -31,8 +31,7 @@ class Outside(Unreadable):
         super().__init__("resolves outside the repository root; not read")
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
     """The resolved folders that what inputs point to must be inside."""
 
     roots: tuple[str, ...]

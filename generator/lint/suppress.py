@@ -8,16 +8,15 @@ import fnmatch
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 from .findings import Finding
 
 RULE_TOKEN = re.compile(r"^XG\d+$", re.I)
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(NamedTuple):
     """Where a suppression is written, what it silences and why."""
 
     file: str  # where it is written (for XG050/XG051)

@@ -6,8 +6,8 @@ They need a deployment: a rendered folder's manifest, or `--spec`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from ...manifest import TargetEntry
 from ...policy.document import Statement
 from ...policy.kinds import Kind
 from ..context import LintDocument
@@ -25,6 +25,9 @@ from .facts import (
     s3_bucket,
     unknown_condition,
 )
+
+if TYPE_CHECKING:
+    from ...manifest import TargetEntry
 
 # What each source document must let every target do.
 NEEDED = {

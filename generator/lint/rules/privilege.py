@@ -28,8 +28,8 @@ AWS facts relied on:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from ...manifest import TargetEntry
 from ...policy.document import Statement
 from ...policy.kinds import Kind
 from ..actions import expand
@@ -49,6 +49,9 @@ from .facts import (
     s3_object,
     unknown_condition,
 )
+
+if TYPE_CHECKING:
+    from ...manifest import TargetEntry
 
 # Condition keys that tie a grant to tagged resources (ABAC), or to requests S3 Access
 # Grants makes with credentials it scoped to one grant: not every object or key.

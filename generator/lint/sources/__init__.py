@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class ReadError(Exception):
     """A file that cannot be linted; reported as `path: cannot read policy: why`, exit 2."""
 
 
-@dataclass(frozen=True)
-class Raw:
+class Raw(NamedTuple):
     """A policy body found in a file, before parsing: what a reader hands the loader."""
 
     body: object

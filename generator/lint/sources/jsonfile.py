@@ -10,7 +10,6 @@ import json
 import re
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import replace
 from itertools import accumulate
 from typing import Any
 
@@ -368,14 +367,14 @@ def plan_raws(plan: dict[str, Any], text: str, file: str) -> list[Raw]:
         role = after.get("role") if change.get("type") == "aws_iam_role_policy" else None
         for attribute, kind in attributes:
             planned = _plan_policy(after.get(attribute), file, line, kind, role)
-            found.extend(replace(raw, resource_type=str(change.get("type"))) for raw in planned)
+            found.extend(raw._replace(resource_type=str(change.get("type"))) for raw in planned)
         if change.get("type") == "aws_iam_role":
             inline = after.get("inline_policy")
             for item in inline if isinstance(inline, list) else []:
                 if isinstance(item, dict):
                     policy = item.get("policy")
                     found.extend(_plan_policy(policy, file, line, "identity", after.get("name")))
-    return [replace(raw, account_id=account) for raw in found] if account else found
+    return [raw._replace(account_id=account) for raw in found] if account else found
 
 
 def _plan_policy(value: Any, file: str, line: int, kind: str, role: Any) -> list[Raw]:

@@ -17,7 +17,6 @@ Values unknown until plan are strings holding `${...}` (see `hclvalue`); rules s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 PRINCIPALS = ("Principal", "NotPrincipal")
@@ -27,14 +26,14 @@ def unknown(value: Any) -> bool:
     return isinstance(value, str) and "${" in value
 
 
-@dataclass
 class Normalised:
     """The document, which statements of the written list were kept, and what was not read."""
 
-    body: Any
-    kept: list[int] = field(default_factory=list)
-    unread: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)
+    def __init__(self, body: Any) -> None:
+        self.body = body
+        self.kept: list[int] = []
+        self.unread: set[str] = set()
+        self.notes: list[str] = []
 
 
 def normalise(value: Any) -> Normalised | None:

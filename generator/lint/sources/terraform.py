@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -180,13 +179,13 @@ class TerraformFile(PolicyTexts):
                 boundary = rtype == "aws_iam_policy" and name in self.folder.boundaries
                 purpose = BOUNDARY if boundary else None
                 found.extend(
-                    replace(raw, role=role, resource_type=rtype, purpose=purpose) for raw in raws
+                    raw._replace(role=role, resource_type=rtype, purpose=purpose) for raw in raws
                 )
         if rtype == "aws_iam_role":
             for inline in block.nested("inline_policy"):
                 if "policy" in inline.attributes:
                     raws = self._policy(inline.attributes["policy"], inline.spot.line, "identity")
-                    found.extend(replace(raw, role=f"{rtype}.{name}") for raw in raws)
+                    found.extend(raw._replace(role=f"{rtype}.{name}") for raw in raws)
         return found
 
     def _attached(self, block: Block, attributes: tuple[str, ...]) -> None:
@@ -222,7 +221,7 @@ class TerraformFile(PolicyTexts):
             purpose = BOUNDARY if "boundary" in attribute else None
             for item, where in items:
                 raws = self._value(item, where, line, kind, module=True)
-                found.extend(replace(raw, purpose=purpose) for raw in raws)
+                found.extend(raw._replace(purpose=purpose) for raw in raws)
         return found
 
     def _objects(self, value: Any, spot: Spot, line: int, kind: str | None) -> list[Raw]:
@@ -280,7 +279,7 @@ class TerraformFile(PolicyTexts):
         if isinstance(value, Replaced):
             raws = self._value(value.inner, spot, line, kind, module=module)
             return [
-                replace(raw, body=replace_strings(raw.body, value.old, value.new)) for raw in raws
+                raw._replace(body=replace_strings(raw.body, value.old, value.new)) for raw in raws
             ]
         if isinstance(value, str) and value.lstrip().startswith("{"):
             return self._text(value, spot, line, kind, module=module)

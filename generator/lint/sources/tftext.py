@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +176,7 @@ class PolicyTexts:
 def _conditioned(raw: Raw, note: str) -> Raw:
     """A policy read from one branch of its template: other statements may exist, and
     its positions are those of the document (the rendered text is not the file's)."""
-    return replace(raw, unread=raw.unread | {"Statement"}, notes=(*raw.notes, note), locate=None)
+    return raw._replace(unread=raw.unread | {"Statement"}, notes=(*raw.notes, note), locate=None)
 
 
 def _display(path: Path, tf_path: Path, tf_display: str) -> str:
