@@ -27,13 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..policy.kinds import Kind
 from ..safe_read import MIB, Unreadable, read_limited
 from .cachedir import cache_dir, write_atomic
-from .context import Summary
-from .findings import Finding, Severity
-from .results import FileResult
-from .suppress import Suppression
+from .results import FileResult, decode, encode
 
 FORMAT = 1
 MAX_ENTRIES = 20_000
@@ -95,17 +91,20 @@ class ResultCache:
         if entry is None:
             return None
         try:
-            result = _decode(entry)
+            result = decode(entry)
         except (KeyError, TypeError, ValueError):
             return None
         if any(state(path) != known for path, known in result.deps):
             return None
-        self.touched[key] = entry
         return result
 
-    def put(self, key: str, result: FileResult) -> None:
-        self.touched[key] = _encode(result)
-        self.added += 1
+    def keep(self, key: str, result: FileResult, *, hit: bool) -> None:
+        """Keep `result` for the next run: stored if new, else marked as used (LRU)."""
+        if hit:
+            self.touched[key] = self.entries[key]
+        else:
+            self.touched[key] = encode(result)
+            self.added += 1
 
     def save(self) -> None:
         """Write the store if anything was added; the least recently used entries go first."""
@@ -122,77 +121,3 @@ class ResultCache:
 def _utf8(text: str) -> bytes:
     """`text` as bytes for a digest: a file name that is not UTF-8 (surrogates) too."""
     return text.encode("utf-8", "surrogatepass")
-
-
-def _encode(result: FileResult) -> dict[str, Any]:
-    return {
-        "documents": result.documents,
-        "findings": [
-            [f.rule, f.severity.value, f.message, f.fix, f.file, f.line, f.col, f.seed]
-            for f in result.findings
-        ],
-        "summaries": [
-            [s.file, s.line, s.col, s.kind.value, s.size, list(s.role)] for s in result.summaries
-        ],
-        "errors": list(result.errors),
-        "suppressions": [
-            [s.file, s.line, list(s.rules), s.reason, [s.lines.start, s.lines.stop]]
-            for s in result.suppressions
-            if s.lines is not None  # a file's own suppressions are inline ones
-        ],
-        "deps": [list(dep) for dep in result.deps],
-    }
-
-
-def _decode(entry: Any) -> FileResult:
-    """A stored result, every field of the type it was written with; ValueError if not.
-
-    The store comes from caches others wrote (CI restores it): a value of another type
-    would otherwise fail later, far from here, as a traceback.
-    """
-    return FileResult(
-        documents=_of(int, entry["documents"]),
-        findings=tuple(
-            Finding(
-                _of(str, message),
-                _of(str, fix),
-                _of(int, line),
-                _of(int, col),
-                _of(str, file),
-                _of(str, rule),
-                Severity(severity),
-                _of(bool, seed),
-            )
-            for rule, severity, message, fix, file, line, col, seed in _of(list, entry["findings"])
-        ),
-        summaries=tuple(
-            Summary(
-                _of(str, file),
-                _of(int, line),
-                _of(int, col),
-                Kind(kind),
-                _of(int, size),
-                (_of(str, scope), _of(str, role)),
-            )
-            for file, line, col, kind, size, (scope, role) in _of(list, entry["summaries"])
-        ),
-        errors=tuple(_of(str, error) for error in _of(list, entry["errors"])),
-        suppressions=tuple(
-            Suppression(
-                _of(str, file),
-                _of(int, line),
-                tuple(_of(str, rule) for rule in _of(list, rules)),
-                _of(str, reason),
-                lines=range(*(_of(int, n) for n in _of(list, lines))),
-            )
-            for file, line, rules, reason, lines in _of(list, entry["suppressions"])
-        ),
-        deps=tuple((_of(str, path), _of(str, state)) for path, state in _of(list, entry["deps"])),
-    )
-
-
-def _of(kind: type, value: Any) -> Any:
-    """`value` if it is of type `kind` exactly (a bool is no int here); ValueError if not."""
-    if type(value) is not kind:
-        raise ValueError(f"a cached {kind.__name__} is {type(value).__name__}")
-    return value

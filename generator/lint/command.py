@@ -38,6 +38,7 @@ def run_lint(
     from . import report
     from .config import load_config
     from .engine import lint
+    from .parallel import MAX_PROCESSES
     from .registry import load_rules
 
     if output_format not in FORMATS:
@@ -61,7 +62,14 @@ def run_lint(
         from .cache import ResultCache
 
         cache = ResultCache(config.root)
-    result = lint(paths, config=config, kind=kind_value, deployment=deployment, cache=cache)
+    result = lint(
+        paths,
+        config=config,
+        kind=kind_value,
+        deployment=deployment,
+        cache=cache,
+        processes=MAX_PROCESSES,  # a large run: one process per CPU (`parallel`)
+    )
     for error in result.errors:
         _print(escaped(f"xgen: {error}"), "stderr", recorder)
     if output_format == "json":

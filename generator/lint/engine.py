@@ -19,6 +19,8 @@ from .context import LintDocument
 from .deployment import Deployment
 from .findings import Finding, Severity
 from .loader import SEEN, Input, Loaded, Loader
+from .parallel import Linted, lint_each
+from .parallel import processes as parallel_processes
 from .registry import Rule, load_rules
 from .results import FileResult
 from .scope import Scope
@@ -54,18 +56,29 @@ def lint(
     kind: Kind | None = None,
     deployment: Deployment | None = None,
     cache: ResultCache | None = None,
+    processes: int = 1,
 ) -> Result:
-    """Lint every policy found under `paths`; `cache` reuses unchanged files' results."""
+    """Lint every policy found under `paths`; `cache` reuses unchanged files' results.
+
+    `processes`: how many processes may lint the JSON files (`parallel`); `.tf` files
+    are linted here first, as they decide which JSON files their `file()` calls read.
+    """
     loader = Loader(kind, deployment, Scope.of(paths))
     scope = f"{kind}\0{deployment!r}"
-    files = [
-        _lint_file(loader, item, cache, scope)
-        for item in loader.inputs(paths)
-        if item.resolved not in loader.seen
-    ]
+    items = loader.inputs(paths)
+
+    def one(item: Input) -> Linted:
+        return _lint_file(loader, item, cache, scope)
+
+    linted = [one(item) for item in items if item.terraform]
+    rest = [item for item in items if not item.terraform and item.resolved not in loader.seen]
+    linted += lint_each(rest, one, min(processes, parallel_processes(len(rest))))
     if cache is not None:
+        for key, result, hit in linted:
+            if key:
+                cache.keep(key, result, hit=hit)
         cache.save()
-    return _combine(files, config, loader.errors)
+    return _combine([result for _, result, _ in linted], config, loader.errors)
 
 
 def check(
@@ -110,23 +123,21 @@ def _combine(files: list[FileResult], config: Config, errors: list[str]) -> Resu
     )
 
 
-def _lint_file(loader: Loader, item: Input, cache: ResultCache | None, scope: str) -> FileResult:
-    """One file's result: from the cache when nothing it depends on changed."""
+def _lint_file(loader: Loader, item: Input, cache: ResultCache | None, scope: str) -> Linted:
+    """One file's result, with its cache key and whether the cache had it: from the cache
+    when nothing it depends on changed."""
     try:
         data = item.read_bytes()
     except Unreadable as error:
-        return FileResult(errors=(f"{item.display}: cannot read policy: {error}",))
+        return "", FileResult(errors=(f"{item.display}: cannot read policy: {error}",)), False
     key = ""
     if cache is not None:
         key = cache.key(scope, item.display, item.resolved, loader.context(item), data=data)
         hit = cache.get(key, loader.state)
         if hit is not None:
             loader.seen.update(path for path, state in hit.deps if state != SEEN)
-            return hit
-    result = _check(loader.read(item, data))
-    if cache is not None:
-        cache.put(key, result)
-    return result
+            return key, hit, True
+    return key, _check(loader.read(item, data)), False
 
 
 @lru_cache(maxsize=2)

@@ -140,6 +140,29 @@ class Recorder:
         return [s for s in self.states.values() if s is not None]
 
 
+def snapshot() -> tuple | None:
+    """What the run recording in this process has looked at (for `absorb` in the process
+    it was forked from: `parallel`); None when no run records."""
+    recorder = _Process.recording
+    return None if recorder is None else (tuple(recorder.states.items()), recorder.sound)
+
+
+def absorb(seen: tuple | None) -> None:
+    """Add what a forked process looked at (its `snapshot`) to the run recording here."""
+    recorder = _Process.recording
+    if recorder is None:
+        return
+    if seen is None:
+        recorder.sound = False
+        return
+    states, sound = seen
+    for path, state in states:
+        if recorder.states.setdefault(path, state) != state:  # changed during the run
+            recorder.sound = False
+    if not sound:
+        recorder.sound = False
+
+
 def _audit(event: str, args: tuple) -> None:
     """Python's audit hook (it stays for the process): paths opened and folders listed."""
     recorder = _Process.recording

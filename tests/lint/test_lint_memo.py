@@ -36,7 +36,9 @@ CASES = (
     "no-cache",
     "damaged",
     "at-once",
+    "parallel",
 )
+MANY = 240  # enough files for the run to be split over processes (`parallel.MIN_FILES`)
 
 
 def policy(action: str, account: str = "222222222222") -> str:
@@ -109,6 +111,8 @@ def aged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     repos = {case: base / case / "repo" for case in CASES}
     for repo in repos.values():
         make_repo(repo)
+    for i in range(MANY):
+        (repos["parallel"] / "policies" / "team" / f"p-{i:03d}.json").write_text(policy("s3:*"))
     time.sleep(memo.RACY_NS / 1e9 + 0.3)
     return repos
 
@@ -153,6 +157,19 @@ def test_every_change_a_run_depends_on_is_seen(aged: dict[str, Path], case: str)
     assert not after.replayed
     assert after[:3] == xgen(repo, "--no-cache", "policies/team", "terraform")[:3]
     assert after[:3] != before[:3]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks on Linux only")
+def test_a_file_only_a_forked_process_read_is_seen(aged: dict[str, Path]) -> None:
+    """The last files of a large run are linted by a forked process: what it opened is
+    part of the memoised run."""
+    repo = aged["parallel"]
+    before = settle(repo, "policies/team")
+    last = repo / "policies" / "team" / f"p-{MANY - 1:03d}.json"
+    last.write_text(policy("s3:GetObject", account="333333333333").replace("GetObject", "*"))
+    after = xgen(repo, "policies/team")
+    assert not after.replayed and "333333333333" in after.out and after != before
+    assert after[:3] == xgen(repo, "--no-cache", "policies/team")[:3]
 
 
 def test_each_command_line_is_a_run_of_its_own(aged: dict[str, Path]) -> None:
