@@ -6,8 +6,6 @@ has changed since is replayed (lint/memo.py) and any other is parsed by argparse
 its parameters. Everything else, `xgen lint --help` included, goes to the Typer app.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 

@@ -5,8 +5,6 @@ never half of one. Nothing in it is needed: every file is rebuilt when missing.
 Only `os` is imported: the warm path (`memo`) reads from here before anything else loads.
 """
 
-from __future__ import annotations
-
 import os
 
 TYPE_CHECKING = False  # `typing` costs milliseconds to import on the warm path
@@ -23,13 +21,13 @@ def cache_root() -> str:
     return os.path.abspath(os.path.join(base, "xgen"))
 
 
-def cache_dir() -> Path:
+def cache_dir() -> "Path":
     from pathlib import Path
 
     return Path(cache_root())
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
+def write_atomic(path: "str | Path", data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder; OSError on failure."""
     import tempfile  # only when writing: importing it costs more than reading a cache file
 

@@ -24,17 +24,16 @@ exit code and the state (`os.stat`) of every path it looked at:
 A run is replayed only when every one of them stats as it did (type, inode, device,
 size, modification and change times: ruff and mypy trust less). A file changed within
 its file system's timestamp granularity of being read could keep its stat (git's "racy"
-files), so a run that looked at anything changed less than `RACY_NS` before it started
-is not memoised; a path that cannot be stat'd or an audit event that cannot be read
-keeps the run from being memoised too. Misses cost nothing but the stats.
+files), so a run that looked at anything changed less than a tenth of a second before
+it started (two seconds on a file system without sub-second timestamps) is not
+memoised; a path that cannot be stat'd or an audit event that cannot be read keeps the
+run from being memoised too. Misses cost nothing but the stats.
 
 Only `os`, `sys` and `marshal` (all loaded when Python starts) are imported here: `json`
-alone costs a third of a warm run. The store is one marshal file per folder lint is run
-from, read with a size limit and every value's type checked (CI restores it from caches
-others wrote); anything unexpected is a miss.
+alone costs a third of a warm run. The store is one marshal file per run, read with a
+size limit and every value's type checked (CI restores it from caches others wrote);
+anything unexpected is a miss.
 """
-
-from __future__ import annotations
 
 import marshal
 import os
@@ -44,7 +43,10 @@ from .cachedir import cache_root, write_atomic
 
 FORMAT = 1
 RACY_NS = 2_000_000_000  # FAT's 2 s: the coarsest timestamps a checkout may have
-MAX_RUNS = 16  # per folder lint is run from; the oldest go first
+# A file system with sub-second timestamps takes them from the kernel's coarse clock,
+# one tick (1-10 ms) behind: a tenth of a second covers it ten times over.
+FINE_RACY_NS = 100_000_000
+MAX_RUNS = 256  # runs kept; the least recently stored go first
 MAX_OUTPUT = 4 * 1024 * 1024  # characters printed; a larger report is not memoised
 MAX_STORE = 64 * 1024 * 1024
 ENVIRONMENT = ("HOME", "NO_COLOR", "TERM", "XDG_CACHE_HOME")  # and every XGEN_* variable
@@ -54,14 +56,14 @@ STREAMS = {"stdout": 1, "stderr": 2}
 class _Process:
     """An audit hook stays for the process: one, serving whichever run records now."""
 
-    recording: Recorder | None = None
+    recording: "Recorder | None" = None
     hooked = False
 
 
 def replay(argv: list[str]) -> int | None:
     """Print a memoised run of `xgen lint ARGV` and return its exit code; None: run it."""
-    runs = _load(_store_path())
-    run = runs.get(_key(argv))
+    key = _key(argv)
+    run = _load(_run_path(key), key)
     if run is None or not _unchanged(run[0]):
         return None
     for stream, text in run[1]:
@@ -108,15 +110,13 @@ class Recorder:
         self.stop()
         if not self.sound or self.size > MAX_OUTPUT or not self._settled():
             return
-        path = _store_path()
-        runs = _load(path)
-        runs.pop(self.key, None)
-        runs[self.key] = (tuple(self.states.items()), tuple(self.printed), code)
-        kept = dict(list(runs.items())[-MAX_RUNS:])
+        path = _run_path(self.key)
+        run = (FORMAT, self.key, tuple(self.states.items()), tuple(self.printed), code)
         try:  # a read-only home still lints, just slower
-            write_atomic(path, marshal.dumps((FORMAT, kept)))
+            write_atomic(path, marshal.dumps(run))
         except (OSError, ValueError):
             return
+        _prune(os.path.dirname(path))
 
     def _look(self, path: str, *, up: bool = True) -> None:
         """Record `path`'s state and (`up`) the state of every folder above it up to the
@@ -132,12 +132,16 @@ class Recorder:
             path = parent
 
     def _settled(self) -> bool:
-        """Whether nothing looked at changed within `RACY_NS` of the run's start."""
-        limit = self.started - RACY_NS
-        return all(isinstance(s, int) or (s[4] < limit and s[5] < limit) for s in self._stats())
-
-    def _stats(self) -> list:
-        return [s for s in self.states.values() if s is not None]
+        """Whether nothing looked at changed within its file system's racy window of the
+        run's start: `FINE_RACY_NS` where timestamps have sub-second digits, else
+        `RACY_NS`."""
+        for state in self.states.values():
+            if isinstance(state, tuple):
+                fine = state[4] % 1_000_000_000 or state[5] % 1_000_000_000
+                limit = self.started - (FINE_RACY_NS if fine else RACY_NS)
+                if state[4] >= limit or state[5] >= limit:
+                    return False
+        return True
 
 
 def snapshot() -> tuple | None:
@@ -256,14 +260,15 @@ def _isatty(stream: object) -> bool:
         return False
 
 
-def _store_path() -> str:
-    folder = os.fsencode(os.getcwd())
-    name = f"memo-{_digest(folder)}.marshal"
-    return os.path.join(cache_root(), f"lint-v{FORMAT}", name)
+def _run_path(key: tuple) -> str:
+    """Each run a file of its own, named by its key: a replay reads only its own."""
+    name = _digest(repr(key).encode("utf-8", "surrogatepass"))
+    return os.path.join(cache_root(), f"lint-v{FORMAT}", "memo", f"{name}.marshal")
 
 
 def _digest(data: bytes) -> str:
-    """A short name for a folder (FNV-1a, 64 bits): its path is checked in every key."""
+    """A short name (FNV-1a, 64 bits; `hashlib` costs milliseconds to import): the key it
+    names is stored in the file and compared, so a collision is only a miss."""
     value = 0xCBF29CE484222325
     for byte in data:
         value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
@@ -276,33 +281,42 @@ def _now_ns() -> int:
     return time.time_ns()
 
 
-def _load(path: str) -> dict[tuple, tuple]:
-    """The store's runs, each checked to be of the shapes `store` writes; else none."""
+def _load(path: str, key: tuple) -> tuple | None:
+    """The run stored at `path` for `key`, checked to be of the shapes `store` writes."""
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except (OSError, ValueError):
-        return {}
+        return None
     try:
         if os.fstat(handle).st_size > MAX_STORE:
-            return {}
+            return None
         chunks = []
         while chunk := os.read(handle, 1 << 20):
             chunks.append(chunk)
         data = marshal.loads(b"".join(chunks))
     except (OSError, EOFError, ValueError, TypeError):
-        return {}
+        return None
     finally:
         os.close(handle)
-    if type(data) is not tuple or len(data) != 2 or data[0] != FORMAT:
-        return {}
-    runs = data[1]
-    if type(runs) is not dict or not all(_well_formed(k, v) for k, v in runs.items()):
-        return {}
-    return runs
+    if type(data) is not tuple or len(data) != 5 or data[0] != FORMAT or data[1] != key:
+        return None
+    run = data[2:]
+    return run if _well_formed(run) else None
 
 
-def _well_formed(key: object, run: object) -> bool:
-    if type(key) is not tuple or type(run) is not tuple or len(run) != 3:
+def _prune(folder: str) -> None:
+    """Keep the `MAX_RUNS` most recently stored runs."""
+    try:
+        with os.scandir(folder) as entries:
+            runs = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".marshal")]
+        for _, path in sorted(runs)[:-MAX_RUNS]:
+            os.unlink(path)
+    except OSError:
+        return
+
+
+def _well_formed(run: object) -> bool:
+    if type(run) is not tuple or len(run) != 3:
         return False
     states, printed, code = run
     return (
@@ -312,7 +326,7 @@ def _well_formed(key: object, run: object) -> bool:
             type(s) is tuple
             and len(s) == 2
             and type(s[0]) is str
-            and (s[1] is None or type(s[1]) is int or _is_stat(s[1]))
+            and (type(s[1]) is int or _is_stat(s[1]))
             for s in states
         )
         and type(printed) is tuple

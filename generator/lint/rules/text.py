@@ -89,7 +89,11 @@ def _repeated(value: Any, where: str) -> Iterator[tuple[str, str]]:
     while pending:
         item, path = pending.pop()
         if isinstance(item, list):
-            pending.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(item))))
+            pending.extend(
+                (v, f"{path}[{i}]")
+                for i, v in reversed(list(enumerate(item)))
+                if isinstance(v, (list, dict))  # only objects give keys: no path for a value
+            )
             continue
         if not isinstance(item, dict):
             continue
@@ -99,7 +103,11 @@ def _repeated(value: Any, where: str) -> Iterator[tuple[str, str]]:
         for operator, block in condition.items() if isinstance(condition, dict) else ():
             if isinstance(block, dict):
                 yield from _case_variants(block, f"{path}.Condition.{operator}")
-        pending.extend((v, f"{path}.{k}") for k, v in reversed(list(item.items())))
+        pending.extend(
+            (v, f"{path}.{k}")
+            for k, v in reversed(list(item.items()))
+            if isinstance(v, (list, dict))
+        )
 
 
 def _case_variants(block: dict[str, Any], path: str) -> Iterator[tuple[str, str]]:
