@@ -165,7 +165,7 @@ class Comparer:
                 f"to source.{keep_list}); to drop it, apply"
             )
             self.result.findings.append(finding(NOT_KEPT, LIVE + expected.file.path, message, fix))
-        return replace(live, statements=tuple(s for s in live.statements if s not in dropped))
+        return live._replace(statements=tuple(s for s in live.statements if s not in dropped))
 
     def source(self, state: SourceState) -> None:
         src = self.expected.source
