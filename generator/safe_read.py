@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from typing import NoReturn
 
 MIB = 1024 * 1024
@@ -52,7 +53,12 @@ class Unreadable(Exception):
 
 
 def read_limited(path: str | os.PathLike[str], limit: int = FILE_LIMIT) -> bytes:
-    """The bytes of the regular file at `path`, if it holds at most `limit` bytes."""
+    """The bytes of the regular file at `path`, if it holds at most `limit` bytes.
+
+    `xgen.look` tells an audit hook (lint's warm path, `lint/memo.py`) of the path even
+    when it is refused before it is opened (missing, a FIFO, too large).
+    """
+    sys.audit("xgen.look", path)
     try:
         _check(os.stat(path), limit)
         handle = os.open(path, _FLAGS)

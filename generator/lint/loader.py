@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -105,6 +106,7 @@ class Loader:
                 self.errors.append(f"{path}: cannot read policy: symlink {Outside()}")
                 continue
             elif path.exists():  # read wherever it is; not a regular file: refused when read
+                sys.audit("xgen.look", path)  # the symlinks on its way, for the warm path
                 items = [Input(str(path), os.path.realpath(path))]
             else:
                 self.errors.append(f"{path}: cannot read policy: no such file or folder")

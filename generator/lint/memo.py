@@ -8,7 +8,9 @@ environment it reads and its output streams; stored with it are what it printed,
 exit code and the state (`os.stat`) of every path it looked at:
 
 - every file it opened and folder it listed, taken from Python's audit events (`open`,
-  `os.scandir`, `os.listdir`), so that a new reader in lint cannot be left out;
+  `os.scandir`, `os.listdir`), so that a new reader in lint cannot be left out, and every
+  path lint looked for without opening it (`xgen.look`: a missing `file()` target, a
+  FIFO refused, a symlink named on the command line);
 - every folder above those and above the current folder, up to the current folder's
   repository root (the nearest folder above it holding `.git`; every folder up to `/`
   for a path outside it, or outside any repository): where the config, render manifests
@@ -51,6 +53,9 @@ MAX_OUTPUT = 4 * 1024 * 1024  # characters printed; a larger report is not memoi
 MAX_STORE = 64 * 1024 * 1024
 ENVIRONMENT = ("HOME", "NO_COLOR", "TERM", "XDG_CACHE_HOME")  # and every XGEN_* variable
 STREAMS = {"stdout": 1, "stderr": 2}
+# Python's, and xgen's own for paths looked at but not opened (missing, refused before
+# opening, or a symlink named on the way to what is opened): see `safe_read`, `loader`.
+EVENTS = ("open", "os.scandir", "os.listdir", "xgen.look")
 
 
 class _Process:
@@ -170,7 +175,7 @@ def absorb(seen: tuple | None) -> None:
 def _audit(event: str, args: tuple) -> None:
     """Python's audit hook (it stays for the process): paths opened and folders listed."""
     recorder = _Process.recording
-    if recorder is None or event not in ("open", "os.scandir", "os.listdir"):
+    if recorder is None or event not in EVENTS:
         return
     try:
         path = args[0] if args else None

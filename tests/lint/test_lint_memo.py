@@ -37,6 +37,8 @@ CASES = (
     "damaged",
     "at-once",
     "parallel",
+    "missing-target",
+    "symlink",
 )
 MANY = 240  # enough files for the run to be split over processes (`parallel.MIN_FILES`)
 
@@ -111,6 +113,12 @@ def aged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     repos = {case: base / case / "repo" for case in CASES}
     for repo in repos.values():
         make_repo(repo)
+    later = repos["missing-target"] / "terraform" / "main.tf"
+    later.write_text(TF.replace("policies/bucket.json", "../shared/later.json"))
+    (repos["missing-target"] / "shared").mkdir()  # not linted: never listed
+    (repos["symlink"] / "links").mkdir()
+    (repos["symlink"] / "links" / "p.json").symlink_to("../policies/team/bucket.json")
+    (repos["symlink"] / "other.json").write_text(policy("s3:GetObject", account="333333333333"))
     for i in range(MANY):
         (repos["parallel"] / "policies" / "team" / f"p-{i:03d}.json").write_text(policy("s3:*"))
     time.sleep(memo.RACY_NS / 1e9 + 0.3)
@@ -170,6 +178,30 @@ def test_a_file_only_a_forked_process_read_is_seen(aged: dict[str, Path]) -> Non
     after = xgen(repo, "policies/team")
     assert not after.replayed and "333333333333" in after.out and after != before
     assert after[:3] == xgen(repo, "--no-cache", "policies/team")[:3]
+
+
+def test_a_file_looked_for_but_not_opened_is_seen(aged: dict[str, Path]) -> None:
+    """A `file()` target that does not exist yet is never opened: lint tells the warm
+    path it looked (`xgen.look`), so writing it is seen."""
+    repo = aged["missing-target"]
+    before = settle(repo, "terraform")
+    (repo / "shared" / "later.json").write_text(policy("s3:*"))
+    after = xgen(repo, "terraform")
+    assert not after.replayed and after[:3] != before[:3]
+    assert after[:3] == xgen(repo, "--no-cache", "terraform")[:3]
+
+
+def test_a_symlink_named_on_the_command_line_that_is_pointed_elsewhere_is_seen(
+    aged: dict[str, Path],
+) -> None:
+    """Only what the link leads to is opened; the link's folder is where it changes."""
+    repo = aged["symlink"]
+    before = settle(repo, "links/p.json")
+    link = repo / "links" / "p.json"
+    link.unlink()
+    link.symlink_to("../other.json")
+    after = xgen(repo, "links/p.json")
+    assert not after.replayed and "333333333333" in after.out and after[:3] != before[:3]
 
 
 def test_each_command_line_is_a_run_of_its_own(aged: dict[str, Path]) -> None:

@@ -8,6 +8,7 @@ repository, not a regular file) at the `.tf` line that asked for it.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,9 @@ class PolicyTexts:
             return []
         if module and not relative.endswith(POLICY_FILES):
             return []  # a module's README, a certificate: not a policy
-        resolved = os.path.realpath(self.path.parent / relative)
+        named = self.path.parent / relative
+        sys.audit("xgen.look", named)  # the symlinks on its way, for the warm path (`memo`)
+        resolved = os.path.realpath(named)
         if all(dep != resolved for dep, _ in self.deps):
             self.deps.append((resolved, resolved in self.seen))
         if resolved in self.seen:
