@@ -30,6 +30,15 @@ def _quiet_exit() -> None:
 
 
 def _dispatch() -> None:
+    try:
+        os.getcwd()
+    except OSError:  # deleted or moved away under the shell: nothing can be found from it
+        print(
+            "xgen: error: the current folder no longer exists "
+            "(fix: cd to a folder that exists and run again)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
     args = sys.argv[1:]
     options = args[: args.index("--")] if "--" in args else args  # after `--`: file names
     if args[:1] == ["lint"] and not {"--help", "-h"} & set(options):

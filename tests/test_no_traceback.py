@@ -116,3 +116,27 @@ def test_a_ref_that_is_an_option_of_git_is_refused(repo, monkeypatch, ref):
     code, _, stderr = run("diff", "--against", ref, "rendered")
     assert code == 2 and f"{ref!r} is not a commit" in stderr
     assert not Path("/tmp/xgen-pwned.tar").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["lint", "policy.json"], ["lint", "--no-cache", "policy.json"], ["render", "spec.yaml"]],
+    ids=" ".join,
+)
+def test_a_current_folder_deleted_under_the_shell_is_one_line(tmp_path: Path, args):
+    """`cd build && rm -rf ../build && xgen lint ...`: Python cannot say where it runs."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f"import os; os.chdir({str(gone)!r}); os.rmdir({str(gone)!r}); {ENTRY}"
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "xgen: error: the current folder no longer exists "
+        "(fix: cd to a folder that exists and run again)\n"
+    )
