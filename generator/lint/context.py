@@ -18,7 +18,7 @@ Position = tuple[int, int]
 # What a finding is about: (element, value), such as ("Action", "s3:*") or
 # ("Principal", "arn:aws:iam::222222222222:root"); the value None means the element.
 At = tuple[str | None, str | None]
-QUOTED = re.compile(r"'([^'\n]+)'")
+QUOTED = r"'([^'\n]+)'"  # compiled when first used (`re` caches it): findings only
 BOUNDARY = "boundary"
 AWS_MANAGED = "aws-managed"
 
@@ -137,7 +137,7 @@ class LintDocument:
             if found is not None:
                 return found
         elif message:
-            for quoted in QUOTED.findall(message):
+            for quoted in re.findall(QUOTED, message):
                 found = locator.value(index, None, _candidates(quoted))
                 if found is not None:
                     return found

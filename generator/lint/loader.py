@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .sources.references import Folder
 
 SKIP_DIRS = ("node_modules", "__pycache__")
-STATEMENT_ERROR = re.compile(r"^Statement\[(\d+)\]")
+STATEMENT_ERROR = r"^Statement\[(\d+)\]"  # compiled when first used: parse errors only
 POLICY_MARK = b'"Statement"'  # what any policy's text holds, whatever else is wrong
 SEEN = "seen"  # a file() target already linted through another .tf file
 ABSENT = "absent"
@@ -252,7 +252,7 @@ class Loader:
 def _statement_line(raw: Raw, error: str) -> int:
     """The line of the statement a parse error names (`Statement[2].Effect ...`), so the
     error points at it, not at the document's first line."""
-    match = STATEMENT_ERROR.match(error)
+    match = re.match(STATEMENT_ERROR, error)
     if match is None:
         return raw.line
     try:

@@ -19,7 +19,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 UNREADABLE = ": cannot read policy: "
-PLACE = re.compile(r"^(.*?):(\d+): (.*)$", re.S)
+PLACE = r"^(.*?):(\d+): (.*)$"  # compiled when first used (`re` caches it): SARIF only
 
 
 def summary(result: Result) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def unreadable(error: str) -> dict[str, Any]:
 
 def note(text: str) -> dict[str, Any]:
     """One note (`path:line: what was not read`) as JSON."""
-    match = PLACE.match(text)
+    match = re.match(PLACE, text, re.S)
     if match is None:
         return {"file": "", "line": None, "message": text}
     return {"file": match.group(1), "line": int(match.group(2)), "message": match.group(3)}

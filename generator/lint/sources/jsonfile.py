@@ -21,8 +21,9 @@ from .managed import managed_raws
 from .policyvalue import has_unknown, normalise
 
 MAX_BYTES = 64 * MIB  # plans of large estates; a policy is at most 32 KB
-TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
-ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
+# Compiled when first used (`re` caches them): only where a finding is located, a plan read
+TOKENS = r'"(?:[^"\\]|\\.)*"|[{}\[\]:]'
+ADDRESS = r'"address"\s*:\s*("(?:[^"\\]|\\.)*")'
 ACCOUNT = re.compile(r"^[0-9]{12}\Z")
 
 
@@ -91,7 +92,7 @@ def statement_offsets(text: str) -> list[int]:
     last = key = None
     list_depth: int | None = None  # depth inside the Statement list, while in it
     offsets: list[int] = []
-    for match in TOKENS.finditer(text):
+    for match in re.finditer(TOKENS, text):
         token = match.group()
         if token[0] == '"':
             last = token
@@ -399,6 +400,6 @@ class _AddressLines:
         if self.first is None:
             lines = Lines(self.text)
             self.first = {}
-            for match in ADDRESS.finditer(self.text):
+            for match in re.finditer(ADDRESS, self.text):
                 self.first.setdefault(match.group(1), lines.line_col(match.start())[0])
         return self.first.get(json.dumps(address), 1)
