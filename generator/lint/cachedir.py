@@ -21,6 +21,21 @@ def cache_root() -> str:
     return os.path.abspath(os.path.join(base, "xgen"))
 
 
+_PACKAGE: list[str] = []  # walked once per process: the cache and the warm path both ask
+
+
+def package_tree() -> list[str]:
+    """xgen's code, which every derived file depends on: the package's folders and `.py`
+    files (not `__pycache__`), in a fixed order."""
+    if not _PACKAGE:
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        for folder, dirs, files in os.walk(package):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            _PACKAGE.append(folder)
+            _PACKAGE.extend(os.path.join(folder, n) for n in sorted(files) if n.endswith(".py"))
+    return _PACKAGE
+
+
 def cache_dir() -> "Path":
     from pathlib import Path
 

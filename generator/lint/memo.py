@@ -41,7 +41,7 @@ import marshal
 import os
 import sys
 
-from .cachedir import cache_root, write_atomic
+from .cachedir import cache_root, package_tree, write_atomic
 
 FORMAT = 1
 RACY_NS = 2_000_000_000  # FAT's 2 s: the coarsest timestamps a checkout may have
@@ -92,7 +92,7 @@ class Recorder:
         self._installed = tuple(os.path.join(folder, "") for folder in installed)
         here = os.getcwd()
         self._root = _repository_root(here)
-        for path in _package_paths(package):
+        for path in package_tree():
             self._look(path, up=False)
         self._look(here)
 
@@ -231,16 +231,6 @@ def _state(path: str) -> tuple[int, ...] | int | None:
 
 def _unchanged(states: tuple) -> bool:
     return all(_state(path) == state for path, state in states)
-
-
-def _package_paths(package: str) -> list[str]:
-    """xgen's code: the package's folders and `.py` files (not `__pycache__`)."""
-    found = []
-    for folder, dirs, files in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        found.append(folder)
-        found += [os.path.join(folder, name) for name in sorted(files) if name.endswith(".py")]
-    return found
 
 
 def _key(argv: list[str]) -> tuple:
