@@ -20,7 +20,8 @@ from typing import Any
 
 from ..errors import InputError
 from ..lint.sources import ReadError
-from ..lint.sources.jsonfile import is_plan, load_json, parse_json, plan_account
+from ..lint.sources.jsonfile import load_json, parse_json
+from ..lint.sources.plan import is_plan, plan_account
 from ..policy.document import PolicyError, parse_policy
 from ..policy.kinds import Kind
 from ..safe_read import Unreadable, read_limited
