@@ -4,6 +4,13 @@
 has changed since is replayed (lint/memo.py) and any other is parsed by argparse
 (lint/argv.py) without importing Typer, which costs ~70 ms to import and ~150 ms to parse
 its parameters. Everything else, `xgen lint --help` included, goes to the Typer app.
+
+A lint run also skips what only costs it time (measured on one policy, 57 ms in all): the
+cyclic garbage collector, which ran some fifty times while its modules were imported (7
+ms; a run's inputs are trees it holds to the end: off, the peak memory of linting a 4.8
+MB policy, a 10,000-resource plan and a 5,000-block .tf stayed 77, 54 and 172 MB, and the
+.tf took 3.6 s, not 4.8), and the interpreter's teardown of those modules at exit (4.5
+ms; nothing on the lint path registers an exit handler).
 """
 
 import os
@@ -14,11 +21,13 @@ def main() -> None:
     """Console-script entry point; a reader that goes away (`| head`) ends it quietly."""
     try:
         try:
-            _dispatch()
+            code = run()
         finally:
             sys.stdout.flush()  # here, not at exit, where a closed pipe is only a warning
+        sys.stderr.flush()
     except BrokenPipeError:
         _quiet_exit()
+    os._exit(code)  # in effect lint only: the other commands exit through Typer's SystemExit
 
 
 def _quiet_exit() -> None:
@@ -29,7 +38,8 @@ def _quiet_exit() -> None:
     raise SystemExit(1)
 
 
-def _dispatch() -> None:
+def run() -> int:
+    """The exit code of `xgen lint`; any other command raises SystemExit (Typer)."""
     try:
         os.getcwd()
     except OSError:  # deleted or moved away under the shell: nothing can be found from it
@@ -42,15 +52,19 @@ def _dispatch() -> None:
     args = sys.argv[1:]
     options = args[: args.index("--")] if "--" in args else args  # after `--`: file names
     if args[:1] == ["lint"] and not {"--help", "-h"} & set(options):
+        import gc
+
+        gc.disable()
         if "--no-cache" not in options:
             from .lint.memo import replay
 
             code = replay(args[1:])
             if code is not None:  # nothing it looked at changed: printed as it was
-                raise SystemExit(code)
+                return code
         from .lint.argv import main as lint_main
 
-        raise SystemExit(lint_main(args[1:], memoise=True))
-    from .cli import run
+        return lint_main(args[1:], memoise=True)
+    from .cli import run as run_typer
 
-    run()
+    run_typer()  # raises SystemExit in Click's standalone mode, as Typer runs it
+    return 0

