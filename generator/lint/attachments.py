@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from ..records import Record
 from .findings import Finding
 
 
-class Attachment(NamedTuple):
+class Attachment(Record):
     """`policy_arn` attached by `resource` (`aws_iam_role_policy_attachment.admin`, a
     module), written at file:line:col."""
 

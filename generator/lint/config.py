@@ -16,18 +16,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
 
 from ..errors import InputError
+from ..records import Record
 from ..safe_read import Unreadable, read_limited
 from .findings import Severity
 from .scope import repository_root
 from .suppress import RULE_TOKEN, Suppression
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Any
+
 NAMES = (".xgen.toml", "pyproject.toml")
 
 
-class Config(NamedTuple):
+class Config(Record):
     severity: Mapping[str, Severity] = MappingProxyType({})
     ignores: tuple[Suppression, ...] = ()
     fail_on: Severity | None = None

@@ -7,12 +7,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cached_property
-from typing import NamedTuple, Protocol
 
 from ..policy.document import Policy, Principal, Statement
 from ..policy.kinds import Kind
+from ..records import Record
 from .deployment import Deployment
 from .findings import Finding
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Locator(Protocol):
+        """Where a document's statements are written, and the values in them."""
+
+        def statement(self, index: int) -> Position | None: ...
+
+        def value(
+            self, index: int, element: str | None, candidates: tuple[str, ...]
+        ) -> Position | None: ...
+
 
 Position = tuple[int, int]
 # What a finding is about: (element, value), such as ("Action", "s3:*") or
@@ -23,17 +37,7 @@ BOUNDARY = "boundary"
 AWS_MANAGED = "aws-managed"
 
 
-class Locator(Protocol):
-    """Where a document's statements are written, and the values in them."""
-
-    def statement(self, index: int) -> Position | None: ...
-
-    def value(
-        self, index: int, element: str | None, candidates: tuple[str, ...]
-    ) -> Position | None: ...
-
-
-class Origin(NamedTuple):
+class Origin(Record):
     """Where a document is written: its file, its own line, and a lazy locator.
 
     Positions are computed only when a finding needs one: most documents have no
@@ -46,7 +50,7 @@ class Origin(NamedTuple):
     locate: Callable[[], Locator] | None = None
 
 
-class Summary(NamedTuple):
+class Summary(Record):
     """What rules across documents need of an inline policy of a known role, kept in the
     result cache: documents are not parsed again when their file is unchanged.
     """

@@ -6,8 +6,9 @@ artifact object. Plain policy files linted without `--spec` have no deployment.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from ..records import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
 if TYPE_CHECKING:
     from ..manifest import Manifest, SourceEntry, TargetEntry
     from ..model import Spec
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 PROFILES = ("hardened", "seed")
 
 
-class Deployment(NamedTuple):
+class Deployment(Record):
     """The source's resources and the targets that must be able to read them."""
 
     profile: str

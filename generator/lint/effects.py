@@ -11,7 +11,10 @@ of refusing the file (exit 2), which it did.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Any
+
 
 EFFECTS = {"allow": "Allow", "deny": "Deny"}
 

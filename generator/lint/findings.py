@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import NamedTuple
+
+from ..records import Record
 
 
 class Severity(Enum):
@@ -25,7 +26,7 @@ class Severity(Enum):
             raise ValueError(f"unknown severity {value!r} (use error, warning or info)") from None
 
 
-class Finding(NamedTuple):
+class Finding(Record):
     """One problem at one place; `rule` and `severity` are filled in by the engine."""
 
     message: str

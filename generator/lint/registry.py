@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
 
+from ..records import Record
 from .findings import Finding, Severity
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Any
+
+    Check = Callable[[Any], Iterator[Finding]]
 
 RULE_ID = re.compile(r"^XG\d{3}$")
 RULE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
-Check = Callable[[Any], Iterator[Finding]]
 
-
-class Rule(NamedTuple):
+class Rule(Record):
     """A registered rule; `hardened` rules drop to info in profile seed."""
 
     id: str

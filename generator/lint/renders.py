@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 from ..errors import InputError
 from ..filenames import MANIFEST
 from ..policy.kinds import Kind
+from ..records import Record
 from ..safe_read import within
 from .deployment import Deployment
 from .scope import Scope
@@ -24,7 +24,7 @@ from .scope import Scope
 SEARCH_DEPTH = 4
 
 
-class Placement(NamedTuple):
+class Placement(Record):
     """What a manifest says about one document."""
 
     deployment: Deployment

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
 
 from .. import __version__
 from ..printable import dumps, escaped, file_uri, printable
 from .engine import Result
 from .findings import Finding, Severity
 from .registry import Rule
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Any
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -5,15 +5,18 @@ processes of a parallel run).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
 from ..policy.kinds import Kind
+from ..records import Record
 from .context import Summary
 from .findings import Finding, Severity
 from .suppress import Suppression
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Any
 
-class FileResult(NamedTuple):
+
+class FileResult(Record):
     """How many documents, the findings of the document rules (before config severities
     and suppressions), summaries of the inline policies of known roles for the rules
     across documents, read errors, inline suppressions, and the files read through `.tf`

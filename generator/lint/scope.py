@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
 
+from ..records import Record
 from ..safe_read import FILE_LIMIT, Unreadable, read_limited, within
 from ..tree import repository_root
 
@@ -31,7 +31,7 @@ class Outside(Unreadable):
         super().__init__("resolves outside the repository root; not read")
 
 
-class Scope(NamedTuple):
+class Scope(Record):
     """The resolved folders that what inputs point to must be inside."""
 
     roots: tuple[str, ...]

@@ -9,14 +9,14 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from itertools import accumulate
-from typing import NamedTuple
 
+from ..records import Record
 from .findings import Finding
 
 RULE_TOKEN = re.compile(r"^XG\d+$", re.I)
 
 
-class Suppression(NamedTuple):
+class Suppression(Record):
     """Where a suppression is written, what it silences and why."""
 
     file: str  # where it is written (for XG050/XG051)

@@ -11,9 +11,12 @@ https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from .kinds import Kind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Any
 
 SIZE_LIMITS = {
     Kind.BUCKET: 20 * 1024,

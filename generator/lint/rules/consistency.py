@@ -6,7 +6,6 @@ They need a deployment: a rendered folder's manifest, or `--spec`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ...policy.document import Statement
 from ...policy.kinds import Kind
@@ -26,6 +25,7 @@ from .facts import (
     unknown_condition,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
 if TYPE_CHECKING:
     from ...manifest import TargetEntry
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+
+from ...records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ReadError(Exception):
     """A file that cannot be linted; reported as `path: cannot read policy: why`, exit 2."""
 
 
-class Raw(NamedTuple):
+class Raw(Record):
     """A policy body found in a file, before parsing: what a reader hands the loader."""
 
     body: object

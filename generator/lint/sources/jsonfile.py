@@ -11,13 +11,20 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate
-from typing import Any
 
 from ...policy.document import looks_like_policy
 from ...safe_read import MIB, refuse_constant, size
 from . import Raw, ReadError
 from .managed import managed_raws
 from .policyvalue import has_unknown, normalise
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Any
+
+    JsonObject = dict[str, Any]
+else:
+    JsonObject = dict
 
 MAX_BYTES = 64 * MIB  # plans of large estates; a policy is at most 32 KB
 # Compiled when first used (`re` caches it): only where a finding is located
@@ -47,7 +54,7 @@ def parse_json(text: str) -> Any:
         raise ReadError(f"invalid JSON: {error}") from None
 
 
-class Repeated(dict[str, Any]):
+class Repeated(JsonObject):
     """A JSON object whose text gives a key more than once: the value kept is the last,
     as `json.loads` keeps; `duplicates` names the keys, for rule XG060 (the parsed
     value alone cannot show them).

@@ -12,9 +12,11 @@ https://docs.aws.amazon.com/cli/latest/reference/iam/get-account-authorization-d
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import Raw
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from typing import Any
 
 AWS_MANAGED_ARN = ":iam::aws:policy/"
 CUSTOMER_MANAGED = "aws_iam_policy"  # the resource a customer managed policy is (XG009)
