@@ -10,7 +10,6 @@ spelling): with argparse, gettext and locale imported a cold run took 7 ms longe
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ..errors import InputError
 
@@ -30,11 +29,11 @@ class Options:
     """`xgen lint`'s options as parsed; the defaults are Typer's."""
 
     def __init__(self) -> None:
-        self.paths: list[Path] = []
+        self.paths: list[str] = []  # as written: the loader writes them as pathlib would
         self.output_format = "text"
         self.fail_on: str | None = None
         self.kind: str | None = None
-        self.spec: Path | None = None
+        self.spec: str | None = None
         self.no_cache = False
 
 
@@ -70,10 +69,10 @@ def parse(argv: list[str]) -> Options:
                 raise _error(f"argument {shown}: expected one argument")
             value = argv[index]
             index += 1
-        setattr(found, field, Path(value) if field == "spec" else value)
+        setattr(found, field, value)
     if not names:
         raise _error("the following arguments are required: paths")
-    found.paths = [Path(name) for name in names]
+    found.paths = names
     return found
 
 

@@ -23,7 +23,6 @@ import os
 import sys
 from collections.abc import Callable
 from importlib.util import find_spec
-from pathlib import Path
 from typing import Any
 
 from .. import __version__
@@ -59,8 +58,8 @@ def fingerprint() -> str:
 class ResultCache:
     """The store of one project; `get` and `put` by `key`, `save` at the end of a run."""
 
-    def __init__(self, root: Path) -> None:
-        project = hashlib.sha256(_utf8(str(root.resolve()))).hexdigest()[:16]
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        project = hashlib.sha256(_utf8(os.path.realpath(root))).hexdigest()[:16]
         self.path = cache_dir() / f"lint-v{FORMAT}" / f"{project}.json"
         self.fingerprint = fingerprint()
         self.entries = self._load()

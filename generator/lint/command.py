@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 from ..errors import InputError
 from ..policy.kinds import Kind
@@ -14,6 +13,7 @@ from .findings import Severity
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import TextIO
 
     from .config import Config
@@ -23,11 +23,11 @@ FORMATS = ("text", "json", "sarif")
 
 
 def run_lint(
-    paths: list[Path],
+    paths: Sequence[str | os.PathLike[str]],
     output_format: str,
     fail_on: str | None,
     kind: str | None,
-    spec: Path | None,
+    spec: str | os.PathLike[str] | None,
     *,
     use_cache: bool = True,
     recorder: Recorder | None = None,
@@ -51,14 +51,16 @@ def run_lint(
         raise InputError(
             f"unknown kind {kind!r}", fix=f"use one of {', '.join(k.value for k in Kind)}"
         ) from None
-    config = load_config(Path.cwd())
+    config = load_config(os.getcwd())
     level = threshold(fail_on, config)
     deployment = None
     if spec is not None:
+        from pathlib import Path
+
         from ..spec import load_spec
         from .deployment import Deployment
 
-        deployment = Deployment.from_spec(load_spec(spec))
+        deployment = Deployment.from_spec(load_spec(Path(spec)))
     cache = None
     if use_cache:
         from .cache import ResultCache

@@ -13,8 +13,8 @@ the repository can turn its errors off. Path globs are relative to the file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import InputError
@@ -35,32 +35,34 @@ class Config(Record):
     severity: Mapping[str, Severity] = MappingProxyType({})
     ignores: tuple[Suppression, ...] = ()
     fail_on: Severity | None = None
-    root: Path = Path()
+    root: str | os.PathLike[str] = "."  # the config file's folder: ignore paths are from it
 
 
-def find_config(start: Path) -> Path | None:
+def find_config(start: str) -> str | None:
     """The config file for runs from `start` (resolved): searched up to the repository root."""
-    root = Path(repository_root(str(start)))
-    for folder in (start, *start.parents):
+    root = repository_root(start)
+    folder = start
+    while True:
         for name in NAMES:
-            candidate = folder / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_table(candidate)):
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_table(candidate)):
                 return candidate
-        if folder == root:
-            break
-    return None
+        parent = os.path.dirname(folder)
+        if folder in (root, parent):
+            return None
+        folder = parent
 
 
-def _has_table(path: Path) -> bool:
+def _has_table(path: str) -> bool:
     try:
         return "[tool.xgen" in read_limited(path).decode("utf-8")
     except (Unreadable, UnicodeDecodeError):
         return False
 
 
-def load_config(start: Path) -> Config:
+def load_config(start: str | os.PathLike[str]) -> Config:
     """The config that applies to runs from `start`; empty when there is none."""
-    path = find_config(start.resolve())
+    path = find_config(os.path.realpath(start))
     if path is None:
         return Config(root=start)
     import tomllib  # only with a config file: most runs have none
@@ -80,11 +82,11 @@ def load_config(start: Path) -> Config:
             place=f"line {_line_of(text, 'tool')}",
             fix="write [tool.xgen] with single brackets",
         )
-    table = tool.get("xgen", data if path.name == ".xgen.toml" else {})
+    table = tool.get("xgen", data if os.path.basename(path) == ".xgen.toml" else {})
     return _parse(table, path, text)
 
 
-def _parse(table: Any, path: Path, text: str) -> Config:
+def _parse(table: Any, path: str, text: str) -> Config:
     def bad(what: str) -> InputError:
         return InputError(what, file=str(path), fix="see `xgen lint --help` and docs/rules.md")
 
@@ -132,7 +134,7 @@ def _parse(table: Any, path: Path, text: str) -> Config:
         parsed_fail_on = Severity.parse(fail_on) if fail_on else None
     except ValueError as error:
         raise bad(str(error)) from None
-    return Config(severity, tuple(ignores), parsed_fail_on, path.parent)
+    return Config(severity, tuple(ignores), parsed_fail_on, os.path.dirname(path))
 
 
 def _shown(value: Any) -> str:

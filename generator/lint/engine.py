@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
 from ..policy.kinds import Kind
 from ..records import Record
@@ -28,6 +27,8 @@ from .suppress import Silencer, Suppression
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .cache import ResultCache
 
 SEED_NOTE = " (profile seed; profile hardened would tighten this)"
@@ -51,7 +52,7 @@ class Result(Record):
 
 
 def lint(
-    paths: list[Path],
+    paths: Sequence[str | os.PathLike[str]],
     *,
     config: Config,
     kind: Kind | None = None,
@@ -110,7 +111,7 @@ def _combine(files: list[FileResult], config: Config, errors: list[str]) -> Resu
         for s in suppressions
         for f in rule.check(s)
     ]
-    root = config.root.resolve()
+    root = os.path.realpath(config.root)
     silencer = Silencer(suppressions)
     kept = [f for f in found if not silencer.silences(f, lambda f=f: _relative(f.file, root))]
     # dict.fromkeys: a broken manifest is reported once, not once per file under it
@@ -193,8 +194,8 @@ def _configured(finding: Finding, config: Config) -> Finding:
     return finding.at(severity=severity)
 
 
-def _relative(file: str, root: Path) -> str:
+def _relative(file: str, root: str) -> str:
     try:
-        return Path(os.path.relpath(Path(file).resolve(), root)).as_posix()
+        return os.path.relpath(os.path.realpath(file), root).replace(os.sep, "/")
     except ValueError:  # another drive on Windows
-        return Path(file).as_posix()
+        return file.replace(os.sep, "/")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from pathlib import Path
 
 from ..filenames import MANIFEST
 from ..policy.document import PolicyError, parse_policy
@@ -28,13 +27,15 @@ from .deployment import Deployment
 from .effects import effects_as_meant
 from .infer import infer_kind
 from .renders import Placement, Renders
-from .scope import Outside, Scope
+from .scope import Outside, Scope, shown
 from .sources import Raw, ReadError
 from .sources.jsonfile import MAX_BYTES, TextLocator, load_json, policy_raws
 from .suppress import Suppression, inline
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .sources.references import Folder
 
 SKIP_DIRS = ("node_modules", "__pycache__")
@@ -90,11 +91,12 @@ class Loader:
         self.errors: list[str] = []
         self._folders: dict[str, Folder] = {}
 
-    def inputs(self, paths: list[Path]) -> list[Input]:
+    def inputs(self, paths: Iterable[str | os.PathLike[str]]) -> list[Input]:
         """Every file to lint, once, `.tf` files first."""
         found: dict[str, Input] = {}
-        for path in paths:
-            if path.is_dir():
+        for named in paths:
+            path = shown(os.fspath(named))
+            if os.path.isdir(path):
                 items = []
                 for item in _walk(path):
                     if self.scope.inside(item.resolved):
@@ -103,12 +105,12 @@ class Loader:
                         self.errors.append(
                             f"{item.display}: cannot read policy: symlink {Outside()}"
                         )
-            elif leads_outside(str(path)) is not None:  # a link (committed?) out of its tree
+            elif leads_outside(path) is not None:  # a link (committed?) out of its tree
                 self.errors.append(f"{path}: cannot read policy: symlink {Outside()}")
                 continue
-            elif path.exists():  # read wherever it is; not a regular file: refused when read
+            elif os.path.exists(path):  # read wherever it is; not a regular file: refused when read
                 sys.audit("xgen.look", path)  # the symlinks on its way, for the warm path
-                items = [Input(str(path), os.path.realpath(path))]
+                items = [Input(path, os.path.realpath(path))]
             else:
                 self.errors.append(f"{path}: cannot read policy: no such file or folder")
                 continue
@@ -198,7 +200,6 @@ class Loader:
 
         json_syntax = item.display.endswith(".json")
         tf = TerraformFile(
-            Path(item.display),
             item.display,
             data,
             self.scope.read,
@@ -283,13 +284,12 @@ def _origin(raw: Raw) -> Origin:
     return Origin(raw.file, raw.line, raw.col)
 
 
-def _walk(root: Path) -> list[Input]:
+def _walk(top: str) -> list[Input]:
     """Policy and .tf files under `root` (symlinked folders not followed, as os.walk).
 
     Paths are resolved once per folder, not per file: resolving costs a system call per
     path component, which for 1000 files took longer than linting them.
     """
-    top = str(root)
     found: list[Input] = []
     pending = [("" if top == "." else top, os.path.realpath(top))]
     while pending:

@@ -20,7 +20,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from . import memo
 from .results import FileResult, decode, encode
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
@@ -70,6 +69,8 @@ def _fork(chunk: Sequence[Item], one: Callable[[Item], Linted]) -> tuple[int, in
     os.close(read)  # the child: lint, write, and leave without running the parent's exit code
     code = 1
     try:
+        from . import memo  # here, not at import: a run of one file never forks
+
         rows = [(key, encode(result), hit) for key, result, hit in map(one, chunk)]
         data = marshal.dumps((rows, memo.snapshot()))
         with os.fdopen(write, "wb") as out:
@@ -93,5 +94,7 @@ def _collect(pid: int, pipe: int, expected: int) -> list[Linted] | None:
         return None
     if len(linted) != expected:
         return None
+    from . import memo
+
     memo.absorb(seen)
     return linted

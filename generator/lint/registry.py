@@ -8,7 +8,6 @@ run at once (cross-document consistency). Ids are never reused.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
 from ..records import Record
@@ -19,9 +18,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     Check = Callable[[Any], Iterator[Finding]]
-
-RULE_ID = re.compile(r"^XG\d{3}$")
-RULE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class Rule(Record):
@@ -57,7 +53,7 @@ def rule(
     """Register a rule function; refuses duplicate or malformed ids (parliament's guard)."""
 
     def register(check: Check) -> Check:
-        if not RULE_ID.match(id) or not RULE_NAME.match(name):
+        if not _well_formed(id, name):
             raise ValueError(f"bad rule id or name: {id} {name}")
         if id in RULES or any(r.name == name for r in RULES.values()):
             raise ValueError(f"rule {id} {name} registered twice")
@@ -67,6 +63,14 @@ def rule(
         return check
 
     return register
+
+
+def _well_formed(id: str, name: str) -> bool:
+    """An id is XG and three digits, a name lower-case words joined by single hyphens
+    (tested without `re`: compiling the two patterns was 0.2 ms of every run)."""
+    words = name.split("-")
+    id_ok = len(id) == 5 and id.startswith("XG") and id[2:].isascii() and id[2:].isdigit()
+    return id_ok and all(w.isascii() and w.isalnum() and w == w.lower() for w in words)
 
 
 def load_rules() -> dict[str, Rule]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
 from ..errors import InputError
 from ..filenames import MANIFEST
@@ -95,7 +94,9 @@ class Renders:
 
     def _read(self, folder: str) -> dict[str, Placement]:
         try:
-            from ..manifest import read_manifest  # only where a render is: most runs
+            from pathlib import Path  # only where a render is: most runs
+
+            from ..manifest import read_manifest
 
             manifest = read_manifest(Path(folder))
         except InputError as error:

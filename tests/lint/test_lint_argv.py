@@ -6,7 +6,6 @@ argparse reads it with file names and options mixed (`parse_intermixed_args`, as
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -35,11 +34,11 @@ def reference() -> argparse.ArgumentParser:
     """The parser lint/argv.py used before (argparse, no abbreviations), read in
     intermixed mode: it read `a.json --no-cache b.json` as an error, Typer does not."""
     parse = _Parser(prog="xgen lint", add_help=False, allow_abbrev=False)
-    parse.add_argument("paths", nargs="+", type=Path)
+    parse.add_argument("paths", nargs="+")
     parse.add_argument("--format", "-f", dest="output_format", default="text")
     parse.add_argument("--fail-on", dest="fail_on")
     parse.add_argument("--kind")
-    parse.add_argument("--spec", type=Path)
+    parse.add_argument("--spec")
     parse.add_argument("--no-cache", dest="no_cache", action="store_true")
     return parse
 
@@ -77,7 +76,7 @@ def test_after_a_double_dash_every_word_is_a_file_name() -> None:
     """What the pre-commit hooks pass (`--` then the files); argparse's intermixed mode
     mishandles `--`, so this is stated outright."""
     found = parse(["--no-cache", "a.json", "--", "--help.json", "-o", "--"])
-    assert found.paths == [Path("a.json"), Path("--help.json"), Path("-o"), Path("--")]
+    assert found.paths == ["a.json", "--help.json", "-o", "--"]
     assert found.no_cache and found.output_format == "text"
     with pytest.raises(InputError):
         parse(["--no-cache", "--"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,6 +12,7 @@ from lintkit import rule_ids
 
 from generator.lint.config import Config, load_config
 from generator.lint.engine import Result, lint
+from generator.lint.scope import shown
 from generator.policy.kinds import Kind
 
 FOREIGN_ROOT = "arn:aws:iam::222222222222:root"
@@ -194,3 +195,25 @@ def test_random_json_never_crashes(value: object) -> None:
         for kind in (None, Kind.KEY, Kind.TRUST):
             result = lint([path], config=Config(), kind=kind)
             assert all(e.startswith(str(path)) for e in result.errors)
+
+
+@given(st.lists(st.sampled_from(["", ".", "..", "a", "b c", "-x", "é"]), max_size=6), st.data())
+def test_a_named_path_is_reported_as_pathlib_would_write_it(parts: list[str], data) -> None:
+    """The loader writes names without pathlib (4.5 ms of a cold run) and must write them
+    as the reports always have: "./a//b/" is "a/b", "/" and "//" stay."""
+    slashes = st.sampled_from(["/", "//", "///"])
+    name = "".join(p + data.draw(slashes) for p in parts) if data.draw(st.booleans()) else ""
+    name = data.draw(st.sampled_from(["", "/", "//", "///"])) + name.rstrip("/")
+    assert shown(name) == str(PurePosixPath(name))
+
+
+def test_a_folder_named_with_dots_and_slashes_reports_its_files_plainly(
+    tmp_path: Path, monkeypatch
+) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "p.json").write_text(json.dumps(ECR))
+    monkeypatch.chdir(tmp_path)
+    for named in ("./policies//", "policies", "./policies/./p.json"):
+        result = lint([named], config=Config(root=tmp_path), kind=Kind.ECR_REPOSITORY)
+        assert result.findings, named
+        assert {f.file for f in result.findings} == {"policies/p.json"}, named

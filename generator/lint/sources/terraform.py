@@ -103,7 +103,6 @@ class TerraformFile(PolicyTexts):
 
     def __init__(
         self,
-        path: Path,
         display: str,
         data: bytes,
         read: Callable[[str], bytes],
@@ -116,7 +115,7 @@ class TerraformFile(PolicyTexts):
         self.folder = folder or Folder()
         if len(data) > MAX_BYTES:
             raise ReadError(f"{size(len(data))} is over the {size(MAX_BYTES)} limit")
-        self.path = path
+        self.path = Path(display)
         self.read = read
         self.display = display
         self.refused: list[str] = []  # errors, one line each (file() refusals, bad JSON)
