@@ -689,3 +689,22 @@ def test_seed_profile_reports_xg027_as_info(rendered: dict[str, Path], tmp_path:
     path.write_text(json.dumps(doc(allow("s3:GetObject", OBJECT), allow("kms:Encrypt")), indent=2))
     result = lint([path], config=Config())
     assert [(f.rule, f.severity) for f in result.findings] == [("XG027", Severity.INFO)]
+
+
+def test_repeated_keys_are_placed_however_deep_they_are(tmp_path: Path) -> None:
+    """Where a repeated key or a case variant is, by Sid or position, through objects."""
+    text = (
+        '{"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow",'
+        ' "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals":'
+        ' {"aws:PrincipalAccount": "111111111111", "aws:PrincipalAccount": "2"}}},'
+        ' {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition":'
+        ' {"StringEquals": {"aws:PrincipalTag/team": "ml", "aws:principaltag/TEAM": "x"}}}]}'
+    )
+    result = lint_text(tmp_path, "p.json", text, "identity")
+    assert sorted(f.message for f in result.findings if f.rule == "XG060") == [
+        "A.Condition.StringEquals gives 'aws:PrincipalAccount' more than once: JSON parsers "
+        "keep the last and drop the others silently",
+        "Statement[1].Condition.StringEquals gives the condition key 'aws:principaltag/TEAM' "
+        "and 'aws:PrincipalTag/team', one key to AWS (condition keys ignore case): IAM "
+        "Access Analyzer reports this as an error",
+    ]

@@ -32,6 +32,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to impor
 if TYPE_CHECKING:
     from typing import Any
 
+    Step = tuple[Any, "Step | None", str | int]  # (value, its parent's step, key or index)
+
 MANAGED_POLICY_LIMIT = 6_144
 MANAGED_POLICY_RESOURCE = "aws_iam_policy"
 
@@ -87,13 +89,18 @@ def _repeated(value: Any, where: str) -> Iterator[tuple[str, str]]:
     """(where, what) for every object under `value` that gives a key twice: as the parser
     saw it (`duplicates`, set by the JSON reader) and, in a condition block, keys that
     differ in case only. Iterative: how deep the input nests is the input's choice.
+
+    Every document is walked and almost none has a finding, so where an object is is
+    kept as a step from its parent and written out only for a finding (writing every
+    path was half of this rule's time).
     """
-    pending: list[tuple[Any, str]] = [(value, where)]
+    pending: list[Step] = [(value, None, where)]
     while pending:
-        item, path = pending.pop()
+        step = pending.pop()
+        item = step[0]
         if isinstance(item, list):
             pending.extend(
-                (v, f"{path}[{i}]")
+                (v, step, i)
                 for i, v in reversed(list(enumerate(item)))
                 if isinstance(v, (list, dict))  # only objects give keys: no path for a value
             )
@@ -101,24 +108,37 @@ def _repeated(value: Any, where: str) -> Iterator[tuple[str, str]]:
         if not isinstance(item, dict):
             continue
         for key in getattr(item, "duplicates", ()):
-            yield path, REPEATED.format(key=key)
+            yield _path(step), REPEATED.format(key=key)
         condition = item.get("Condition")
         for operator, block in condition.items() if isinstance(condition, dict) else ():
-            if isinstance(block, dict):
-                yield from _case_variants(block, f"{path}.Condition.{operator}")
+            for key, first in _case_variants(block) if isinstance(block, dict) else ():
+                yield f"{_path(step)}.Condition.{operator}", CASE.format(key=key, first=first)
         pending.extend(
-            (v, f"{path}.{k}")
+            (v, step, str(k))  # a key, never an int: an int is a list's index
             for k, v in reversed(list(item.items()))
             if isinstance(v, (list, dict))
         )
 
 
-def _case_variants(block: dict[str, Any], path: str) -> Iterator[tuple[str, str]]:
+def _path(step: Step) -> str:
+    """Where a step's value is: `Statement[0].Condition`, from the root's `where`."""
+    parts: list[str] = []
+    at: Step | None = step
+    while at is not None:
+        _, parent, key = at
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}" if parent else key)
+        at = parent
+    return "".join(reversed(parts))
+
+
+def _case_variants(block: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(key, the key first written) for each key of `block` that differs from an earlier
+    one in case only."""
     seen: dict[str, str] = {}
     for key in map(str, block):
         first = seen.setdefault(key.lower(), key)
         if first != key:
-            yield path, CASE.format(key=key, first=first)
+            yield key, first
 
 
 @rule("XG060", "duplicate-json-key", Severity.ERROR, "A key written twice in one JSON object")
