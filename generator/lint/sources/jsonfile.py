@@ -45,7 +45,9 @@ def load_json(data: bytes, name: str) -> tuple[Any, str]:
 def parse_json(text: str) -> Any:
     """JSON text (a file's, or a policy held in a string) parsed; ReadError if refused."""
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_constant=refuse_constant)
+        if text.startswith("\ufeff"):  # as json.loads refuses it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise ReadError(f"invalid JSON at {error.lineno}:{error.colno}: {error.msg}") from None
     except RecursionError:
@@ -70,6 +72,10 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     repeated = Repeated(value)
     repeated.duplicates = tuple(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
     return repeated
+
+
+# One decoder for every text: json.loads with options builds one, and its scanner, per call
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=refuse_constant)
 
 
 class Lines:
