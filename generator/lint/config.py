@@ -22,7 +22,7 @@ from ..records import Record
 from ..safe_read import Unreadable, read_limited
 from .findings import Severity
 from .scope import repository_root
-from .suppress import RULE_TOKEN, Suppression
+from .suppress import Suppression, is_rule_token
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _parse(table: Any, path: str, text: str) -> Config:
         rules = [rules] if isinstance(rules, str) else rules
         if not isinstance(rules, list):
             raise bad(f"ignore's rule must be a rule id or a list of them, not {_shown(rules)}")
-        ids = tuple(str(r).upper() for r in rules if RULE_TOKEN.match(str(r)))
+        ids = tuple(str(r).upper() for r in rules if is_rule_token(str(r)))
         line = _line_of(text, ids[0] if ids else "ignore")
         path_glob = entry.get("path")
         ignores.append(

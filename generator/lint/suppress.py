@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from itertools import accumulate
@@ -13,7 +12,10 @@ from itertools import accumulate
 from ..records import Record
 from .findings import Finding
 
-RULE_TOKEN = re.compile(r"^XG\d+$", re.I)
+
+def is_rule_token(word: str) -> bool:
+    """`XG` and digits, in any case: a rule id as a suppression names it."""
+    return word[:2].lower() == "xg" and word[2:].isascii() and word[2:].isdigit()
 
 
 class Suppression(Record):
@@ -78,7 +80,7 @@ def inline(file: str, line: int, lines: range, text: str) -> Suppression:
     """`XG020,XG021 reason...` after `xgen:ignore`: the ids, then the reason."""
     words = text.replace(",", " , ").split()
     rules: list[str] = []
-    while words and (RULE_TOKEN.match(words[0]) or words[0] == ","):
+    while words and (is_rule_token(words[0]) or words[0] == ","):
         word = words.pop(0)
         if word != ",":
             rules.append(word.upper())

@@ -29,7 +29,7 @@ from ...policy.kinds import Kind
 from ..context import LintDocument
 from ..findings import Finding, Severity
 from ..registry import rule
-from .facts import NARROWING, covers, is_unknown, unknown_condition
+from .facts import covers, is_unknown, narrows, unknown_condition
 
 ADMIN_ACTIONS = ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion")
 SOURCE_KEYS = ("aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths")
@@ -126,7 +126,7 @@ def _bound_to_source(statement: Statement) -> bool:
     acts for: `aws:Source*`, or an encryption context naming the calling resource."""
     return any(
         (c.key_lower in SOURCE_KEYS or c.key_lower.startswith(ENCRYPTION_CONTEXT))
-        and NARROWING.match(c.operator)
+        and narrows(c.operator)
         and any(v != "*" for v in c.values)
         for c in statement.conditions
     )

@@ -20,7 +20,7 @@ from ..attachments import Attachment
 from ..context import LintDocument
 from ..findings import Finding, Severity
 from ..registry import rule
-from .facts import NARROWING, covers, glob_match, is_unknown, unknown_condition
+from .facts import covers, glob_match, is_unknown, narrows, unknown_condition
 
 # Any role of the account: what a resource pattern must match to reach every role.
 SOME_ROLE = "arn:aws:iam::111111111111:role/an-administrator"
@@ -63,7 +63,7 @@ def pass_role_any_role(doc: LintDocument) -> Iterator[Finding]:
         if not covers(statement.actions, "iam:PassRole") or unknown_condition(statement):
             continue
         if any(
-            c.key_lower.startswith(ROLE_TAG_KEYS) and NARROWING.match(c.operator)
+            c.key_lower.startswith(ROLE_TAG_KEYS) and narrows(c.operator)
             for c in statement.conditions
         ):
             continue

@@ -10,7 +10,7 @@ from ..actions import data_version, expand, service_actions, services
 from ..context import LintDocument
 from ..findings import Finding, Severity
 from ..registry import rule
-from .facts import ACCOUNT_ID, PARTITIONS, has_wildcard, is_template
+from .facts import PARTITIONS, has_wildcard, is_account_id, is_template
 
 ACCOUNT_KEYS = (
     "aws:sourceaccount",
@@ -250,7 +250,7 @@ def malformed_account_id(doc: LintDocument) -> Iterator[Finding]:
     """
     for statement in doc.policy.statements:
         for value, where in _account_values(statement):
-            if not is_template(value) and not has_wildcard(value) and not ACCOUNT_ID.match(value):
+            if not is_template(value) and not has_wildcard(value) and not is_account_id(value):
                 yield doc.finding(
                     statement,
                     f"{statement.label}: account id {value!r} in {where} is not 12 digits",

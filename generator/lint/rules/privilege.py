@@ -36,7 +36,6 @@ from ..context import LintDocument
 from ..findings import Finding, Severity
 from ..registry import rule
 from .facts import (
-    NARROWING,
     arn_account,
     arn_service,
     covers,
@@ -44,6 +43,7 @@ from .facts import (
     has_wildcard,
     is_unknown,
     narrowing_values,
+    narrows,
     s3_bucket,
     s3_object,
     unknown_condition,
@@ -72,7 +72,7 @@ def _tag_scoped(statement: Statement, keys: tuple[str, ...] = TAG_KEYS) -> bool:
     """Whether a condition on one of `keys` (prefixes) limits the statement to some
     resources, in any narrowing operator (StringEqualsIgnoreCase too)."""
     return any(
-        c.key_lower.startswith(keys) and NARROWING.match(c.operator) and c.values != ("*",)
+        c.key_lower.startswith(keys) and narrows(c.operator) and c.values != ("*",)
         for c in statement.conditions
     )
 

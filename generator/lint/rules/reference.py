@@ -26,21 +26,21 @@ from ..registry import rule
 from .facts import has_wildcard, is_unknown, unknown_condition
 
 # `${TagKey}`, `<key>`, and the reference's literal `tag-key` (secretsmanager)
-VARIABLE = re.compile(r"\$\{[^}]*\}|<[^>]*>|(?<=/)tag-key$")
+VARIABLE = r"\$\{[^}]*\}|<[^>]*>|(?<=/)tag-key$"  # compiled when first used (`re` caches it)
 
 
 @lru_cache(maxsize=4096)
 def _format(arn: str) -> re.Pattern[str]:
     """A format of the reference (`arn:${Partition}:s3:::${BucketName}`, a condition key
     `aws:ResourceTag/${TagKey}`) as a regex."""
-    parts = VARIABLE.split(arn)
+    parts = re.split(VARIABLE, arn)
     return re.compile(".+".join(re.escape(p) for p in parts), re.S)
 
 
 @lru_cache(maxsize=8192)
 def _glob(arn_format: str) -> str:
     """An ARN format as a pattern of `*` (any run) and literal characters."""
-    return VARIABLE.sub("*", arn_format)
+    return re.sub(VARIABLE, "*", arn_format)
 
 
 def _overlap(a: str, b: str) -> bool:
@@ -121,9 +121,6 @@ def action_resource_mismatch(doc: LintDocument) -> Iterator[Finding]:
             )
 
 
-SKIPPED_OPERATORS = re.compile(r"(IfExists$|^Null$)", re.I)
-
-
 @rule(
     "XG017",
     "condition-key-not-supported",
@@ -162,7 +159,8 @@ def condition_key_not_supported(doc: LintDocument) -> Iterator[Finding]:
             prefix = key.partition(":")[0]
             if prefix == "aws" or prefix not in services():
                 continue  # global, or an identity provider's (app.terraform.io:aud)
-            if SKIPPED_OPERATORS.search(condition.operator):
+            operator = condition.operator.lower()
+            if operator.endswith("ifexists") or operator == "null":
                 continue
             if any(_supports(keys, key) for keys in supported):
                 continue
@@ -179,4 +177,4 @@ def condition_key_not_supported(doc: LintDocument) -> Iterator[Finding]:
 def _supports(keys: frozenset[str], key: str) -> bool:
     if key in keys:
         return True
-    return any(VARIABLE.search(k) and _format(k).fullmatch(key) for k in keys)
+    return any(re.search(VARIABLE, k) and _format(k).fullmatch(key) for k in keys)
