@@ -11,12 +11,13 @@ from functools import cached_property
 from ..policy.document import Policy, Principal, Statement
 from ..policy.kinds import Kind
 from ..records import Record
-from .deployment import Deployment
 from .findings import Finding
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
 if TYPE_CHECKING:
     from typing import Protocol
+
+    from .deployment import Deployment
 
     class Locator(Protocol):
         """Where a document's statements are written, and the values in them."""

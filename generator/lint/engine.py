@@ -15,7 +15,6 @@ from ..records import Record
 from ..safe_read import Unreadable
 from .config import Config
 from .context import LintDocument
-from .deployment import Deployment
 from .findings import Finding, Severity
 from .loader import SEEN, Input, Loaded, Loader
 from .parallel import Linted, lint_each
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from .cache import ResultCache
+    from .deployment import Deployment
 
 SEED_NOTE = " (profile seed; profile hardened would tighten this)"
 # A file's notes (what Terraform builds at plan time, not read) travel with its read

@@ -21,9 +21,7 @@ from ..policy.limits import compact_size
 from ..records import Record
 from ..safe_read import FILE_LIMIT, Unreadable, read_limited
 from ..tree import leads_outside
-from .attachments import Attachment
 from .context import LintDocument, Origin
-from .deployment import Deployment
 from .effects import effects_as_meant
 from .infer import infer_kind
 from .renders import Placement, Renders
@@ -36,6 +34,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to impor
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from .attachments import Attachment
+    from .deployment import Deployment
     from .sources.references import Folder
 
 SKIP_DIRS = ("node_modules", "__pycache__")

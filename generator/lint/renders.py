@@ -17,8 +17,11 @@ from ..filenames import MANIFEST
 from ..policy.kinds import Kind
 from ..records import Record
 from ..safe_read import within
-from .deployment import Deployment
 from .scope import Scope
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from .deployment import Deployment
 
 SEARCH_DEPTH = 4
 
@@ -97,6 +100,7 @@ class Renders:
             from pathlib import Path  # only where a render is: most runs
 
             from ..manifest import read_manifest
+            from .deployment import Deployment
 
             manifest = read_manifest(Path(folder))
         except InputError as error:

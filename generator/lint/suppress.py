@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from itertools import accumulate
@@ -34,7 +33,11 @@ class Suppression(Record):
             return False
         if self.lines is not None:
             return finding.file == self.file and finding.line in self.lines
-        return self.path_glob is None or fnmatch.fnmatch(relative, self.path_glob)
+        if self.path_glob is None:
+            return True
+        import fnmatch  # only for a config's path globs: most runs have none
+
+        return fnmatch.fnmatch(relative, self.path_glob)
 
 
 class Silencer:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from ...policy.document import Statement
 from ...policy.kinds import Kind
 from ..context import LintDocument
-from ..deployment import Deployment
 from ..findings import Finding, Severity
 from ..registry import rule
 from .facts import (
@@ -28,6 +27,7 @@ from .facts import (
 TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
 if TYPE_CHECKING:
     from ...manifest import TargetEntry
+    from ..deployment import Deployment
 
 # What each source document must let every target do.
 NEEDED = {

@@ -25,7 +25,10 @@ EXACT = frozenset(f"{q}{o}" for q in ("", "foranyvalue:") for o in ("stringequal
 # Placeholders that a template or Terraform's `replace()` fills in: `_S3_BUCKET_ARN_`
 # (terraform-aws-modules), `{{account_id}}`, `<ACCOUNT_ID>`.
 # Compiled when first used (`re` caches it): most values have no `_`, `{{` or `<`.
-PLACEHOLDER = r"(?<![A-Za-z0-9])_[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?![A-Za-z0-9])|\{\{[^{}]*\}\}|<[A-Z][A-Z0-9_]*>"
+PLACEHOLDER = (
+    r"(?<![A-Za-z0-9])_[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?![A-Za-z0-9])"
+    r"|\{\{[^{}]*\}\}|<[A-Z][A-Z0-9_]*>"
+)
 
 
 def is_unknown(value: str) -> bool:

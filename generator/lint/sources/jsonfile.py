@@ -15,8 +15,6 @@ from itertools import accumulate
 from ...policy.document import looks_like_policy
 from ...safe_read import MIB, refuse_constant, size
 from . import Raw, ReadError
-from .managed import managed_raws
-from .policyvalue import has_unknown, normalise
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
 if TYPE_CHECKING:
@@ -300,7 +298,12 @@ def policy_raws(value: Any, text: str, file: str) -> list[Raw]:
     what is unknown is not judged (see `policyvalue`).
     """
     if looks_like_policy(value):
-        if "${" in text and has_unknown(value):
+        from_template = "${" in text
+        if from_template:
+            from .policyvalue import has_unknown, normalise  # only for text holding "${"
+
+            from_template = has_unknown(value)
+        if from_template:
             result = normalise(value)
             if result is None:
                 return []
@@ -321,4 +324,6 @@ def policy_raws(value: Any, text: str, file: str) -> list[Raw]:
 
     if is_plan(value):
         return plan_raws(value, text, file)
+    from .managed import managed_raws  # an AWS managed policy dump: rare
+
     return managed_raws(value, text, file) or []
