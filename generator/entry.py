@@ -61,9 +61,14 @@ def run() -> int:
             code = replay(args[1:])
             if code is not None:  # nothing it looked at changed: printed as it was
                 return code
+        from .bundle import install, update
+
+        bundle = install()  # xgen's modules from one file of bytecode (`bundle`)
         from .lint.argv import main as lint_main
 
-        return lint_main(args[1:], memoise=True)
+        code = lint_main(args[1:], memoise=True)
+        update(bundle)
+        return code
     from .cli import run as run_typer
 
     run_typer()  # raises SystemExit in Click's standalone mode, as Typer runs it

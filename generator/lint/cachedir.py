@@ -42,7 +42,7 @@ def cache_dir() -> "Path":
     return Path(cache_root())
 
 
-def write_atomic(path: "str | Path", data: bytes) -> None:
+def write_atomic(path: "str | Path", data: bytes, mode: int = 0o600) -> None:
     """Write `data` to `path` through a temporary file in the same folder; OSError on failure."""
     import tempfile  # only when writing: importing it costs more than reading a cache file
 
@@ -51,6 +51,8 @@ def write_atomic(path: "str | Path", data: bytes) -> None:
     handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}-")
     try:
         with os.fdopen(handle, "wb") as out:
+            if mode != 0o600:  # mkstemp's
+                os.fchmod(out.fileno(), mode)
             out.write(data)
         os.replace(temp, path)
     except OSError:
