@@ -94,6 +94,8 @@ def _repeated(value: Any, where: str) -> Iterator[tuple[str, str]]:
     kept as a step from its parent and written out only for a finding (writing every
     path was half of this rule's time).
     """
+    if not _any_repeated(value):
+        return
     pending: list[Step] = [(value, None, where)]
     while pending:
         step = pending.pop()
@@ -118,6 +120,32 @@ def _repeated(value: Any, where: str) -> Iterator[tuple[str, str]]:
             for k, v in reversed(list(item.items()))
             if isinstance(v, (list, dict))
         )
+
+
+def _any_repeated(value: Any) -> bool:
+    """Whether `value` holds anything `_repeated` reports: the quick walk every statement
+    gets (no finding, no path), so that only a statement with one is walked for places.
+    Keys that differ in case only are a set of lower-cased keys smaller than the block.
+    """
+    pending = [value]
+    containers = (dict, list)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if getattr(item, "duplicates", ()):
+                return True
+            condition = item.get("Condition")
+            for block in condition.values() if isinstance(condition, dict) else ():
+                if isinstance(block, dict) and len({str(k).lower() for k in block}) < len(block):
+                    return True
+            for v in item.values():  # loops, not extend(genexpr): a third faster here
+                if isinstance(v, containers):
+                    pending.append(v)
+        elif isinstance(item, list):
+            for v in item:
+                if isinstance(v, containers):
+                    pending.append(v)
+    return False
 
 
 def _path(step: Step) -> str:
