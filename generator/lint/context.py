@@ -163,6 +163,11 @@ class LintDocument:
         return Finding(message=message, fix=fix, line=line, col=col, file=self.file)
 
     @cached_property
+    def allows(self) -> tuple[Statement, ...]:
+        """The policy's Allow statements: a dozen rules ask for them, of every document."""
+        return tuple(self.policy.allows())
+
+    @cached_property
     def owner(self) -> str | None:
         """The owning account: known, or for a key policy the root that holds `kms:*`."""
         if self.account_id:

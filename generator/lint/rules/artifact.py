@@ -22,13 +22,13 @@ def _grants(doc: LintDocument) -> Iterator[Statement]:
     reaches its artifact or repository (needs a manifest or `--spec`).
     """
     if doc.kind in (Kind.BUCKET, Kind.ECR_REPOSITORY):
-        yield from (s for s in doc.policy.allows() if doc.foreign_principals(s))
+        yield from (s for s in doc.allows if doc.foreign_principals(s))
     elif (
         doc.kind is Kind.IDENTITY and doc.deployment and doc.owner != doc.deployment.source_account
     ):
         bucket = s3_bucket(doc.deployment.bucket_arn)
         reached = (doc.deployment.object_arn, doc.deployment.repository_arn)
-        for statement in doc.policy.allows():
+        for statement in doc.allows:
             if any(
                 s3_bucket(r) == bucket or any(glob_match(r, arn) for arn in reached if arn)
                 for r in statement.resources

@@ -70,7 +70,7 @@ def principal_arn_not_target_role(doc: LintDocument) -> Iterator[Finding]:
     deployment = _source_document(doc)
     if deployment is None:
         return
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         for value in narrowing_values(statement, "aws:PrincipalArn"):
             account = arn_account(value)
             if (
@@ -116,7 +116,7 @@ def target_arn_not_source(doc: LintDocument) -> Iterator[Finding]:
     ):
         return
     bucket = s3_bucket(deployment.bucket_arn)
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         for resource in statement.resources:
             expected = _expected(deployment, resource, bucket)
             if resource in deployment.object_arns:
@@ -168,9 +168,7 @@ def target_missing_from_source(doc: LintDocument) -> Iterator[Finding]:
         return
     action = NEEDED[doc.kind]
     grants = [
-        s
-        for s in doc.policy.allows()
-        if covers(s.actions, action) or any(is_unknown(a) for a in s.actions)
+        s for s in doc.allows if covers(s.actions, action) or any(is_unknown(a) for a in s.actions)
     ]
     for target in deployment.targets:
         if not any(_admits(s, target) for s in grants):

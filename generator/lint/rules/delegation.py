@@ -91,7 +91,7 @@ def key_administered_by_another_account(doc: LintDocument) -> Iterator[Finding]:
         return
     if doc.is_unread("Statement") or doc.is_unread("Principal"):
         return  # statements built at plan time may name the owner
-    allows = list(doc.policy.allows())
+    allows = list(doc.allows)
     admin = [(s, actions) for s in allows if (actions := _administers(s))]
     principals = {p for s in allows for p in s.principals}
     if not admin or any(
@@ -166,7 +166,7 @@ def service_principal_without_source(doc: LintDocument) -> Iterator[Finding]:
     if doc.kind not in (Kind.BUCKET, Kind.KEY) or doc.is_unread("Condition"):
         return
     what = "bucket" if doc.kind is Kind.BUCKET else "key"
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         services = sorted({p.value for p in statement.principals if p.type == "Service"})
         metadata = all(a.lower() in METADATA_ACTIONS for a in statement.actions)
         if not services or not statement.actions or metadata or unknown_condition(statement):

@@ -62,7 +62,7 @@ def pass_role_any_role(doc: LintDocument) -> Iterator[Finding]:
     """
     if doc.kind is not Kind.IDENTITY or not doc.grants or doc.is_unread("Condition"):
         return
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         if not covers(statement.actions, "iam:PassRole") or unknown_condition(statement):
             continue
         if any(

@@ -23,7 +23,7 @@ MANAGED_ALIAS = ":alias/aws/"
 
 def _kms_grants(doc: LintDocument) -> Iterator[tuple[Statement, frozenset[str]]]:
     """Allow statements giving another account KMS actions, with the accounts they reach."""
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         if not any(a == "*" or a.lower().startswith("kms:") for a in statement.actions):
             continue
         if doc.kind is Kind.KEY:
@@ -279,7 +279,7 @@ def key_policy_lockout(doc: LintDocument) -> Iterator[Finding]:
     """
     if doc.kind is not Kind.KEY or doc.is_unread("Statement"):
         return
-    candidates = [s for s in doc.policy.allows() if _may_administer(s)]
+    candidates = [s for s in doc.allows if _may_administer(s)]
     if any(is_unknown(p.value) for s in candidates for p in s.principals):
         return  # the admin may be the owner's root, written with an account known at plan
     admins = {

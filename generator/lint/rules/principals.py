@@ -44,7 +44,7 @@ def wildcard_principal_allow(doc: LintDocument) -> Iterator[Finding]:
          "Action": "s3:GetObject", "Resource": "...",
          "Condition": {"StringEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/R"}}}
     """
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         if not any(p.is_wildcard for p in statement.principals) or unknown_condition(statement):
             continue
         narrowed = any(
@@ -88,7 +88,7 @@ def cross_account_without_principal_arn(doc: LintDocument) -> Iterator[Finding]:
     """
     if doc.kind not in RESOURCE_KINDS:
         return
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         roots = [p for p in doc.foreign_principals(statement) if p.is_account_root]
         if not roots or unknown_condition(statement):
             continue
@@ -132,7 +132,7 @@ def principal_arn_not_role(doc: LintDocument) -> Iterator[Finding]:
     Use instead:
         {"StringEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/AmazonSageMaker"}}
     """
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         for value in narrowing_values(statement, "aws:PrincipalArn"):
             if ":user/" in value or ":assumed-role/" in value:
                 yield doc.finding(

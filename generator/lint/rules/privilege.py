@@ -139,7 +139,7 @@ def identity_wide_object_read(doc: LintDocument) -> Iterator[Finding]:
         return
     if doc.is_unread("Condition"):
         return  # a condition built at plan time may narrow it
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         if not covers(statement.actions, "s3:GetObject") or _tag_scoped(statement):
             continue
         if unknown_condition(statement):
@@ -243,7 +243,7 @@ def identity_kms_beyond_decrypt(doc: LintDocument) -> Iterator[Finding]:
         return  # the source's own roles: key administrators, training jobs
     if doc.is_unread("Condition"):
         return  # a condition built at plan time may limit it to a service
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         keys = [r for r in statement.resources if _reaches_keys(r)]
         if not keys or _another_accounts_key(doc, statement) or _via_service(statement):
             continue
@@ -333,7 +333,7 @@ def target_granted_other_object(doc: LintDocument) -> Iterator[Finding]:
     if doc.owner != deployment.source_account:
         return
     bucket = s3_bucket(deployment.bucket_arn)
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         admitted = [t for t in deployment.targets if _admits(statement, t)]
         if not admitted:
             continue

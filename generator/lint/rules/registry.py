@@ -56,7 +56,7 @@ def registry_write_to_another_account(doc: LintDocument) -> Iterator[Finding]:
     """
     if doc.kind is not Kind.MODEL_PACKAGE_GROUP:
         return
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         if not doc.foreign_principals(statement):
             continue
         for action in statement.actions:

@@ -68,7 +68,7 @@ def not_element_with_allow(doc: LintDocument) -> Iterator[Finding]:
     """
     if not doc.grants:
         return  # a permissions boundary: NotAction there caps, it grants nothing
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         for element in ("NotAction", "NotResource", "NotPrincipal"):
             if element == "NotResource" and _named_actions_only(statement):
                 continue  # those actions on every resource but some: no more than `*`

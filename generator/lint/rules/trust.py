@@ -52,7 +52,7 @@ def trust_not_sagemaker(doc: LintDocument) -> Iterator[Finding]:
     """
     if not _is_execution_role(doc):
         return
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         others = [
             p
             for p in statement.principals
@@ -97,7 +97,7 @@ def trust_without_source_account(doc: LintDocument) -> Iterator[Finding]:
     """
     if not _is_sagemaker_role(doc):
         return
-    for statement in doc.policy.allows():
+    for statement in doc.allows:
         sagemaker = [
             p for p in statement.principals if p.type == "Service" and p.value == SAGEMAKER_SERVICE
         ]
