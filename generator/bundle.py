@@ -76,7 +76,8 @@ def location() -> str | None:
     if not cached:
         return None
     tag = sys.implementation.cache_tag
-    return os.path.join(os.path.dirname(cached), f"xgen-bundle.{tag}.marshal")
+    level = f".opt-{sys.flags.optimize}" if sys.flags.optimize else ""  # as the .pyc's name
+    return os.path.join(os.path.dirname(cached), f"xgen-bundle.{tag}{level}.marshal")
 
 
 def install() -> Bundle:

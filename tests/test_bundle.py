@@ -127,3 +127,12 @@ def test_a_bundle_entry_for_a_missing_source_is_dropped(package: Path) -> None:
     bundle_file(package).write_bytes(marshal.dumps((version, magic, modules)))
     lint(package)
     assert "generator.gone" not in marshal.loads(bundle_file(package).read_bytes())[2]
+
+
+def test_optimised_bytecode_has_a_bundle_of_its_own(package: Path) -> None:
+    """`python -O` strips asserts from its bytecode: neither run may take the other's."""
+    lint(package)
+    lint(package, PYTHONOPTIMIZE="1")
+    names = sorted(p.name for p in bundle_file(package).parent.glob("xgen-bundle.*"))
+    tag = sys.implementation.cache_tag
+    assert names == [f"xgen-bundle.{tag}.marshal", f"xgen-bundle.{tag}.opt-1.marshal"]
