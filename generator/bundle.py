@@ -11,14 +11,19 @@ Python wrote and only those that are current.
 
 It lives beside those `.pyc` files, in the package's `__pycache__` (or under
 PYTHONPYCACHEPREFIX): what can write there can already change what Python runs, and no
-other folder, the cache folder CI jobs share included, is trusted with code. Nothing is
-written where Python writes no bytecode (PYTHONDONTWRITEBYTECODE, a read-only install).
+other folder, the cache folder CI jobs share included, is trusted with code. Even so it
+is read only from a regular file owned by the current user (or root) that neither group
+nor others may write, as python-hcl2's pickled parser is (`lint/sources/hclparser`).
+Nothing is written where Python writes no bytecode (PYTHONDONTWRITEBYTECODE, a read-only
+install).
 Nothing in it is needed: deleted, the next run imports as usual and writes it again.
 """
 
 import marshal
 import os
 import sys
+
+from .safe_read import trusted
 
 try:  # CPython's import system, already loaded: importlib.machinery would cost 0.7 ms
     from _frozen_importlib import ModuleSpec
@@ -86,7 +91,10 @@ def install() -> Bundle:
     modules: object = {}
     if path is not None:
         try:
-            with open(path, "rb") as file:
+            handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(handle, "rb") as file:
+                if not trusted(os.fstat(file.fileno())):
+                    raise ValueError("writable by others")
                 version, magic, modules = marshal.loads(file.read())
         except (OSError, EOFError, ValueError, TypeError):
             modules = {}  # none yet, or unreadable: imported as usual and written again

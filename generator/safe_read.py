@@ -117,3 +117,14 @@ def refuse_constant(name: str) -> NoReturn:
     """`json.loads(..., parse_constant=refuse_constant)`: Python reads NaN, Infinity and
     -Infinity, which are not JSON (RFC 8259): no policy holds them, AWS refuses them."""
     raise ValueError(f"{name} is not JSON (JSON has no NaN or Infinity)")
+
+
+def trusted(info: os.stat_result) -> bool:
+    """A regular file that only its owner, the current user or root, may write: the only
+    kind xgen loads code or a parser from (`bundle`, `lint/sources/hclparser`)."""
+    owners = (os.getuid(), 0) if hasattr(os, "getuid") else None
+    return (
+        stat.S_ISREG(info.st_mode)
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        and (owners is None or info.st_uid in owners)
+    )

@@ -136,3 +136,11 @@ def test_optimised_bytecode_has_a_bundle_of_its_own(package: Path) -> None:
     names = sorted(p.name for p in bundle_file(package).parent.glob("xgen-bundle.*"))
     tag = sys.implementation.cache_tag
     assert names == [f"xgen-bundle.{tag}.marshal", f"xgen-bundle.{tag}.opt-1.marshal"]
+
+
+def test_a_bundle_others_may_write_is_not_loaded(package: Path) -> None:
+    """Whoever may write the file could make lint run their code: it is not read."""
+    lint(package)
+    bundle_file(package).chmod(0o666)
+    assert lint(package)[1] == 0
+    assert lint(package)[1] >= 40  # replaced by a file only its owner may write

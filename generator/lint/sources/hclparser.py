@@ -33,7 +33,6 @@ import importlib
 import io
 import os
 import pickle
-import stat
 import sys
 import types
 from functools import lru_cache
@@ -41,6 +40,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from ...safe_read import trusted
 from ..cachedir import write_atomic
 
 FORMAT = 2
@@ -82,16 +82,6 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def _trusted(info: os.stat_result) -> bool:
-    """A regular file that only its owner, the current user or root, may write."""
-    owners = (os.getuid(), 0) if hasattr(os, "getuid") else None
-    return (
-        stat.S_ISREG(info.st_mode)
-        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-        and (owners is None or info.st_uid in owners)
-    )
-
-
 def _load(path: Path) -> Any:
     """The parser pickled at `path`, or None when it is missing, untrusted or not one."""
     from lark import Lark
@@ -101,7 +91,7 @@ def _load(path: Path) -> Any:
     except OSError:
         return None
     with os.fdopen(handle, "rb") as file:
-        if not _trusted(os.fstat(file.fileno())):
+        if not trusted(os.fstat(file.fileno())):
             return None
         try:
             loaded = pickle.load(file)
