@@ -144,3 +144,23 @@ def test_a_bundle_others_may_write_is_not_loaded(package: Path) -> None:
     bundle_file(package).chmod(0o666)
     assert lint(package)[1] == 0
     assert lint(package)[1] >= 40  # replaced by a file only its owner may write
+
+
+def test_runs_at_once_leave_one_whole_bundle(package: Path) -> None:
+    """Each run writes through a temporary file renamed into place: never half a file."""
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environ.update(PYTHONPATH=str(package), XGEN_CACHE_DIR=str(package.parent / "cache"))
+    command = [sys.executable, "-c", SCRIPT]
+    runs = [
+        subprocess.Popen(
+            command,
+            cwd=package.parent,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(4)
+    ]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0, 0, 0]  # no traceback
+    assert lint(package)[1] >= 40
+    assert not [p for p in bundle_file(package).parent.iterdir() if p.name.startswith(".")]
