@@ -237,6 +237,21 @@ def parse_policy(raw: Any) -> Policy:
     )
 
 
+IAM_VERSIONS = ("2012-10-17", "2008-10-17")  # the IAM policy language's only versions
+
+
 def looks_like_policy(raw: Any) -> bool:
-    """True for JSON that is meant to be a policy (has a Statement), valid or not."""
-    return isinstance(raw, dict) and "Statement" in raw
+    """True for JSON that is meant to be an IAM policy (has a Statement), valid or not.
+
+    Not a document of another policy language that also has statements: one whose Version
+    is not IAM's and no statement of which has an Effect, such as an SNS message data
+    protection policy (Version 2021-06-01, statements of DataDirection and Operation).
+    """
+    if not isinstance(raw, dict) or "Statement" not in raw:
+        return False
+    version = raw.get("Version")
+    if not isinstance(version, str) or version in IAM_VERSIONS:
+        return True
+    body = raw["Statement"]
+    statements = body if isinstance(body, list) else [body]
+    return any(isinstance(s, dict) and "Effect" in s for s in statements)

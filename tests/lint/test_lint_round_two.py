@@ -459,3 +459,55 @@ def test_two_patterns_meet_when_some_string_matches_both(a: str, b: str) -> None
     """A shortest witness, if any, has each character matched by a letter or `?` of one
     pattern (a character both match with `*` can be dropped): at most 4 + 4 long."""
     assert _overlap(a, b) == any(glob_match(a, w) and glob_match(b, w) for w in WORDS)
+
+
+TOPIC = "arn:aws:sns:eu-west-1:111111111111:alerts"
+SUBSCRIBE_ANYONE = {
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": "sns:Subscribe",
+    "Resource": TOPIC,
+}
+
+
+def test_a_subscribe_pinned_to_its_endpoints_is_narrowed(tmp_path: Path) -> None:
+    """terraform-aws-sns (round three): anyone may subscribe, but only the owner's queue;
+    SNS's documented use of sns:Endpoint. Its default policy's AWS:SourceOwner too."""
+    queue = "arn:aws:sqs:eu-west-1:111111111111:q"
+    pinned = {**SUBSCRIBE_ANYONE, "Condition": {"StringEquals": {"sns:Endpoint": queue}}}
+    owner = {
+        **SUBSCRIBE_ANYONE,
+        "Action": ["SNS:Publish", "SNS:Subscribe"],
+        "Condition": {"StringEquals": {"AWS:SourceOwner": "111111111111"}},
+    }
+    assert "XG005" not in rule_ids(lint_policy(tmp_path, doc(pinned), "bucket"))
+    assert "XG005" not in rule_ids(lint_policy(tmp_path, doc(owner), "bucket"))
+    protocol = {**SUBSCRIBE_ANYONE, "Condition": {"StringEquals": {"sns:Protocol": "sqs"}}}
+    anywhere = {**SUBSCRIBE_ANYONE, "Condition": {"StringLike": {"sns:Endpoint": "*"}}}
+    for open_ in (protocol, anywhere, SUBSCRIBE_ANYONE):  # any queue of anyone's: still open
+        assert "XG005" in rule_ids(lint_policy(tmp_path, doc(open_), "bucket"))
+
+
+def test_a_data_protection_policy_is_not_an_iam_policy(tmp_path: Path) -> None:
+    """terraform-aws-sns (round three): a module's `data_protection_policy` (SNS message
+    data protection, Version 2021-06-01, no Effect) was refused as a broken IAM policy
+    and the run exited 2."""
+    protection = (
+        '{ Name = "p", Version = "2021-06-01", Statement = [{ Sid = "Deny",'
+        ' DataDirection = "Inbound", Principal = ["*"], Operation = { Deny = {} },'
+        ' DataIdentifier = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"] }] }'
+    )
+    statement = '{ Effect = "Allow", Action = "s3:*", Resource = "*" }'
+    inline = f'{{ Version = "{V}", Statement = [{statement}] }}'
+    result = lint_tf(
+        tmp_path,
+        f'module "sns" {{\n  source = "x"\n  data_protection_policy = jsonencode({protection})\n'
+        f"  inline_policy = jsonencode({inline})\n}}\n",
+        dpp__json=json.dumps(
+            {"Name": "p", "Version": "2021-06-01", "Statement": [{"DataDirection": "Inbound"}]}
+        ),
+    )
+    assert result.errors == [] and result.documents == 1  # the inline policy alone
+    assert "XG013" in rule_ids(result)  # s3:* on "*" still judged
+    broken = lint_policy(tmp_path, {"Version": V, "Statement": [{"Action": "s3:*"}]})
+    assert broken.errors  # an IAM policy without Effect is still refused

@@ -23,6 +23,14 @@ NARROWING_KEYS = (
     "aws:SourceVpce",
     "aws:SourceVpc",
     "kms:CallerAccount",
+    # The account the caller acts for, in SNS's own default topic policy: "AWS": "*"
+    # with StringEquals AWS:SourceOwner = the owner's account.
+    "aws:SourceOwner",
+    # Only Subscribe sends it, so the statement allows nothing else, and only to the
+    # endpoints named: SNS's documented way to let anyone subscribe, say, addresses of
+    # one domain ("*@example.com"), never somewhere of their own.
+    # https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html
+    "sns:Endpoint",
 )
 
 

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...policy.document import looks_like_policy
 from ...policy.kinds import TERRAFORM_POLICY_ATTRIBUTES
 from ...safe_read import FILE_LIMIT, size
 from ..attachments import Attachment
@@ -288,7 +289,7 @@ class TerraformFile(PolicyTexts):
         self, value: Any, spot: Spot, line: int, kind: str | None, *, module: bool
     ) -> list[Raw]:
         """`jsonencode(...)` of an HCL object."""
-        if module and not (isinstance(value, dict) and "Statement" in value):
+        if module and not looks_like_policy(value):
             return []
         result = normalise(value)
         if result is None:

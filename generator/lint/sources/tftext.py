@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...policy.document import looks_like_policy
 from ...safe_read import Unreadable
 from ..scope import Outside
 from . import Raw, ReadError
@@ -52,7 +53,7 @@ class PolicyTexts:
             if not module:
                 self.refused.append(f"{self.display}:{where}: cannot read policy: {error}")
             return []
-        if module and not (isinstance(body, dict) and "Statement" in body):
+        if module and not looks_like_policy(body):
             return []
         flat = (spot.line, spot.col) if spot.flat else None
         return self._parsed(
@@ -79,7 +80,7 @@ class PolicyTexts:
                 body = parse_json(json_template(rendered))
             except ReadError:
                 continue
-            if module and not (isinstance(body, dict) and "Statement" in body):
+            if module and not looks_like_policy(body):
                 return []
             raws = self._parsed(body, rendered, shown, line, kind, text_line=1, path=path)
             note = f"{shown}:{line}: the template is read with its %{{ if }} {taken}"
@@ -168,7 +169,7 @@ class PolicyTexts:
         except ReadError as error:
             self.refused.append(f"{shown}: cannot read policy: {error}")
             return []
-        if module and not (isinstance(body, dict) and "Statement" in body):
+        if module and not looks_like_policy(body):
             return []
         return self._parsed(body, text, shown, 1, kind, text_line=1, path=resolved)
 
