@@ -511,3 +511,23 @@ def test_a_data_protection_policy_is_not_an_iam_policy(tmp_path: Path) -> None:
     assert "XG013" in rule_ids(result)  # s3:* on "*" still judged
     broken = lint_policy(tmp_path, {"Version": V, "Statement": [{"Action": "s3:*"}]})
     assert broken.errors  # an IAM policy without Effect is still refused
+
+
+def test_a_statement_handed_to_a_module_may_name_every_principal(tmp_path: Path) -> None:
+    """terraform-aws-opensearch (round three): `principals = [{ type = "*" }]` in a
+    module's statements is `"Principal": "*"`, as the provider writes it: it was refused
+    (unknown principal type) and the run exited 2. Limited to one address it is AWS's
+    documented IP-based access policy, not open to everyone; to 0.0.0.0/0 it is."""
+    text = (
+        'module "search" {{\n  source = "x"\n  access_policy_statements = [{{\n'
+        '    effect = "Allow"\n    principals = [{{ type = "*", identifiers = ["*"] }}]\n'
+        '    actions = ["es:ESHttpGet"]\n'
+        '    resources = ["arn:aws:es:eu-west-1:111111111111:domain/d/*"]\n'
+        '    conditions = [{{ test = "IpAddress", variable = "aws:SourceIp",'
+        ' values = ["{net}"] }}]\n'
+        "  }}]\n}}\n"
+    )
+    narrow = lint_tf(tmp_path, text.format(net="192.0.2.0/24"))
+    assert narrow.errors == [] and narrow.documents == 1
+    assert "XG005" not in rule_ids(narrow)
+    assert "XG005" in rule_ids(lint_tf(tmp_path, text.format(net="0.0.0.0/0")))

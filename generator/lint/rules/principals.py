@@ -10,6 +10,10 @@ from ..findings import Finding, Severity
 from ..registry import rule
 from .facts import has_wildcard, narrowing_values, unknown_condition
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING; `typing` costs lint 4 ms to import
+if TYPE_CHECKING:
+    from ...policy.document import Statement
+
 RESOURCE_KINDS = (Kind.BUCKET, Kind.KEY, Kind.ECR_REPOSITORY, Kind.MODEL_PACKAGE_GROUP)
 # Condition keys that restrict who or what can match a Principal "*".
 NARROWING_KEYS = (
@@ -38,8 +42,9 @@ NARROWING_KEYS = (
 def wildcard_principal_allow(doc: LintDocument) -> Iterator[Finding]:
     """## What it does
     Flags `Allow` statements with `Principal: "*"` (or `{"AWS": "*"}`) that no condition
-    narrows to an account, organisation, role or source. `Deny` with `"*"` is fine: it is
-    how a bucket refuses non-TLS access.
+    narrows to an account, organisation, role, source or network (`aws:SourceIp` in
+    `IpAddress`, other than 0.0.0.0/0). `Deny` with `"*"` is fine: it is how a bucket
+    refuses non-TLS access.
 
     ## Why is this bad?
     It grants the action to every AWS account and to anonymous callers.
@@ -58,13 +63,29 @@ def wildcard_principal_allow(doc: LintDocument) -> Iterator[Finding]:
         narrowed = any(
             value != "*" for key in NARROWING_KEYS for value in narrowing_values(statement, key)
         )
-        if not narrowed:
+        if not narrowed and not _from_addresses(statement):
             yield doc.finding(
                 statement,
                 f'{statement.label} allows Principal "*" without a narrowing condition',
                 "name the account roots as principals and add an aws:PrincipalArn condition",
                 at=("Principal", "*"),
             )
+
+
+EVERY_ADDRESS = ("0.0.0.0/0", "::/0")
+
+
+def _from_addresses(statement: Statement) -> bool:
+    """Whether the statement admits callers from some addresses only (`IpAddress` on
+    aws:SourceIp): AWS's documented way to open a bucket or an OpenSearch domain to a
+    network, not to everyone."""
+    return any(
+        c.operator.lower() == "ipaddress"
+        and c.key_lower == "aws:sourceip"
+        and c.values
+        and not set(c.values) & set(EVERY_ADDRESS)
+        for c in statement.conditions
+    )
 
 
 @rule(

@@ -309,6 +309,9 @@ def object_statement(item: dict[str, Any], name: str | None) -> dict[str, Any]:
         listed = item.get(attribute)
         if isinstance(listed, list):
             principal: dict[str, Any] = {}
+            if any(isinstance(entry, dict) and entry.get("type") == "*" for entry in listed):
+                statement[element] = "*"  # as the provider writes `type = "*"` (`_principals`)
+                continue
             for entry in listed:
                 if isinstance(entry, dict) and isinstance(entry.get("type"), str):
                     ids = entry.get("identifiers")
