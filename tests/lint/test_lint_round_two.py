@@ -531,3 +531,16 @@ def test_a_statement_handed_to_a_module_may_name_every_principal(tmp_path: Path)
     assert narrow.errors == [] and narrow.documents == 1
     assert "XG005" not in rule_ids(narrow)
     assert "XG005" in rule_ids(lint_tf(tmp_path, text.format(net="0.0.0.0/0")))
+
+
+def test_jumpstart_catalogue_buckets_are_not_the_accounts_data(tmp_path: Path) -> None:
+    """sagemaker-project-chitrakatha (round three): a role reading SageMaker JumpStart's
+    catalogue (AWS's bucket, per region) is not reading a whole bucket of its own data."""
+    catalogues = ("jumpstart-cache-prod-us-east-1", "jumpstart-private-cache-prod-us-gov-west-1")
+    for bucket in catalogues:
+        policy = doc(allow("s3:GetObject", f"arn:aws:s3:::{bucket}/*"))
+        assert "XG013" not in rule_ids(lint_policy(tmp_path, policy, "identity")), bucket
+    # anyone may create a bucket of another name: those are judged as any bucket
+    for bucket in ("jumpstart-cache-prod-mine", "jumpstart-cache-prod-us-east-x", "data"):
+        policy = doc(allow("s3:GetObject", f"arn:aws:s3:::{bucket}/*"))
+        assert "XG013" in rule_ids(lint_policy(tmp_path, policy, "identity")), bucket

@@ -77,6 +77,28 @@ def _tag_scoped(statement: Statement, keys: tuple[str, ...] = TAG_KEYS) -> bool:
     )
 
 
+# SageMaker JumpStart's model catalogue, one bucket per region that AWS owns and every
+# JumpStart user reads (the SageMaker Python SDK's JUMPSTART_DEFAULT_BUCKET and its private
+# hub's): manifests and public model artifacts, none of the account's data.
+AWS_CATALOGUE_BUCKETS = ("jumpstart-cache-prod-", "jumpstart-private-cache-prod-")
+
+
+def _aws_catalogue(bucket: str) -> bool:
+    """A JumpStart catalogue bucket: its prefix and a region's name (us-east-1,
+    us-gov-west-1), as AWS names them; any other name may be anyone's bucket."""
+    for prefix in AWS_CATALOGUE_BUCKETS:
+        if bucket.startswith(prefix):
+            parts = bucket.removeprefix(prefix).split("-")
+            return (
+                len(parts) in (3, 4)
+                and len(parts[0]) == 2
+                and all(p.isascii() and p.isalpha() and p.islower() for p in parts[:-1])
+                and parts[-1].isascii()
+                and parts[-1].isdigit()
+            )
+    return False
+
+
 def _object_scope(resource: str) -> str | None:
     """What an object read on `resource` reaches, when it is more than some objects."""
     if is_unknown(resource):
@@ -92,6 +114,8 @@ def _object_scope(resource: str) -> str | None:
         return None  # the bucket itself: GetObject does not apply to it
     if bucket.strip("*") == "":
         return "every object of every bucket"
+    if _aws_catalogue(bucket):
+        return None  # AWS's own model catalogue: every customer reads it, it holds no data
     if has_wildcard(bucket):
         # a family of buckets by name (`sagemaker*`, AWS's own convention for SageMaker's
         # buckets, which AmazonSageMakerFullAccess reads too): a naming scheme, not a sign
@@ -112,7 +136,8 @@ def identity_wide_object_read(doc: LintDocument) -> Iterator[Finding]:
     `*`) on `"*"`, `arn:aws:s3:::*` or a whole bucket (`arn:aws:s3:::BUCKET/*`), when no
     spec or manifest says whose policy it is. Not flagged: object ARNs and prefixes, a
     family of buckets named by a pattern (`arn:aws:s3:::sagemaker*/*`, AWS's own naming
-    convention for SageMaker's buckets),
+    convention for SageMaker's buckets), SageMaker JumpStart's catalogue buckets that AWS
+    owns (`jumpstart-cache-prod-REGION`),
     statements limited by `s3:ExistingObjectTag/...` or `aws:ResourceTag/...` conditions
     or to an S3 Access Grants instance (`s3:AccessGrantsInstanceArn`, whose credentials
     are scoped to one grant),
