@@ -88,10 +88,7 @@ def resource_type_keys(prefix: str) -> Mapping[str, tuple[str, ...]]:
     """A known service's resource types -> the condition keys each adds to a request."""
     if prefix.lower() not in services():
         return MappingProxyType({})
-    try:
-        types = _load("resourceTypes", f"{prefix.lower()}.json")
-    except OSError:
-        return MappingProxyType({})
+    types = _resource_types(prefix.lower())
     return MappingProxyType(
         {name: tuple(value.get("conditionKeys", ())) for name, value in types.items()}
     )
@@ -153,11 +150,6 @@ def expand(action: str) -> tuple[str, ...] | None:
     return tuple(n for n in actions.values() if pattern.fullmatch(n))
 
 
-@cache  # keyed by known prefixes only
-def _service_details(prefix: str) -> Mapping[str, Any]:
-    return MappingProxyType(_load("actions", f"{prefix}.json"))
-
-
 @cache
 def _resource_types(prefix: str) -> Mapping[str, Any]:
     try:
@@ -174,7 +166,7 @@ def action_resources(action: str) -> tuple[tuple[str, ...], frozenset[str]] | No
     prefix, _, name = action.lower().partition(":")
     if prefix not in services() or "*" in name or "?" in name:
         return None
-    details = _service_details(prefix).get(name)
+    details = (service_details(prefix) or {}).get(name)  # the file XG002 read: read once
     if details is None:
         return None
     types = _resource_types(prefix)

@@ -34,7 +34,8 @@ def load_json(data: bytes, name: str) -> tuple[Any, str]:
     if len(data) > MAX_BYTES:
         raise ReadError(f"{size(len(data))} is over the {size(MAX_BYTES)} limit")
     try:
-        text = data.decode("utf-8-sig")
+        # utf-8-sig's meaning (one leading BOM dropped) without importing that codec (0.2 ms)
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError as error:
         raise ReadError(f"not UTF-8 ({error.reason} at byte {error.start})") from None
     return parse_json(text), text
