@@ -164,3 +164,18 @@ def test_runs_at_once_leave_one_whole_bundle(package: Path) -> None:
     assert [run.wait(timeout=120) for run in runs] == [0, 0, 0, 0]  # no traceback
     assert lint(package)[1] >= 40
     assert not [p for p in bundle_file(package).parent.iterdir() if p.name.startswith(".")]
+
+
+def test_a_symlinked_bundle_is_not_followed(package: Path, tmp_path: Path) -> None:
+    """A bundle that is a link (to a file elsewhere) is not read, and rewriting it replaces
+    the link, never the file it points to."""
+    lint(package)
+    elsewhere = tmp_path / "elsewhere.marshal"
+    elsewhere.write_bytes(bundle_file(package).read_bytes())
+    bundle_file(package).unlink()
+    bundle_file(package).symlink_to(elsewhere)
+    before = elsewhere.read_bytes()
+    assert lint(package)[1] == 0  # not read through the link
+    assert not bundle_file(package).is_symlink()  # replaced by a file of its own
+    assert elsewhere.read_bytes() == before
+    assert lint(package)[1] >= 40
